@@ -1,0 +1,85 @@
+package io.glimpse.common.bundle;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.glimpse.common.error.GlimpseException;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The model facts of a bundle's {@code config.json}.
+ *
+ * @param promptTemplate text with {@code {image}} (expanded to one image token per visual token)
+ *                       and {@code {question}}
+ */
+public record BundleConfig(String modelType, int hiddenSize, int numLayers, int numHeads, int numKvHeads,
+                           int headDim, int intermediateSize, int vocabSize, int maxPositions,
+                           int imageTokenId, String imageToken, int bosTokenId, int eosTokenId, int padTokenId,
+                           String promptTemplate,
+                           int imageSize, int patchSize, int gridH, int gridW, int visionHeads, int attentionLayer,
+                           int registers, int[] sufficiencyKs, int probeLayers, int[] pooledSides,
+                           JsonNode complexityCalibration, JsonNode raw) {
+
+    public int gridTokens() {
+        return gridH * gridW;
+    }
+
+    static BundleConfig parse(JsonNode n) {
+        List<String> missing = new ArrayList<>();
+        JsonNode vision = n.path("vision");
+        JsonNode resampler = n.path("resampler");
+        JsonNode probe = n.path("probe");
+        BundleConfig c = new BundleConfig(
+                n.path("model_type").asText("unknown"),
+                req(n, "hidden_size", missing), req(n, "num_hidden_layers", missing),
+                req(n, "num_attention_heads", missing),
+                n.path("num_key_value_heads").asInt(n.path("num_attention_heads").asInt()),
+                n.path("head_dim").asInt(n.path("hidden_size").asInt() / Math.max(1, n.path("num_attention_heads").asInt())),
+                req(n, "intermediate_size", missing), req(n, "vocab_size", missing),
+                n.path("max_position_embeddings").asInt(2048),
+                req(n, "image_token_id", missing), n.path("image_token").asText("<image>"),
+                req(n, "bos_token_id", missing), req(n, "eos_token_id", missing), n.path("pad_token_id").asInt(0),
+                reqText(n, "prompt_template", missing),
+                req(vision, "image_size", missing, "vision."), req(vision, "patch_size", missing, "vision."),
+                req(vision, "grid_h", missing, "vision."), req(vision, "grid_w", missing, "vision."),
+                vision.path("num_heads").asInt(0), vision.path("attention_layer").asInt(-1),
+                resampler.path("registers").asInt(0), ints(resampler.path("sufficiency_ks")),
+                probe.path("layers").asInt(0), ints(n.path("pooled_sides")),
+                n.path("complexity_calibration"), n);
+        if (!missing.isEmpty()) {
+            throw GlimpseException.precondition("config.json is missing " + String.join(", ", missing));
+        }
+        if (!c.promptTemplate.contains("{image}") || !c.promptTemplate.contains("{question}")) {
+            throw GlimpseException.precondition("config.json prompt_template must contain {image} and {question}");
+        }
+        return c;
+    }
+
+    private static int req(JsonNode n, String field, List<String> missing) {
+        return req(n, field, missing, "");
+    }
+
+    private static int req(JsonNode n, String field, List<String> missing, String prefix) {
+        if (!n.path(field).isInt()) {
+            missing.add(prefix + field);
+            return 0;
+        }
+        return n.get(field).asInt();
+    }
+
+    private static String reqText(JsonNode n, String field, List<String> missing) {
+        if (!n.path(field).isTextual()) {
+            missing.add(field);
+            return "";
+        }
+        return n.get(field).asText();
+    }
+
+    private static int[] ints(JsonNode array) {
+        int[] out = new int[array.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = array.get(i).asInt();
+        }
+        return out;
+    }
+}

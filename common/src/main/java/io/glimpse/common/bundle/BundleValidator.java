@@ -1,0 +1,148 @@
+package io.glimpse.common.bundle;
+
+import ai.onnxruntime.NodeInfo;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import ai.onnxruntime.TensorInfo;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.glimpse.common.error.GlimpseException;
+import io.glimpse.common.onnx.OrtSessionFactory;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Checks a bundle against MODEL.md: every required file present, every ONNX graph with the named
+ * inputs/outputs of the right rank and of the sizes config.json promises (-1 = dynamic, accepted).
+ * Lists every problem, not just the first.
+ */
+public final class BundleValidator {
+
+    public record Report(Path dir, List<String> problems, List<String> notes) {
+        public boolean ok() {
+            return problems.isEmpty();
+        }
+    }
+
+    private BundleValidator() {
+    }
+
+    public static Report check(Path dir) {
+        List<String> problems = new ArrayList<>();
+        List<String> notes = new ArrayList<>();
+        ModelBundle bundle;
+        try {
+            bundle = ModelBundle.open(dir);
+        } catch (GlimpseException e) {
+            problems.add(e.getMessage());
+            return new Report(dir, problems, notes);
+        }
+        BundleConfig c = bundle.config();
+        OrtSessionFactory sessions = OrtSessionFactory.cpu();
+        if (!bundle.has(ModelBundle.TOKENIZER)) {
+            problems.add("missing " + ModelBundle.TOKENIZER);
+        } else {
+            try {
+                if (!new ObjectMapper().readTree(dir.resolve(ModelBundle.TOKENIZER).toFile()).has("model")) {
+                    problems.add(ModelBundle.TOKENIZER + " has no 'model' section (not a Hugging Face tokenizers file)");
+                }
+            } catch (Exception e) {
+                problems.add(ModelBundle.TOKENIZER + " is not valid JSON: " + e.getMessage());
+            }
+        }
+        long h = c.hiddenSize();
+        graph(bundle, sessions, ModelBundle.VISION_ENCODER, true, problems, notes, (in, out, p) -> {
+            expect(in, "pixel_values", new long[]{-1, 3, c.imageSize(), c.imageSize()}, p);
+            expect(out, "image_features", new long[]{-1, c.gridTokens(), h}, p);
+            if (out.containsKey("attentions")) {
+                expect(out, "attentions", new long[]{-1, c.visionHeads(), c.gridTokens() + 1, c.gridTokens() + 1}, p);
+                notes.add("vision encoder exports attentions of ViT layer " + c.attentionLayer());
+            }
+            if (out.containsKey("keys")) {
+                expect(out, "keys", new long[]{-1, c.visionHeads(), c.gridTokens() + 1, -1}, p);
+            }
+        });
+        graph(bundle, sessions, ModelBundle.EMBED_TOKENS, true, problems, notes, (in, out, p) -> {
+            expect(in, "input_ids", new long[]{-1, -1}, p);
+            expect(out, "inputs_embeds", new long[]{-1, -1, h}, p);
+        });
+        graph(bundle, sessions, ModelBundle.DECODER, true, problems, notes, (in, out, p) -> {
+            expect(in, "inputs_embeds", new long[]{-1, -1, h}, p);
+            expect(in, "attention_mask", new long[]{-1, -1}, p);
+            expect(in, "position_ids", new long[]{-1, -1}, p);
+            expect(out, "logits", new long[]{-1, -1, c.vocabSize()}, p);
+            for (int i = 0; i < c.numLayers(); i++) {
+                for (String kv : new String[]{"key", "value"}) {
+                    expect(in, "past_key_values." + i + "." + kv, new long[]{-1, c.numKvHeads(), -1, c.headDim()}, p);
+                    expect(out, "present." + i + "." + kv, new long[]{-1, c.numKvHeads(), -1, c.headDim()}, p);
+                }
+            }
+        });
+        graph(bundle, sessions, ModelBundle.RESAMPLER, false, problems, notes, (in, out, p) -> {
+            expect(in, "image_features", new long[]{-1, c.gridTokens(), h}, p);
+            expect(out, "registers", new long[]{-1, c.registers(), h}, p);
+            expect(out, "sufficiency", new long[]{-1, c.sufficiencyKs().length}, p);
+        });
+        graph(bundle, sessions, ModelBundle.LM_PROBE, false, problems, notes, (in, out, p) -> {
+            expect(in, "inputs_embeds", new long[]{-1, -1, h}, p);
+            expect(in, "attention_mask", new long[]{-1, -1}, p);
+            expect(in, "position_ids", new long[]{-1, -1}, p);
+            expect(out, "ffn_activations", new long[]{-1, -1, c.intermediateSize()}, p);
+            expect(out, "attentions", new long[]{-1, c.numHeads(), -1, -1}, p);
+        });
+        return new Report(dir, problems, notes);
+    }
+
+    private interface GraphCheck {
+        void check(Map<String, NodeInfo> inputs, Map<String, NodeInfo> outputs, List<String> problems);
+    }
+
+    private static void graph(ModelBundle bundle, OrtSessionFactory sessions, String file, boolean required,
+                              List<String> problems, List<String> notes, GraphCheck check) {
+        Path p = bundle.dir().resolve(file);
+        if (!Files.isRegularFile(p)) {
+            if (required) {
+                problems.add("missing " + file);
+            } else {
+                notes.add("optional " + file + " absent: the features that need it answer FAILED_PRECONDITION");
+            }
+            return;
+        }
+        try (OrtSession s = sessions.open(p)) {
+            List<String> found = new ArrayList<>();
+            check.check(s.getInputInfo(), s.getOutputInfo(), found);
+            found.forEach(f -> problems.add(file + ": " + f));
+        } catch (GlimpseException | OrtException e) {
+            problems.add(file + ": " + e.getMessage());
+        }
+    }
+
+    private static void expect(Map<String, NodeInfo> nodes, String name, long[] dims, List<String> problems) {
+        NodeInfo node = nodes.get(name);
+        if (node == null) {
+            problems.add("no tensor '" + name + "' (has " + nodes.keySet() + ")");
+            return;
+        }
+        if (!(node.getInfo() instanceof TensorInfo info)) {
+            problems.add("'" + name + "' is not a tensor");
+            return;
+        }
+        long[] shape = info.getShape();
+        if (shape.length != dims.length) {
+            problems.add("'" + name + "' has rank " + shape.length + ", expected " + dims.length
+                    + " " + Arrays.toString(dims));
+            return;
+        }
+        for (int i = 0; i < dims.length; i++) {
+            if (dims[i] >= 0 && shape[i] >= 0 && shape[i] != dims[i]) {
+                problems.add("'" + name + "' has shape " + Arrays.toString(shape) + ", expected "
+                        + Arrays.toString(dims) + " (-1 = any)");
+                return;
+            }
+        }
+    }
+}

@@ -1,0 +1,123 @@
+package io.glimpse.common.grpc;
+
+import io.glimpse.common.error.GlimpseException;
+import io.glimpse.common.tensor.FloatTensor;
+import io.glimpse.common.tokens.TokenKind;
+import io.glimpse.common.tokens.TokenSet;
+import io.glimpse.common.tokens.TokenizationMode;
+import io.glimpse.common.tokens.TokenizationReport;
+import io.glimpse.proto.v1.DType;
+import io.glimpse.proto.v1.Tokenization;
+import io.glimpse.proto.v1.VisualTokens;
+
+/** Proto {@link VisualTokens} <-> domain {@link TokenSet}, validating everything a caller sends. */
+public final class VisualTokensCodec {
+    private VisualTokensCodec() {
+    }
+
+    public static VisualTokens encode(TokenSet t, DType attentionDtype) {
+        VisualTokens.Builder b = VisualTokens.newBuilder()
+                .setEmbeddings(TensorCodec.encode(t.embeddings()))
+                .setKind(io.glimpse.proto.v1.TokenKind.valueOf(t.kind().name()))
+                .setSpan(t.span()).setGridH(t.gridH()).setGridW(t.gridW()).setPooledSide(t.pooledSide());
+        for (int o : t.origin()) {
+            b.addOrigin(o);
+        }
+        if (t.attention() != null) {
+            b.setAttention(TensorCodec.encode(t.attention(), attentionDtype));
+        }
+        if (t.keys() != null) {
+            b.setKeys(TensorCodec.encode(t.keys(), attentionDtype));
+        }
+        if (t.report() != null) {
+            b.setReport(encodeReport(t.report()));
+        }
+        if (t.scores() != null) {
+            for (float s : t.scores()) {
+                b.addScores(s);
+            }
+        }
+        return b.build();
+    }
+
+    public static io.glimpse.proto.v1.TokenizationReport encodeReport(TokenizationReport r) {
+        io.glimpse.proto.v1.TokenizationReport.Builder b = io.glimpse.proto.v1.TokenizationReport.newBuilder()
+                .setMode(Tokenization.Mode.valueOf(r.mode().name()))
+                .setComplexity(r.complexity()).setChosenTokens(r.chosenTokens())
+                .setPredictedFidelity(r.predictedFidelity())
+                .setImageWidth(r.imageWidth()).setImageHeight(r.imageHeight());
+        for (int c : r.consideredCounts()) {
+            b.addConsideredCounts(c);
+        }
+        return b.build();
+    }
+
+    /** Decodes and validates image {@code index} of a request. */
+    public static TokenSet decode(VisualTokens v, int index) {
+        String what = "images[" + index + "]";
+        if (!v.hasEmbeddings()) {
+            throw GlimpseException.invalid(what + ".embeddings is missing");
+        }
+        FloatTensor emb = TensorCodec.decode(v.getEmbeddings(), what + ".embeddings");
+        if (emb.rank() != 2 || emb.dim(0) == 0) {
+            throw GlimpseException.invalid(what + ".embeddings must be [n > 0, hidden], got rank " + emb.rank()
+                    + (emb.rank() > 0 ? " with n = " + emb.dim(0) : ""));
+        }
+        if (!emb.allFinite()) {
+            throw GlimpseException.invalid(what + ".embeddings contains NaN or Inf");
+        }
+        int n = emb.dim(0);
+        if (v.getOriginCount() != n) {
+            throw GlimpseException.invalid(what + ": " + v.getOriginCount() + " origins for " + n + " tokens");
+        }
+        int[] origin = new int[n];
+        for (int i = 0; i < n; i++) {
+            origin[i] = v.getOrigin(i);
+            if (origin[i] < 0 || origin[i] >= v.getSpan()) {
+                throw GlimpseException.invalid(what + ": origin " + origin[i] + " outside span " + v.getSpan());
+            }
+        }
+        TokenKind kind = switch (v.getKind()) {
+            case GRID, TOKEN_KIND_UNSPECIFIED -> TokenKind.GRID;
+            case POOLED -> TokenKind.POOLED;
+            case REGISTER -> TokenKind.REGISTER;
+            case MERGED -> TokenKind.MERGED;
+            default -> throw GlimpseException.invalid(what + ": unknown token kind " + v.getKindValue());
+        };
+        FloatTensor attention = null;
+        if (v.hasAttention()) {
+            attention = TensorCodec.decode(v.getAttention(), what + ".attention");
+            if (attention.rank() != 3 || attention.dim(1) != n + 1 || attention.dim(2) != n + 1) {
+                throw GlimpseException.invalid(what + ".attention must be [heads, n+1, n+1] with n = " + n);
+            }
+            if (!attention.allFinite()) {
+                throw GlimpseException.invalid(what + ".attention contains NaN or Inf");
+            }
+        }
+        FloatTensor keys = null;
+        if (v.hasKeys()) {
+            keys = TensorCodec.decode(v.getKeys(), what + ".keys");
+            if (keys.rank() != 3 || keys.dim(1) != n + 1) {
+                throw GlimpseException.invalid(what + ".keys must be [heads, n+1, head_dim] with n = " + n);
+            }
+        }
+        TokenizationReport report = null;
+        if (v.hasReport()) {
+            var r = v.getReport();
+            TokenizationMode mode = r.getMode() == Tokenization.Mode.MODE_UNSPECIFIED || r.getMode() == Tokenization.Mode.UNRECOGNIZED
+                    ? TokenizationMode.FULL : TokenizationMode.valueOf(r.getMode().name());
+            report = new TokenizationReport(mode, r.getComplexity(), r.getChosenTokens(),
+                    r.getPredictedFidelity(), r.getConsideredCountsList().stream().mapToInt(Integer::intValue).toArray(),
+                    r.getImageWidth(), r.getImageHeight());
+        }
+        float[] scores = null;
+        if (v.getScoresCount() > 0) {
+            scores = new float[v.getScoresCount()];
+            for (int i = 0; i < scores.length; i++) {
+                scores[i] = v.getScores(i);
+            }
+        }
+        return new TokenSet(emb, kind, origin, v.getSpan(), v.getGridH(), v.getGridW(), v.getPooledSide(),
+                attention, keys, report, scores);
+    }
+}

@@ -1,0 +1,67 @@
+package io.glimpse.shapes;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import java.io.BufferedOutputStream;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * Writes samples in the compact form the training script reads: {@code images.u8} (N x 96 x 96 x 3
+ * uint8, row-major RGB), {@code samples.jsonl} (question, answer, family, objects) and
+ * {@code meta.json}.
+ */
+public final class DatasetWriter {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private DatasetWriter() {
+    }
+
+    public static void write(ShapesVqaGenerator generator, int count, long seed, Path dir) throws IOException {
+        Files.createDirectories(dir);
+        try (OutputStream images = new BufferedOutputStream(Files.newOutputStream(dir.resolve("images.u8")), 1 << 20);
+             BufferedWriter lines = Files.newBufferedWriter(dir.resolve("samples.jsonl"), StandardCharsets.UTF_8)) {
+            for (int i = 0; i < count; i++) {
+                Sample s = generator.next();
+                images.write(s.scene().rgb());
+                lines.write(JSON.writeValueAsString(describe(i, s)));
+                lines.write('\n');
+            }
+        }
+        ObjectNode meta = JSON.createObjectNode();
+        meta.put("count", count);
+        meta.put("seed", seed);
+        meta.put("height", ShapesVqaGenerator.CANVAS);
+        meta.put("width", ShapesVqaGenerator.CANVAS);
+        meta.put("channels", 3);
+        meta.put("images", "images.u8");
+        meta.put("samples", "samples.jsonl");
+        JSON.writerWithDefaultPrettyPrinter().writeValue(dir.resolve("meta.json").toFile(), meta);
+    }
+
+    static ObjectNode describe(int index, Sample s) {
+        ObjectNode n = JSON.createObjectNode();
+        n.put("index", index);
+        n.put("family", s.family().key());
+        n.put("question", s.question());
+        n.put("answer", s.answer());
+        n.put("noisy", s.scene().noisy());
+        ArrayNode objects = n.putArray("objects");
+        for (SceneObject o : s.scene().objects()) {
+            ObjectNode on = objects.addObject();
+            on.put("shape", o.shape().word());
+            on.put("color", o.color().word());
+            on.put("size", o.sizeWord());
+            on.put("x", o.x());
+            on.put("y", o.y());
+            on.put("side", o.side());
+        }
+        return n;
+    }
+}

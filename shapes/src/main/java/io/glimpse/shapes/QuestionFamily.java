@@ -1,0 +1,10 @@
+package io.glimpse.shapes;
+
+/** The seven Shapes-VQA question families of MODEL.md. */
+public enum QuestionFamily {
+    COLOR, SHAPE, COUNT, EXIST, WHERE, SIZE, CLOSEST;
+
+    public String key() {
+        return name().toLowerCase(java.util.Locale.ROOT);
+    }
+}
