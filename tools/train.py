@@ -35,7 +35,7 @@ def lm_loss(model, data, idx, mode, param, gen):
     embeds, mask, positions = lm_inputs(model, vis, origins, span, text)
     logits = model.lm(embeds, mask, positions)[0]
     n = vis.shape[1]
-    pred = logits[:, n: n + text.shape[1] - 1]          # logit at text[j] predicts text[j+1]
+    pred = logits[:, n + 1: n + text.shape[1]]          # sequence row 1+n+j holds text[j], predicts text[j+1]
     target = text[:, 1:]
     j = torch.arange(target.shape[1]).unsqueeze(0)
     weight = ((j >= (prompt_lens.unsqueeze(1) - 1)) & (target != 0)).float()

@@ -6,7 +6,8 @@ package io.glimpse.common.error;
  */
 public class GlimpseException extends RuntimeException {
     public enum Kind {
-        INVALID_ARGUMENT, RESOURCE_EXHAUSTED, FAILED_PRECONDITION, DEADLINE_EXCEEDED, CANCELLED, UNAVAILABLE, INTERNAL
+        INVALID_ARGUMENT, RESOURCE_EXHAUSTED, FAILED_PRECONDITION, DEADLINE_EXCEEDED, CANCELLED, UNAVAILABLE,
+        UNIMPLEMENTED, INTERNAL
     }
 
     private final Kind kind;

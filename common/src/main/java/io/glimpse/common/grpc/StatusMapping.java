@@ -26,6 +26,7 @@ public final class StatusMapping {
                 case DEADLINE_EXCEEDED -> Status.DEADLINE_EXCEEDED;
                 case CANCELLED -> Status.CANCELLED;
                 case UNAVAILABLE -> Status.UNAVAILABLE;
+                case UNIMPLEMENTED -> Status.UNIMPLEMENTED;
                 case INTERNAL -> Status.INTERNAL;
             };
             return code.withDescription(g.getMessage()).withCause(g).asRuntimeException();

@@ -34,6 +34,7 @@ public final class ServiceHost implements AutoCloseable {
     private final HealthStatusManager health = new HealthStatusManager();
     private final List<Server> servers = new ArrayList<>();
     private final List<String> serviceNames = new ArrayList<>();
+    private final List<AutoCloseable> resources = new ArrayList<>();
     private volatile boolean stopped;
 
     private ServiceHost(String name, ServerConfig config) {
@@ -82,6 +83,11 @@ public final class ServiceHost implements AutoCloseable {
         builder.addService(health.getHealthService());
         builder.addService(ProtoReflectionServiceV1.newInstance());
         return builder;
+    }
+
+    /** Closed after the servers stop (engines, model sessions). */
+    public synchronized void onClose(AutoCloseable resource) {
+        resources.add(resource);
     }
 
     /** Models are loaded and warmed: readiness and every service turn SERVING. */
@@ -138,6 +144,13 @@ public final class ServiceHost implements AutoCloseable {
             } catch (InterruptedException e) {
                 s.shutdownNow();
                 Thread.currentThread().interrupt();
+            }
+        }
+        for (AutoCloseable r : resources) {
+            try {
+                r.close();
+            } catch (Exception e) {
+                LOG.warn("{}: closing {} failed: {}", name, r, e.toString());
             }
         }
         LOG.info("{} stopped", name);

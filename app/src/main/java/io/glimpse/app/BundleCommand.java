@@ -1,0 +1,35 @@
+package io.glimpse.app;
+
+import io.glimpse.common.bundle.BundleValidator;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+/** {@code glimpse bundle check DIR}. */
+@Command(name = "bundle", mixinStandardHelpOptions = true, description = "Model bundle tools.",
+        subcommands = BundleCommand.Check.class)
+final class BundleCommand implements Runnable {
+    @Override
+    public void run() {
+        new picocli.CommandLine(this).usage(System.out);
+    }
+
+    @Command(name = "check", mixinStandardHelpOptions = true,
+            description = "Validate a bundle: name every missing or mis-shaped file and tensor. Exit 1 when any.")
+    static final class Check implements Callable<Integer> {
+        @Parameters(index = "0", arity = "0..1", description = "Bundle directory (default: the bundled model).")
+        Path dir;
+
+        @Override
+        public Integer call() {
+            Path d = GlimpseHome.bundle(dir);
+            BundleValidator.Report r = BundleValidator.check(d);
+            r.notes().forEach(n -> System.out.println("note: " + n));
+            r.problems().forEach(p -> System.out.println("problem: " + p));
+            System.out.println(r.ok() ? "bundle " + d + " is valid" : "bundle " + d + " has " + r.problems().size() + " problem(s)");
+            return r.ok() ? 0 : 1;
+        }
+    }
+}

@@ -1,0 +1,126 @@
+package io.glimpse.app;
+
+import io.glimpse.common.bundle.ModelBundle;
+import io.glimpse.common.onnx.OrtSessionFactory;
+import io.glimpse.common.server.ServerConfig;
+import io.glimpse.common.server.ServiceHost;
+import io.glimpse.gateway.GatewayMain;
+import io.glimpse.gateway.chain.BackendTargets;
+import io.glimpse.gateway.chain.GatewayLimits;
+import io.glimpse.proto.v1.GlimpseGrpc;
+import io.glimpse.pruner.PrunerMain;
+import io.glimpse.runner.RunnerMain;
+import io.glimpse.runner.engine.RunnerLimits;
+import io.glimpse.runner.engine.VlmEngine;
+import io.glimpse.tokenizer.TokenizerMain;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.inprocess.InProcessChannelBuilder;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The four services in one JVM, chained over real gRPC: in-process transport, or TCP on loopback
+ * ports. Used by {@code glimpse serve all}, {@code demo}, {@code ask}/{@code eval}/{@code bench}
+ * without {@code --target}, and the end-to-end tests.
+ */
+public final class EmbeddedStack implements AutoCloseable {
+    public enum Transport { IN_PROCESS, LOOPBACK }
+
+    private final List<ServiceHost> hosts = new ArrayList<>();
+    private ManagedChannel channel;
+    private VlmEngine runnerEngine;
+    private ServiceHost gateway;
+
+    private EmbeddedStack() {
+    }
+
+    public static EmbeddedStack start(ModelBundle bundle, OrtSessionFactory sessions, Transport transport) {
+        return start(bundle, sessions, transport, RunnerLimits.defaults(), transport == Transport.LOOPBACK ? 0 : -1);
+    }
+
+    /** @param gatewayPort TCP port of the gateway for LOOPBACK (0 = any free one) */
+    public static EmbeddedStack start(ModelBundle bundle, OrtSessionFactory sessions, Transport transport,
+                                      RunnerLimits runnerLimits, int gatewayPort) {
+        EmbeddedStack s = new EmbeddedStack();
+        try {
+            String id = UUID.randomUUID().toString().substring(0, 8);
+            ServiceHost tokenizer = TokenizerMain.start(TokenizerMain.Config.defaults(bundle, sessions,
+                    server(transport, "glimpse-" + id + "-tokenizer")), List.of());
+            s.hosts.add(tokenizer);
+            ServiceHost pruner = PrunerMain.start(new PrunerMain.Config(8, server(transport, "glimpse-" + id + "-pruner")),
+                    List.of());
+            s.hosts.add(pruner);
+            RunnerMain.Running runner = RunnerMain.start(new RunnerMain.Config(bundle, sessions, runnerLimits,
+                    server(transport, "glimpse-" + id + "-runner")), List.of());
+            s.hosts.add(runner.host());
+            s.runnerEngine = runner.engine();
+            BackendTargets targets = transport == Transport.IN_PROCESS
+                    ? new BackendTargets("in-process:glimpse-" + id + "-tokenizer", "in-process:glimpse-" + id + "-pruner",
+                    "in-process:glimpse-" + id + "-runner")
+                    : new BackendTargets("127.0.0.1:" + tokenizer.port(), "127.0.0.1:" + pruner.port(),
+                    "127.0.0.1:" + runner.host().port());
+            ServerConfig gw = transport == Transport.IN_PROCESS
+                    ? ServerConfig.inProcess("glimpse-" + id + "-gateway")
+                    : ServerConfig.tcp(gatewayPort);
+            s.gateway = GatewayMain.start(new GatewayMain.Config(targets, GatewayLimits.defaults(), gw), List.of());
+            s.hosts.add(s.gateway);
+            s.channel = transport == Transport.IN_PROCESS
+                    ? InProcessChannelBuilder.forName("glimpse-" + id + "-gateway").maxInboundMessageSize(64 << 20).build()
+                    : Grpc.newChannelBuilder("127.0.0.1:" + s.gateway.port(), InsecureChannelCredentials.create())
+                    .maxInboundMessageSize(64 << 20).build();
+            return s;
+        } catch (RuntimeException e) {
+            s.close();
+            throw e;
+        }
+    }
+
+    private static ServerConfig server(Transport t, String name) {
+        return t == Transport.IN_PROCESS ? ServerConfig.inProcess(name) : ServerConfig.tcp(0);
+    }
+
+    public ManagedChannel channel() {
+        return channel;
+    }
+
+    public GlimpseGrpc.GlimpseBlockingStub blocking() {
+        return GlimpseGrpc.newBlockingStub(channel);
+    }
+
+    public GlimpseGrpc.GlimpseStub async() {
+        return GlimpseGrpc.newStub(channel);
+    }
+
+    public VlmEngine runnerEngine() {
+        return runnerEngine;
+    }
+
+    /** Gateway TCP port (LOOPBACK), else -1. */
+    public int gatewayPort() {
+        return gateway.port();
+    }
+
+    public void awaitTermination() throws InterruptedException {
+        gateway.awaitTermination();
+    }
+
+    @Override
+    public void close() {
+        if (channel != null) {
+            channel.shutdownNow();
+            try {
+                channel.awaitTermination(2, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        for (int i = hosts.size() - 1; i >= 0; i--) {
+            hosts.get(i).close();
+        }
+    }
+}

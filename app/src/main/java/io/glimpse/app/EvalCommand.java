@@ -1,0 +1,153 @@
+package io.glimpse.app;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.google.protobuf.ByteString;
+import io.glimpse.proto.v1.AskRequest;
+import io.glimpse.proto.v1.AskResponse;
+import io.glimpse.proto.v1.Image;
+import io.glimpse.shapes.Sample;
+import io.glimpse.shapes.ScenePng;
+import io.glimpse.shapes.ShapesVqaGenerator;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+
+/** {@code glimpse eval}: exact-match accuracy of one token policy through the real chain. */
+@Command(name = "eval", mixinStandardHelpOptions = true,
+        description = "Accuracy of one policy on fresh seeded Shapes-VQA samples (or --data JSONL) through the chain.")
+final class EvalCommand implements Callable<Integer> {
+    @Option(names = "--count", defaultValue = "500", description = "Samples to generate (default ${DEFAULT-VALUE}).")
+    int count;
+
+    @Option(names = "--seed", defaultValue = "20261128", description = "Generator seed (default ${DEFAULT-VALUE}; never used in training).")
+    long seed;
+
+    @Option(names = "--data", description = "JSONL of {image, question, answer[, family]} instead of generated samples.")
+    Path data;
+
+    @Option(names = "--target", description = "Gateway host:port (default: embedded chain).")
+    String target;
+
+    @Option(names = "--out", description = "Write the report as JSON here.")
+    Path out;
+
+    @Option(names = "--predictions", description = "Write one JSON line per sample (question, expected, answer) here.")
+    Path predictions;
+
+    @Mixin
+    ModelOptions model;
+
+    @Mixin
+    PolicyOptions policy;
+
+    record Item(byte[] image, String question, String answer, String family) {
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        List<Item> items = new ArrayList<>();
+        if (data != null) {
+            for (ExampleSet.Example e : ExampleSet.read(data).examples()) {
+                items.add(new Item(Files.readAllBytes(e.image()), e.question(), e.answer(), e.family()));
+            }
+        } else {
+            ShapesVqaGenerator gen = new ShapesVqaGenerator(seed);
+            for (int i = 0; i < count; i++) {
+                Sample s = gen.next();
+                items.add(new Item(ScenePng.encode(s.scene()), s.question(), s.answer(), s.family().key()));
+            }
+        }
+        Report report = new Report();
+        ObjectMapper json = new ObjectMapper();
+        List<String> lines = new ArrayList<>();
+        try (GlimpseConnection c = GlimpseConnection.open(target, model, EmbeddedStack.Transport.IN_PROCESS)) {
+            for (Item it : items) {
+                AskResponse r = c.blocking().ask(AskRequest.newBuilder()
+                        .addImages(Image.newBuilder().setData(ByteString.copyFrom(it.image())))
+                        .setQuestion(it.question()).setPolicy(policy.policy()).setGeneration(policy.generation())
+                        .build());
+                report.add(it, r);
+                if (predictions != null) {
+                    lines.add(json.writeValueAsString(json.createObjectNode().put("question", it.question())
+                            .put("family", it.family()).put("expected", it.answer()).put("answer", r.getAnswer())));
+                }
+            }
+        }
+        ObjectNode node = report.toJson(json, policy.describe(), data != null ? data.toString() : "shapes seed " + seed);
+        report.print(policy.describe());
+        if (out != null) {
+            json.writerWithDefaultPrettyPrinter().writeValue(out.toFile(), node);
+        }
+        if (predictions != null) {
+            Files.write(predictions, lines);
+        }
+        return 0;
+    }
+
+    /** Accumulates accuracy, tokens, FLOPs and latency. */
+    static final class Report {
+        private final Map<String, int[]> families = new TreeMap<>();
+        private final List<Double> latencyMs = new ArrayList<>();
+        private int hits;
+        private int n;
+        private long tokensUsed;
+        private double flopsUsed;
+        private double flopsFull;
+
+        void add(Item it, AskResponse r) {
+            boolean ok = r.getAnswer().equals(it.answer());
+            n++;
+            hits += ok ? 1 : 0;
+            int[] f = families.computeIfAbsent(it.family().isEmpty() ? "all" : it.family(), k -> new int[2]);
+            f[0] += ok ? 1 : 0;
+            f[1]++;
+            tokensUsed += r.getUsage().getVisualTokensUsed();
+            flopsUsed += r.getUsage().getPrefillFlopsUsed();
+            flopsFull += r.getUsage().getPrefillFlopsFull();
+            latencyMs.add(r.getTimings().getTotalMicros() / 1000.0);
+        }
+
+        double accuracy() {
+            return n == 0 ? 0 : (double) hits / n;
+        }
+
+        void print(String policy) {
+            WilsonInterval w = WilsonInterval.of(hits, n);
+            Percentiles lat = new Percentiles(latencyMs.stream().mapToDouble(Double::doubleValue).toArray());
+            System.out.printf("policy %s: accuracy %.2f%% (95%% CI %.2f-%.2f%%) on %d samples; mean visual tokens %.1f;"
+                            + " prefill GFLOPs %.4f of %.4f; latency p50 %.1f ms p95 %.1f ms%n",
+                    policy, 100 * accuracy(), 100 * w.low(), 100 * w.high(), n, (double) tokensUsed / Math.max(1, n),
+                    flopsUsed / Math.max(1, n) / 1e9, flopsFull / Math.max(1, n) / 1e9, lat.at(50), lat.at(95));
+            families.forEach((k, v) -> System.out.printf("  %-8s %6.2f%%  (%d/%d)%n", k, 100.0 * v[0] / v[1], v[0], v[1]));
+        }
+
+        ObjectNode toJson(ObjectMapper json, String policy, String source) {
+            ObjectNode o = json.createObjectNode();
+            o.put("policy", policy);
+            o.put("source", source);
+            o.put("samples", n);
+            o.put("accuracy", accuracy());
+            WilsonInterval w = WilsonInterval.of(hits, n);
+            o.putArray("accuracy_ci95").add(w.low()).add(w.high());
+            o.put("mean_visual_tokens", (double) tokensUsed / Math.max(1, n));
+            o.put("mean_prefill_flops", flopsUsed / Math.max(1, n));
+            o.put("mean_prefill_flops_full", flopsFull / Math.max(1, n));
+            Percentiles lat = new Percentiles(latencyMs.stream().mapToDouble(Double::doubleValue).toArray());
+            o.put("latency_ms_p50", lat.at(50));
+            o.put("latency_ms_p95", lat.at(95));
+            ObjectNode fam = o.putObject("families");
+            families.forEach((k, v) -> fam.putObject(k).put("accuracy", (double) v[0] / v[1]).put("samples", v[1]));
+            return o;
+        }
+    }
+}

@@ -1,0 +1,30 @@
+package io.glimpse.app;
+
+import io.glimpse.common.bundle.ModelBundle;
+import io.glimpse.common.onnx.Device;
+import io.glimpse.common.onnx.OrtSessionFactory;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+
+/** --bundle / --device / --threads, shared by every command that loads the model. */
+final class ModelOptions {
+    @Option(names = "--bundle", description = "Model bundle directory (default: $GLIMPSE_BUNDLE or models/glimpse-shapes).")
+    Path bundle;
+
+    @Option(names = "--device", defaultValue = "${env:GLIMPSE_DEVICE:-auto}",
+            description = "auto | cpu | cuda:N (default ${DEFAULT-VALUE}; auto = CUDA when it initialises, else CPU).")
+    String device;
+
+    @Option(names = "--threads", defaultValue = "${env:GLIMPSE_ORT_THREADS:-0}",
+            description = "ONNX Runtime intra-op threads per session (0 = runtime default).")
+    int threads;
+
+    ModelBundle openBundle() {
+        return ModelBundle.open(GlimpseHome.bundle(bundle));
+    }
+
+    OrtSessionFactory sessions() {
+        return new OrtSessionFactory(Device.parse(device), threads);
+    }
+}

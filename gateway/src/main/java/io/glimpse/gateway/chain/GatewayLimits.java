@@ -1,0 +1,43 @@
+package io.glimpse.gateway.chain;
+
+import io.glimpse.common.error.GlimpseException;
+
+import java.time.Duration;
+
+/**
+ * What the public API accepts before any backend is called.
+ *
+ * @param maxImages        images per request
+ * @param maxImageBytes    bytes per encoded image
+ * @param maxQuestionChars question length
+ * @param defaultDeadline  applied when the caller sets none
+ */
+public record GatewayLimits(int maxImages, int maxImageBytes, int maxQuestionChars, Duration defaultDeadline) {
+    public static GatewayLimits defaults() {
+        return new GatewayLimits(8, 16 * 1024 * 1024, 2000, Duration.ofSeconds(60));
+    }
+
+    /** Checks the parts of a request the gateway can judge alone. */
+    public void check(int images, int[] imageBytes, String question) {
+        if (question == null || question.isBlank()) {
+            throw GlimpseException.invalid("question is empty");
+        }
+        if (question.length() > maxQuestionChars) {
+            throw GlimpseException.invalid("question is " + question.length() + " characters; the limit is " + maxQuestionChars);
+        }
+        if (images == 0) {
+            throw GlimpseException.invalid("no images: send at least one");
+        }
+        if (images > maxImages) {
+            throw GlimpseException.invalid("too many images: " + images + " (the limit is " + maxImages + ")");
+        }
+        for (int i = 0; i < imageBytes.length; i++) {
+            if (imageBytes[i] == 0) {
+                throw GlimpseException.invalid("images[" + i + "] is empty (0 bytes)");
+            }
+            if (imageBytes[i] > maxImageBytes) {
+                throw GlimpseException.invalid("images[" + i + "] is " + imageBytes[i] + " bytes; the limit is " + maxImageBytes);
+            }
+        }
+    }
+}

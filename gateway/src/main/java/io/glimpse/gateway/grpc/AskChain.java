@@ -1,0 +1,141 @@
+package io.glimpse.gateway.grpc;
+
+import io.glimpse.common.error.GlimpseException;
+import io.glimpse.common.grpc.StatusMapping;
+import io.glimpse.gateway.chain.GatewayLimits;
+import io.glimpse.proto.v1.AskRequest;
+import io.glimpse.proto.v1.AskResponse;
+import io.glimpse.proto.v1.GenerateDone;
+import io.glimpse.proto.v1.GenerateEvent;
+import io.glimpse.proto.v1.GenerateRequest;
+
+import io.glimpse.proto.v1.ImageSelection;
+import io.glimpse.proto.v1.PruneRequest;
+import io.glimpse.proto.v1.PruneResponse;
+import io.glimpse.proto.v1.Pruning;
+import io.glimpse.proto.v1.StageTimings;
+import io.glimpse.proto.v1.TokenizeRequest;
+import io.glimpse.proto.v1.TokenizeResponse;
+import io.glimpse.proto.v1.Usage;
+import io.glimpse.proto.v1.VisualTokens;
+import io.grpc.StatusRuntimeException;
+
+import java.util.EnumSet;
+import java.util.Iterator;
+import java.util.Set;
+import java.util.function.Consumer;
+
+/**
+ * One request through tokenizer -> pruner -> runner. Outgoing calls run in the incoming call's
+ * gRPC context, so the caller's deadline and cancellation reach every backend. A failing stage
+ * yields its own status code with the stage named in the description.
+ */
+final class AskChain {
+    /** Methods that read the ViT attention graph or keys the tokenizer can forward. */
+    private static final Set<Pruning.Method> NEEDS_ATTENTION =
+            EnumSet.of(Pruning.Method.ZERO_TPRUNE, Pruning.Method.TOME, Pruning.Method.VISIONZIP);
+
+    private final Backends backends;
+    private final GatewayLimits limits;
+
+    AskChain(Backends backends, GatewayLimits limits) {
+        this.backends = backends;
+        this.limits = limits;
+    }
+
+    AskResponse run(AskRequest request, Consumer<String> deltas) {
+        long t0 = System.nanoTime();
+        limits.check(request.getImagesCount(),
+                request.getImagesList().stream().mapToInt(i -> i.getData().size()).toArray(), request.getQuestion());
+        Pruning pruning = request.getPolicy().getPruning();
+
+        TokenizeResponse tokens = stage("image-tokenizer", () -> backends.tokenizer().tokenize(TokenizeRequest.newBuilder()
+                .addAllImages(request.getImagesList())
+                .setTokenization(request.getPolicy().getTokenization())
+                .setIncludeAttention(NEEDS_ATTENTION.contains(pruning.getMethod()))
+                .build()));
+        long t1 = System.nanoTime();
+
+        PruneResponse pruned = stage("token-pruner", () -> backends.pruner().prune(PruneRequest.newBuilder()
+                .addAllImages(tokens.getImagesList())
+                .setPruning(pruning)
+                .setQuestion(request.getQuestion())
+                .build()));
+        long t2 = System.nanoTime();
+
+        int full = 0;
+        int tokenized = 0;
+        int used = 0;
+        for (int i = 0; i < tokens.getImagesCount(); i++) {
+            VisualTokens v = tokens.getImages(i);
+            full += v.getGridH() * v.getGridW();
+            tokenized += v.getOriginCount();
+            used += pruned.getImages(i).getOriginCount();
+        }
+        GenerateRequest.Builder gen = GenerateRequest.newBuilder()
+                .setQuestion(request.getQuestion())
+                .setGeneration(request.getGeneration())
+                .setVisualTokensFull(full);
+        // the runner needs embeddings and origins only: drop the pruner's per-token scores
+        pruned.getImagesList().forEach(v -> gen.addImages(v.toBuilder().clearScores().clearAttention().clearKeys()));
+        GenerateDone done = stage("vlm-runner", () -> {
+            Iterator<GenerateEvent> events = backends.runner().generate(gen.build());
+            GenerateDone last = null;
+            while (events.hasNext()) {
+                GenerateEvent e = events.next();
+                if (e.hasDelta()) {
+                    deltas.accept(e.getDelta());
+                } else if (e.hasDone()) {
+                    last = e.getDone();
+                }
+            }
+            if (last == null) {
+                throw new GlimpseException(GlimpseException.Kind.INTERNAL, "stream ended without a final event");
+            }
+            return last;
+        });
+        long t3 = System.nanoTime();
+
+        AskResponse.Builder out = AskResponse.newBuilder()
+                .setAnswer(done.getText())
+                .setFinishReason(done.getFinishReason())
+                .setUsage(Usage.newBuilder()
+                        .setImages(request.getImagesCount())
+                        .setVisualTokensFull(full)
+                        .setVisualTokensTokenized(tokenized)
+                        .setVisualTokensUsed(used)
+                        .setPromptTokens(done.getPromptTokens())
+                        .setGeneratedTokens(done.getGeneratedTokens())
+                        .setPrefillFlopsFull(done.getPrefillFlopsFull())
+                        .setPrefillFlopsUsed(done.getPrefillFlops()))
+                .setTimings(StageTimings.newBuilder()
+                        .setTokenizeMicros((t1 - t0) / 1000)
+                        .setPruneMicros((t2 - t1) / 1000)
+                        .setGenerateMicros((t3 - t2) / 1000)
+                        .setPrefillMicros(done.getPrefillMicros())
+                        .setDecodeMicros(done.getDecodeMicros())
+                        .setTokenizeComputeMicros(tokens.getComputeMicros())
+                        .setPruneComputeMicros(pruned.getComputeMicros())
+                        .setRunnerQueueMicros(done.getQueueMicros())
+                        .setTotalMicros((System.nanoTime() - t0) / 1000));
+        for (int i = 0; i < pruned.getImagesCount(); i++) {
+            VisualTokens v = pruned.getImages(i);
+            out.addSelections(ImageSelection.newBuilder().setKind(v.getKind()).addAllKeptOrigin(v.getOriginList())
+                    .setSpan(v.getSpan()).setReport(tokens.getImages(i).getReport()));
+        }
+        return out.build();
+    }
+
+    private interface Call<T> {
+        T run();
+    }
+
+    private static <T> T stage(String name, Call<T> call) {
+        try {
+            return call.run();
+        } catch (StatusRuntimeException e) {
+            throw StatusMapping.fromStage(name, e);
+        }
+    }
+
+}

@@ -1,0 +1,37 @@
+package io.glimpse.tokenizer;
+
+import io.glimpse.common.admission.BoundedAdmission;
+import io.glimpse.common.bundle.ModelBundle;
+import io.glimpse.common.onnx.OrtSessionFactory;
+import io.glimpse.common.server.ServerConfig;
+import io.glimpse.common.server.ServiceHost;
+import io.glimpse.tokenizer.encode.ImageTokenizerEngine;
+import io.glimpse.tokenizer.grpc.ImageTokenizerService;
+import io.glimpse.tokenizer.image.ImageLimits;
+import io.grpc.ServerInterceptor;
+
+import java.util.List;
+
+/** Wiring of the image-tokenizer service; tests and {@code glimpse serve} both use {@link #start}. */
+public final class TokenizerMain {
+    public record Config(ModelBundle bundle, OrtSessionFactory sessions, ImageLimits limits, int maxImages,
+                         int maxConcurrent, int maxQueued, ServerConfig server) {
+        public static Config defaults(ModelBundle bundle, OrtSessionFactory sessions, ServerConfig server) {
+            return new Config(bundle, sessions, ImageLimits.defaults(), 8, 4, 64, server);
+        }
+    }
+
+    private TokenizerMain() {
+    }
+
+    public static ServiceHost start(Config c, List<ServerInterceptor> interceptors) {
+        ImageTokenizerEngine engine = new ImageTokenizerEngine(c.bundle(), c.sessions(), c.limits(), c.maxImages());
+        BoundedAdmission admission = new BoundedAdmission("image-tokenizer", c.maxConcurrent(), c.maxQueued());
+        ServiceHost host = ServiceHost.start("image-tokenizer", c.server(),
+                List.of(new ImageTokenizerService(engine, admission)), interceptors);
+        host.onClose(engine);
+        engine.warmUp();
+        host.markReady();
+        return host;
+    }
+}

@@ -1,0 +1,64 @@
+package io.glimpse.tokenizer.grpc;
+
+import io.glimpse.common.admission.BoundedAdmission;
+import io.glimpse.common.grpc.StatusMapping;
+import io.glimpse.common.grpc.VisualTokensCodec;
+import io.glimpse.common.tokens.TokenSet;
+import io.glimpse.common.tokens.TokenizationMode;
+import io.glimpse.proto.v1.DType;
+import io.glimpse.proto.v1.Image;
+import io.glimpse.proto.v1.ImageTokenizerGrpc;
+import io.glimpse.proto.v1.TokenizeRequest;
+import io.glimpse.proto.v1.TokenizeResponse;
+import io.glimpse.proto.v1.Tokenization;
+import io.glimpse.tokenizer.encode.ImageTokenizerEngine;
+import io.glimpse.tokenizer.encode.TokenizationSpec;
+import io.grpc.Context;
+import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
+
+import java.util.List;
+
+/** Maps {@code ImageTokenizer.Tokenize} to the engine. */
+public final class ImageTokenizerService extends ImageTokenizerGrpc.ImageTokenizerImplBase {
+    private final ImageTokenizerEngine engine;
+    private final BoundedAdmission admission;
+
+    public ImageTokenizerService(ImageTokenizerEngine engine, BoundedAdmission admission) {
+        this.engine = engine;
+        this.admission = admission;
+    }
+
+    @Override
+    public void tokenize(TokenizeRequest request, StreamObserver<TokenizeResponse> out) {
+        Context ctx = Context.current();
+        try (BoundedAdmission.Permit ignored = admission.admit(() -> !ctx.isCancelled())) {
+            if (ctx.isCancelled()) {
+                out.onError(Status.DEADLINE_EXCEEDED.withDescription("deadline expired before tokenizing").asRuntimeException());
+                return;
+            }
+            long t0 = System.nanoTime();
+            List<byte[]> images = request.getImagesList().stream().map(Image::getData).map(b -> b.toByteArray()).toList();
+            List<TokenSet> sets = engine.tokenize(images, spec(request.getTokenization()), request.getIncludeAttention());
+            TokenizeResponse.Builder b = TokenizeResponse.newBuilder();
+            for (TokenSet s : sets) {
+                b.addImages(VisualTokensCodec.encode(s, DType.FP32));
+            }
+            out.onNext(b.setComputeMicros((System.nanoTime() - t0) / 1000).build());
+            out.onCompleted();
+        } catch (Throwable t) {
+            out.onError(StatusMapping.toStatus(t));
+        }
+    }
+
+    static TokenizationSpec spec(Tokenization t) {
+        TokenizationMode mode = switch (t.getMode()) {
+            case MODE_UNSPECIFIED, FULL -> TokenizationMode.FULL;
+            case POOLED -> TokenizationMode.POOLED;
+            case FLEX_PREFIX -> TokenizationMode.FLEX_PREFIX;
+            case ADAPTIVE -> TokenizationMode.ADAPTIVE;
+            default -> throw io.glimpse.common.error.GlimpseException.invalid("unknown tokenization mode " + t.getModeValue());
+        };
+        return new TokenizationSpec(mode, t.getTokens(), t.getMinTokens(), t.getMaxTokens(), t.getQualityTarget());
+    }
+}

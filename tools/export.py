@@ -1,0 +1,219 @@
+"""Exports a glimpse-shapes checkpoint (or an untrained model of any size) to the bundle layout of
+MODEL.md and checks every graph with onnx.checker.
+
+  export.py --checkpoint run/checkpoint.pt --out models/glimpse-shapes
+  export.py --untrained --width 1024 --layers 24 --patches 576 --out /tmp/big-bundle
+"""
+import argparse
+import json
+import math
+import os
+
+import onnx
+import torch
+import torch.nn as nn
+
+from glimpse_model import (Config, GlimpseVlm, VOCAB, SPECIALS, SUFFICIENCY_KS, PAD, UNK, BOS, EOS, IMAGE)
+
+OPSET = 17
+
+
+class VisionExport(nn.Module):
+    def __init__(self, m):
+        super().__init__()
+        self.v = m.vision
+
+    def forward(self, pixel_values):
+        feats, attn, keys, cls = self.v(pixel_values)
+        return feats, attn, keys, cls
+
+
+class EmbedExport(nn.Module):
+    def __init__(self, m):
+        super().__init__()
+        self.e = m.lm.embed
+
+    def forward(self, input_ids):
+        return self.e(input_ids)
+
+
+class DecoderExport(nn.Module):
+    def __init__(self, m):
+        super().__init__()
+        self.lm = m.lm
+        self.n = m.c.layers
+
+    def forward(self, inputs_embeds, attention_mask, position_ids, *past_flat):
+        past = [(past_flat[2 * i], past_flat[2 * i + 1]) for i in range(self.n)]
+        logits, presents, _, _ = self.lm(inputs_embeds, attention_mask, position_ids, past=past)
+        out = [logits]
+        for k, v in presents:
+            out += [k, v]
+        return tuple(out)
+
+
+class ResamplerExport(nn.Module):
+    def __init__(self, m):
+        super().__init__()
+        self.r = m.resampler
+
+    def forward(self, image_features):
+        regs, logits = self.r(image_features)
+        return regs, torch.sigmoid(logits)
+
+
+class ProbeExport(nn.Module):
+    def __init__(self, m):
+        super().__init__()
+        self.lm = m.lm
+        self.layers = m.c.probe_layers
+
+    def forward(self, inputs_embeds, attention_mask, position_ids):
+        _, _, probs, act = self.lm(inputs_embeds, attention_mask, position_ids, layers=self.layers)
+        return act, probs
+
+
+def export(module, args, path, input_names, output_names, dynamic_axes):
+    torch.onnx.export(module, args, path, input_names=input_names, output_names=output_names,
+                      dynamic_axes=dynamic_axes, opset_version=OPSET, do_constant_folding=True)
+    onnx.checker.check_model(onnx.load(path))
+
+
+def tokenizer_json():
+    vocab = {w: i for i, w in enumerate(VOCAB)}
+    return {
+        "version": "1.0",
+        "truncation": None,
+        "padding": None,
+        "added_tokens": [{"id": i, "content": t, "single_word": False, "lstrip": False, "rstrip": False,
+                          "normalized": False, "special": True} for i, t in enumerate(SPECIALS)],
+        "normalizer": {"type": "Lowercase"},
+        "pre_tokenizer": {"type": "WhitespaceSplit"},
+        "post_processor": None,
+        "decoder": None,
+        "model": {"type": "WordLevel", "vocab": vocab, "unk_token": "<unk>"},
+    }
+
+
+def config_json(c, calibration=None):
+    cfg = {
+        "model_type": "glimpse-shapes",
+        "architectures": ["GlimpseVlm"],
+        "hidden_size": c.width,
+        "num_hidden_layers": c.layers,
+        "num_attention_heads": c.heads,
+        "num_key_value_heads": c.heads,
+        "head_dim": c.width // c.heads,
+        "intermediate_size": c.ffn,
+        "vocab_size": c.vocab,
+        "max_position_embeddings": c.max_positions,
+        "image_token": "<image>",
+        "image_token_id": IMAGE,
+        "bos_token_id": BOS,
+        "eos_token_id": EOS,
+        "pad_token_id": PAD,
+        "unk_token_id": UNK,
+        "prompt_template": "<bos> {image} {question} <ans>",
+        "position_rule": "bos at 0; visual token at 1 + origin; text continues at 1 + span",
+        "vision": {"image_size": c.image_size, "patch_size": c.patch, "grid_h": c.grid, "grid_w": c.grid,
+                   "hidden_size": c.vit_width, "num_layers": c.vit_layers, "num_heads": c.vit_heads,
+                   "attention_layer": c.attn_layer},
+        "resampler": {"registers": c.registers, "sufficiency_ks": SUFFICIENCY_KS},
+        "probe": {"layers": c.probe_layers, "layer_index": c.probe_layers - 1},
+        "pooled_sides": [s for s in [1, 2, 3, 4, 6, 8, c.grid] if s <= c.grid],
+    }
+    if calibration is not None:
+        cfg["complexity_calibration"] = calibration
+    return cfg
+
+
+def preprocessor_json(c):
+    return {
+        "size": {"height": c.image_size, "width": c.image_size},
+        "do_resize": True,
+        "resample": "bilinear",
+        "do_rescale": True,
+        "rescale_factor": 1 / 255.0,
+        "do_normalize": True,
+        "image_mean": [0.5, 0.5, 0.5],
+        "image_std": [0.5, 0.5, 0.5],
+    }
+
+
+def export_bundle(model, out, calibration=None):
+    c = model.c
+    model.eval()
+    os.makedirs(os.path.join(out, "onnx"), exist_ok=True)
+    o = lambda name: os.path.join(out, "onnx", name)
+    with torch.no_grad():
+        px = torch.randn(2, 3, c.image_size, c.image_size)
+        export(VisionExport(model), (px,), o("vision_encoder.onnx"), ["pixel_values"],
+               ["image_features", "attentions", "keys", "cls_hidden"],
+               {"pixel_values": {0: "batch"}, "image_features": {0: "batch"}, "attentions": {0: "batch"},
+                "keys": {0: "batch"}, "cls_hidden": {0: "batch"}})
+        export(EmbedExport(model), (torch.tensor([[BOS, 10, 11]]),), o("embed_tokens.onnx"), ["input_ids"],
+               ["inputs_embeds"], {"input_ids": {0: "batch", 1: "sequence"}, "inputs_embeds": {0: "batch", 1: "sequence"}})
+        b, s, past = 2, 3, 4
+        dh = c.width // c.heads
+        pkv, in_names, out_names = [], ["inputs_embeds", "attention_mask", "position_ids"], ["logits"]
+        axes = {"inputs_embeds": {0: "batch", 1: "sequence"}, "attention_mask": {0: "batch", 1: "total"},
+                "position_ids": {0: "batch", 1: "sequence"}, "logits": {0: "batch", 1: "sequence"}}
+        for i in range(c.layers):
+            for kv in ("key", "value"):
+                pkv.append(torch.randn(b, c.heads, past, dh))
+                in_names.append(f"past_key_values.{i}.{kv}")
+                out_names.append(f"present.{i}.{kv}")
+                axes[in_names[-1]] = {0: "batch", 2: "past"}
+                axes[out_names[-1]] = {0: "batch", 2: "total"}
+        emb = torch.randn(b, s, c.width)
+        mask = torch.ones(b, past + s, dtype=torch.long)
+        pos = torch.arange(past, past + s).expand(b, -1).contiguous()
+        export(DecoderExport(model), (emb, mask, pos, *pkv), o("decoder_model_merged.onnx"), in_names, out_names, axes)
+        feats = torch.randn(2, c.grid * c.grid, c.width)
+        export(ResamplerExport(model), (feats,), o("resampler.onnx"), ["image_features"], ["registers", "sufficiency"],
+               {"image_features": {0: "batch"}, "registers": {0: "batch"}, "sufficiency": {0: "batch"}})
+        export(ProbeExport(model), (emb, torch.ones(b, s, dtype=torch.long), pos), o("lm_probe.onnx"),
+               ["inputs_embeds", "attention_mask", "position_ids"], ["ffn_activations", "attentions"],
+               {"inputs_embeds": {0: "batch", 1: "sequence"}, "attention_mask": {0: "batch", 1: "sequence"},
+                "position_ids": {0: "batch", 1: "sequence"}, "ffn_activations": {0: "batch", 1: "sequence"},
+                "attentions": {0: "batch", 2: "sequence", 3: "sequence"}})
+    json.dump(tokenizer_json(), open(os.path.join(out, "tokenizer.json"), "w"), indent=1)
+    json.dump(config_json(c, calibration), open(os.path.join(out, "config.json"), "w"), indent=2)
+    json.dump(preprocessor_json(c), open(os.path.join(out, "preprocessor_config.json"), "w"), indent=2)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--checkpoint")
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--untrained", action="store_true")
+    ap.add_argument("--width", type=int, default=128)
+    ap.add_argument("--layers", type=int, default=4)
+    ap.add_argument("--patches", type=int, default=144, help="vision grid tokens (a square number)")
+    ap.add_argument("--seed", type=int, default=0)
+    args = ap.parse_args()
+    torch.set_num_threads(1)
+    if args.untrained:
+        torch.manual_seed(args.seed)
+        grid = int(math.isqrt(args.patches))
+        assert grid * grid == args.patches, "--patches must be a square number"
+        heads = max(1, args.width // 64)
+        c = Config(image_size=grid * 14, patch=14, vit_width=max(96, args.width // 2), vit_layers=4,
+                   vit_heads=max(1, args.width // 128), width=args.width, layers=args.layers, heads=heads,
+                   ffn=4 * args.width, max_positions=max(256, args.patches + 128))
+        model = GlimpseVlm(c)
+    else:
+        state = torch.load(args.checkpoint)
+        c = Config.from_dict(state["config"])
+        model = GlimpseVlm(c)
+        model.load_state_dict(state["model"])
+    calib = None
+    calib_path = os.path.join(os.path.dirname(args.checkpoint or ""), "calibration.json")
+    if args.checkpoint and os.path.exists(calib_path):
+        calib = json.load(open(calib_path))
+    export_bundle(model, args.out, calib)
+    print("exported", args.out)
+
+
+if __name__ == "__main__":
+    main()

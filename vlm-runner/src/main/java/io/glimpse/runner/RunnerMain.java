@@ -1,0 +1,34 @@
+package io.glimpse.runner;
+
+import io.glimpse.common.bundle.ModelBundle;
+import io.glimpse.common.onnx.OrtSessionFactory;
+import io.glimpse.common.server.ServerConfig;
+import io.glimpse.common.server.ServiceHost;
+import io.glimpse.runner.engine.RunnerLimits;
+import io.glimpse.runner.engine.VlmEngine;
+import io.glimpse.runner.grpc.VlmRunnerService;
+import io.grpc.ServerInterceptor;
+
+import java.util.List;
+
+/** Wiring of the vlm-runner service; tests and {@code glimpse serve} both use {@link #start}. */
+public final class RunnerMain {
+    public record Config(ModelBundle bundle, OrtSessionFactory sessions, RunnerLimits limits, ServerConfig server) {
+    }
+
+    /** A started runner and its engine (tests look at the engine's counters). */
+    public record Running(ServiceHost host, VlmEngine engine) {
+    }
+
+    private RunnerMain() {
+    }
+
+    public static Running start(Config c, List<ServerInterceptor> interceptors) {
+        VlmEngine engine = new VlmEngine(c.bundle(), c.sessions(), c.limits());
+        ServiceHost host = ServiceHost.start("vlm-runner", c.server(), List.of(new VlmRunnerService(engine)), interceptors);
+        host.onClose(engine);
+        engine.warmUp();
+        host.markReady();
+        return new Running(host, engine);
+    }
+}

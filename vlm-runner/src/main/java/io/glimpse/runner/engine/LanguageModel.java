@@ -1,0 +1,93 @@
+package io.glimpse.runner.engine;
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import io.glimpse.common.bundle.BundleConfig;
+import io.glimpse.common.bundle.ModelBundle;
+import io.glimpse.common.error.GlimpseException;
+import io.glimpse.common.onnx.OrtSessionFactory;
+import io.glimpse.common.onnx.OrtTensors;
+import io.glimpse.common.tensor.FloatTensor;
+
+import java.util.HashMap;
+import java.util.Map;
+
+/** {@code embed_tokens.onnx} plus {@code decoder_model_merged.onnx} with its KV cache (batch 1). */
+public final class LanguageModel implements AutoCloseable {
+    private final OrtSessionFactory sessions;
+    private final BundleConfig config;
+    private final OrtSession embed;
+    private final OrtSession decoder;
+
+    public LanguageModel(ModelBundle bundle, OrtSessionFactory sessions) {
+        this.sessions = sessions;
+        this.config = bundle.config();
+        this.embed = sessions.open(bundle.require(ModelBundle.EMBED_TOKENS, "the VLM runner"));
+        this.decoder = sessions.open(bundle.require(ModelBundle.DECODER, "the VLM runner"));
+    }
+
+    public BundleConfig config() {
+        return config;
+    }
+
+    /** Embeddings of {@code ids}: [ids.length, hidden] row-major. */
+    public float[] embed(long[] ids) {
+        try (OnnxTensor in = OrtTensors.longs(sessions.environment(), ids, 1, ids.length);
+             OrtSession.Result r = embed.run(Map.of("input_ids", in))) {
+            return OrtTensors.read(r.get(0)).data();
+        } catch (OrtException e) {
+            throw new GlimpseException(GlimpseException.Kind.INTERNAL, "embed_tokens failed: " + e.getMessage(), e);
+        }
+    }
+
+    public KvCache newCache() {
+        OnnxTensor[] empty = new OnnxTensor[2 * config.numLayers()];
+        for (int i = 0; i < empty.length; i++) {
+            empty[i] = OrtTensors.floats(sessions.environment(), new float[0], 1, config.numKvHeads(), 0, config.headDim());
+        }
+        return new KvCache(config.numLayers(), empty);
+    }
+
+    /**
+     * Runs {@code n} new rows through the decoder after what {@code cache} holds, appends them to
+     * the cache, and returns the logits of all new rows: [n, vocab].
+     */
+    public FloatTensor forward(float[] embeds, long[] positions, KvCache cache, OrtSession.RunOptions options) {
+        int n = positions.length;
+        long total = cache.length() + n;
+        long[] mask = new long[(int) total];
+        java.util.Arrays.fill(mask, 1L);
+        Map<String, OnnxTensor> inputs = new HashMap<>();
+        try (OnnxTensor e = OrtTensors.floats(sessions.environment(), embeds, 1, n, config.hiddenSize());
+             OnnxTensor m = OrtTensors.longs(sessions.environment(), mask, 1, total);
+             OnnxTensor p = OrtTensors.longs(sessions.environment(), positions, 1, n)) {
+            inputs.put("inputs_embeds", e);
+            inputs.put("attention_mask", m);
+            inputs.put("position_ids", p);
+            cache.addPastTo(inputs);
+            OrtSession.Result r = options == null ? decoder.run(inputs) : decoder.run(inputs, options);
+            FloatTensor logits;
+            try {
+                logits = OrtTensors.read(r.get("logits").orElseThrow());
+            } catch (RuntimeException ex) {
+                r.close();
+                throw ex;
+            }
+            cache.advance(r, n);
+            int vocab = logits.dim(2);
+            return FloatTensor.of(logits.data(), n, vocab);
+        } catch (OrtException ex) {
+            if (options != null && String.valueOf(ex.getMessage()).toLowerCase(java.util.Locale.ROOT).contains("terminat")) {
+                throw GlimpseException.cancelled("generation aborted: the call was cancelled");
+            }
+            throw new GlimpseException(GlimpseException.Kind.INTERNAL, "decoder failed: " + ex.getMessage(), ex);
+        }
+    }
+
+    @Override
+    public void close() throws OrtException {
+        embed.close();
+        decoder.close();
+    }
+}

@@ -1,0 +1,207 @@
+package io.glimpse.runner.engine;
+
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import io.glimpse.common.admission.BoundedAdmission;
+import io.glimpse.common.bundle.BundleConfig;
+import io.glimpse.common.bundle.ModelBundle;
+import io.glimpse.common.cost.PrefillCost;
+import io.glimpse.common.error.GlimpseException;
+import io.glimpse.common.onnx.OrtSessionFactory;
+import io.glimpse.common.tensor.FloatTensor;
+import io.glimpse.common.tokens.TokenSet;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The decode loop of MODEL.md: lay out the prompt, embed it, write the visual embeddings over the
+ * image-token rows, prefill, then one token at a time with the KV cache until end-of-sequence or
+ * the token limit, streaming text. Concurrency is bounded; cancellation aborts the in-flight run.
+ */
+public final class VlmEngine implements AutoCloseable {
+    private final BundleConfig config;
+    private final TextTokenizer tokenizer;
+    private final LanguageModel lm;
+    private final RunnerLimits limits;
+    private final BoundedAdmission admission;
+    private final AtomicLong decodeSteps = new AtomicLong();
+
+    public VlmEngine(ModelBundle bundle, OrtSessionFactory sessions, RunnerLimits limits) {
+        this.config = bundle.config();
+        this.tokenizer = new TextTokenizer(bundle.require(ModelBundle.TOKENIZER, "the VLM runner"));
+        this.lm = new LanguageModel(bundle, sessions);
+        this.limits = limits;
+        this.admission = new BoundedAdmission("vlm-runner", limits.maxConcurrent(), limits.maxQueued());
+    }
+
+    public BundleConfig config() {
+        return config;
+    }
+
+    public LanguageModel languageModel() {
+        return lm;
+    }
+
+    public TextTokenizer tokenizer() {
+        return tokenizer;
+    }
+
+    public BoundedAdmission admission() {
+        return admission;
+    }
+
+    /** Decode steps run since start (all calls); lets tests see that cancellation stops decoding. */
+    public long decodeSteps() {
+        return decodeSteps.get();
+    }
+
+    /** Prefill FLOPs of a prompt of {@code tokens} tokens under the cost model of ALGORITHMS.md §4. */
+    public double prefillFlops(int tokens) {
+        return PrefillCost.prefillFlops(tokens, config.hiddenSize(), config.intermediateSize(), config.numLayers());
+    }
+
+    /** A short generation so the first request does not pay for lazy initialisation. */
+    public void warmUp() {
+        generate("warm up", List.of(), GenerationParams.greedy(2), t -> { }, new Cancellation());
+    }
+
+    public GenerationResult generate(String question, List<TokenSet> images, GenerationParams params,
+                                     TokenStream stream, Cancellation cancel) {
+        int maxNew = validate(question, images, params);
+        long queued = System.nanoTime();
+        try (BoundedAdmission.Permit ignored = admission.admit(() -> !cancel.isCancelled());
+             OrtSession.RunOptions options = new OrtSession.RunOptions();
+             KvCache cache = lm.newCache()) {
+            long queueMicros = (System.nanoTime() - queued) / 1000;
+            cancel.onCancel(() -> terminate(options));
+            PromptLayout layout = PromptLayout.build(config, tokenizer, question.trim(), images);
+            if (layout.nextPosition() + maxNew > config.maxPositions()) {
+                throw GlimpseException.invalid("prompt needs positions up to " + (layout.nextPosition() + maxNew)
+                        + " (" + layout.length() + " prompt tokens incl. " + layout.visualTokens() + " visual, plus "
+                        + maxNew + " new) but the model has " + config.maxPositions()
+                        + "; shorten the question, use fewer visual tokens or lower max_new_tokens");
+            }
+            long t0 = System.nanoTime();
+            float[] embeds = promptEmbeddings(layout, images);
+            checkCancelled(cancel);
+            FloatTensor logits = lm.forward(embeds, layout.positions(), cache, options);
+            long prefill = (System.nanoTime() - t0) / 1000;
+            int vocab = logits.dim(1);
+            float[] last = lastRow(logits);
+            Sampler sampler = new Sampler(params.temperature(), params.topP(), params.seed());
+            List<Long> generated = new ArrayList<>();
+            String emitted = "";
+            String finish = "length";
+            long position = layout.nextPosition();
+            long t1 = System.nanoTime();
+            while (generated.size() < maxNew) {
+                if (generated.size() < params.minNewTokens()) {
+                    last[config.eosTokenId()] = Float.NEGATIVE_INFINITY;
+                }
+                int next = sampler.next(last, 0, vocab);
+                if (next == config.eosTokenId()) {
+                    finish = "eos";
+                    break;
+                }
+                generated.add((long) next);
+                String text = tokenizer.decode(generated.stream().mapToLong(Long::longValue).toArray());
+                if (text.startsWith(emitted) && text.length() > emitted.length()) {
+                    stream.onDelta(text.substring(emitted.length()));
+                    emitted = text;
+                }
+                if (generated.size() >= maxNew) {
+                    break;
+                }
+                checkCancelled(cancel);
+                logits = lm.forward(lm.embed(new long[]{next}), new long[]{position++}, cache, options);
+                decodeSteps.incrementAndGet();
+                last = lastRow(logits);
+            }
+            String text = tokenizer.decode(generated.stream().mapToLong(Long::longValue).toArray());
+            return new GenerationResult(text.trim(), layout.length(), layout.visualTokens(), generated.size(), finish,
+                    queueMicros, prefill, (System.nanoTime() - t1) / 1000);
+        } catch (OrtException e) {
+            throw new GlimpseException(GlimpseException.Kind.INTERNAL, "ONNX Runtime: " + e.getMessage(), e);
+        }
+    }
+
+    /** Token embeddings with every image-token row replaced by its visual embedding. */
+    float[] promptEmbeddings(PromptLayout layout, List<TokenSet> images) {
+        float[] embeds = lm.embed(layout.ids());
+        int h = config.hiddenSize();
+        int row = 0;
+        for (TokenSet set : images) {
+            float[] v = set.embeddings().data();
+            for (int j = 0; j < set.count(); j++) {
+                System.arraycopy(v, j * h, embeds, layout.imageRows()[row++] * h, h);
+            }
+        }
+        return embeds;
+    }
+
+    private int validate(String question, List<TokenSet> images, GenerationParams p) {
+        if (question == null || question.isBlank()) {
+            throw GlimpseException.invalid("question is empty");
+        }
+        if (question.length() > limits.maxQuestionChars()) {
+            throw GlimpseException.invalid("question is " + question.length() + " characters; the limit is "
+                    + limits.maxQuestionChars());
+        }
+        if (images.size() > limits.maxImages()) {
+            throw GlimpseException.invalid("too many images: " + images.size() + " (the limit is " + limits.maxImages() + ")");
+        }
+        for (int i = 0; i < images.size(); i++) {
+            if (images.get(i).hidden() != config.hiddenSize()) {
+                throw GlimpseException.invalid("images[" + i + "] embeddings have width " + images.get(i).hidden()
+                        + " but the language model expects " + config.hiddenSize());
+            }
+        }
+        if (p.maxNewTokens() < 0 || p.minNewTokens() < 0) {
+            throw GlimpseException.invalid("max_new_tokens and min_new_tokens must not be negative");
+        }
+        if (p.maxNewTokens() > limits.maxNewTokensCap()) {
+            throw GlimpseException.invalid("max_new_tokens " + p.maxNewTokens() + " exceeds the server cap of "
+                    + limits.maxNewTokensCap());
+        }
+        if (!Float.isFinite(p.temperature()) || p.temperature() < 0f) {
+            throw GlimpseException.invalid("temperature must be a finite number >= 0, got " + p.temperature());
+        }
+        if (!Float.isFinite(p.topP()) || p.topP() < 0f || p.topP() > 1f) {
+            throw GlimpseException.invalid("top_p must be in [0, 1], got " + p.topP());
+        }
+        int maxNew = p.maxNewTokens() == 0 ? limits.defaultMaxNewTokens() : p.maxNewTokens();
+        if (p.minNewTokens() > maxNew) {
+            throw GlimpseException.invalid("min_new_tokens " + p.minNewTokens() + " exceeds max_new_tokens " + maxNew);
+        }
+        return maxNew;
+    }
+
+    private static float[] lastRow(FloatTensor logits) {
+        int vocab = logits.dim(1);
+        float[] row = new float[vocab];
+        System.arraycopy(logits.data(), (logits.dim(0) - 1) * vocab, row, 0, vocab);
+        return row;
+    }
+
+    private static void checkCancelled(Cancellation cancel) {
+        if (cancel.isCancelled()) {
+            throw GlimpseException.cancelled("generation stopped: the call was cancelled");
+        }
+    }
+
+    private static void terminate(OrtSession.RunOptions options) {
+        try {
+            options.setTerminate(true);
+        } catch (OrtException | IllegalStateException ignored) {
+            // the run already finished and its options were closed: nothing left to abort
+        }
+    }
+
+    @Override
+    public void close() throws Exception {
+        lm.close();
+        tokenizer.close();
+    }
+}

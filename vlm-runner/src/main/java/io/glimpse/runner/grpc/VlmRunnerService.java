@@ -1,0 +1,70 @@
+package io.glimpse.runner.grpc;
+
+import io.glimpse.common.error.GlimpseException;
+import io.glimpse.common.grpc.StatusMapping;
+import io.glimpse.common.grpc.VisualTokensCodec;
+import io.glimpse.common.tokens.TokenSet;
+import io.glimpse.proto.v1.GenerateDone;
+import io.glimpse.proto.v1.GenerateEvent;
+import io.glimpse.proto.v1.GenerateRequest;
+import io.glimpse.proto.v1.Generation;
+import io.glimpse.proto.v1.VlmRunnerGrpc;
+import io.glimpse.runner.engine.Cancellation;
+import io.glimpse.runner.engine.GenerationParams;
+import io.glimpse.runner.engine.GenerationResult;
+import io.glimpse.runner.engine.VlmEngine;
+import io.grpc.Context;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** Maps {@code VlmRunner.Generate} to the engine; client cancel or deadline cancels the generation. */
+public final class VlmRunnerService extends VlmRunnerGrpc.VlmRunnerImplBase {
+    private final VlmEngine engine;
+
+    public VlmRunnerService(VlmEngine engine) {
+        this.engine = engine;
+    }
+
+    @Override
+    public void generate(GenerateRequest request, StreamObserver<GenerateEvent> responses) {
+        ServerCallStreamObserver<GenerateEvent> out = (ServerCallStreamObserver<GenerateEvent>) responses;
+        Cancellation cancel = new Cancellation();
+        out.setOnCancelHandler(cancel::cancel);
+        Context.current().addListener(c -> cancel.cancel(), Runnable::run);
+        try {
+            if (Context.current().isCancelled()) {
+                throw new GlimpseException(GlimpseException.Kind.DEADLINE_EXCEEDED, "deadline expired before generation");
+            }
+            List<TokenSet> images = new ArrayList<>();
+            for (int i = 0; i < request.getImagesCount(); i++) {
+                images.add(VisualTokensCodec.decode(request.getImages(i), i));
+            }
+            GenerationResult r = engine.generate(request.getQuestion(), images, params(request.getGeneration()),
+                    delta -> {
+                        if (!out.isCancelled()) {
+                            out.onNext(GenerateEvent.newBuilder().setDelta(delta).build());
+                        }
+                    }, cancel);
+            out.onNext(GenerateEvent.newBuilder().setDone(GenerateDone.newBuilder()
+                    .setText(r.text()).setPromptTokens(r.promptTokens()).setVisualTokens(r.visualTokens())
+                    .setGeneratedTokens(r.generatedTokens()).setFinishReason(r.finishReason())
+                    .setQueueMicros(r.queueMicros()).setPrefillMicros(r.prefillMicros())
+                    .setDecodeMicros(r.decodeMicros())
+                    .setPrefillFlops(engine.prefillFlops(r.promptTokens()))
+                    .setPrefillFlopsFull(engine.prefillFlops(r.promptTokens() - r.visualTokens()
+                            + Math.max(r.visualTokens(), request.getVisualTokensFull())))).build());
+            out.onCompleted();
+        } catch (Throwable t) {
+            if (!out.isCancelled()) {
+                out.onError(StatusMapping.toStatus(t));
+            }
+        }
+    }
+
+    public static GenerationParams params(Generation g) {
+        return new GenerationParams(g.getMaxNewTokens(), g.getMinNewTokens(), g.getTemperature(), g.getTopP(), g.getSeed());
+    }
+}
