@@ -42,6 +42,9 @@ public final class ImageDecoder {
             throw GlimpseException.invalid(what + ": " + header.width() + "x" + header.height()
                     + " is smaller than the minimum side of " + limits.minSide() + " pixels");
         }
+        if (header.truncated()) {
+            throw GlimpseException.invalid(what + ": " + header.format() + " is truncated (its end marker is missing)");
+        }
         MatOfByte buf = new MatOfByte(bytes);
         Mat bgr = Imgcodecs.imdecode(buf, Imgcodecs.IMREAD_COLOR);
         buf.release();

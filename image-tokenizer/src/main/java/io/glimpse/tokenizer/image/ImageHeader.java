@@ -4,9 +4,11 @@ import io.glimpse.common.error.GlimpseException;
 
 /**
  * Format and pixel dimensions read from an encoded image's header, before anything is decoded, so
- * that decompression bombs are refused without allocating their pixels.
+ * that decompression bombs are refused without allocating their pixels. {@code truncated} is set
+ * when a PNG lacks its IEND chunk or a JPEG its end-of-image marker (decoders would otherwise
+ * return a partly grey image without complaint).
  */
-public record ImageHeader(ImageFormat format, int width, int height) {
+public record ImageHeader(ImageFormat format, int width, int height, boolean truncated) {
 
     public long pixels() {
         return (long) width * height;
@@ -36,10 +38,7 @@ public record ImageHeader(ImageFormat format, int width, int height) {
         if (!(b[12] == 'I' && b[13] == 'H' && b[14] == 'D' && b[15] == 'R')) {
             throw GlimpseException.invalid("PNG has no IHDR chunk first");
         }
-        if (!endsWithIend(b)) {
-            throw GlimpseException.invalid("PNG is truncated (no IEND chunk at the end)");
-        }
-        return checked(ImageFormat.PNG, be32(b, 16), be32(b, 20));
+        return checked(ImageFormat.PNG, be32(b, 16), be32(b, 20), !endsWithIend(b));
     }
 
     private static boolean endsWithIend(byte[] b) {
@@ -75,7 +74,7 @@ public record ImageHeader(ImageFormat format, int width, int height) {
                 need(b, i + 9, "JPEG");
                 int h = ((b[i + 5] & 0xFF) << 8) | (b[i + 6] & 0xFF);
                 int w = ((b[i + 7] & 0xFF) << 8) | (b[i + 8] & 0xFF);
-                found = checked(ImageFormat.JPEG, w, h);
+                found = checked(ImageFormat.JPEG, w, h, false);
             }
             if (marker == 0xDA) {
                 break;   // entropy-coded data follows; the frame header must have come before
@@ -85,10 +84,7 @@ public record ImageHeader(ImageFormat format, int width, int height) {
         if (found == null) {
             throw GlimpseException.invalid("JPEG has no frame header (SOF) before its image data: truncated or corrupt");
         }
-        if (!hasEoi(b)) {
-            throw GlimpseException.invalid("JPEG is truncated (no end-of-image marker)");
-        }
-        return found;
+        return new ImageHeader(found.format, found.width, found.height, !hasEoi(b));
     }
 
     private static boolean hasEoi(byte[] b) {
@@ -105,30 +101,30 @@ public record ImageHeader(ImageFormat format, int width, int height) {
         need(b, 26, "BMP");
         int headerSize = le32(b, 14);
         if (headerSize == 12) {
-            return checked(ImageFormat.BMP, le16(b, 18), le16(b, 20));
+            return checked(ImageFormat.BMP, le16(b, 18), le16(b, 20), false);
         }
-        return checked(ImageFormat.BMP, le32(b, 18), Math.abs(le32(b, 22)));
+        return checked(ImageFormat.BMP, le32(b, 18), Math.abs(le32(b, 22)), false);
     }
 
     private static ImageHeader webp(byte[] b) {
         need(b, 30, "WebP");
         String chunk = new String(b, 12, 4, java.nio.charset.StandardCharsets.US_ASCII);
         return switch (chunk) {
-            case "VP8 " -> checked(ImageFormat.WEBP, le16(b, 26) & 0x3FFF, le16(b, 28) & 0x3FFF);
+            case "VP8 " -> checked(ImageFormat.WEBP, le16(b, 26) & 0x3FFF, le16(b, 28) & 0x3FFF, false);
             case "VP8L" -> {
                 int bits = le32(b, 21);
-                yield checked(ImageFormat.WEBP, (bits & 0x3FFF) + 1, ((bits >>> 14) & 0x3FFF) + 1);
+                yield checked(ImageFormat.WEBP, (bits & 0x3FFF) + 1, ((bits >>> 14) & 0x3FFF) + 1, false);
             }
-            case "VP8X" -> checked(ImageFormat.WEBP, le24(b, 24) + 1, le24(b, 27) + 1);
+            case "VP8X" -> checked(ImageFormat.WEBP, le24(b, 24) + 1, le24(b, 27) + 1, false);
             default -> throw GlimpseException.invalid("WebP with unknown chunk '" + chunk + "'");
         };
     }
 
-    private static ImageHeader checked(ImageFormat f, int w, int h) {
+    private static ImageHeader checked(ImageFormat f, int w, int h, boolean truncated) {
         if (w <= 0 || h <= 0) {
             throw GlimpseException.invalid(f + " header claims a " + w + "x" + h + " image");
         }
-        return new ImageHeader(f, w, h);
+        return new ImageHeader(f, w, h, truncated);
     }
 
     private static void need(byte[] b, int n, String what) {

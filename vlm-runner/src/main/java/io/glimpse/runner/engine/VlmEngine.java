@@ -128,7 +128,7 @@ public final class VlmEngine implements AutoCloseable {
     }
 
     /** Token embeddings with every image-token row replaced by its visual embedding. */
-    float[] promptEmbeddings(PromptLayout layout, List<TokenSet> images) {
+    public float[] promptEmbeddings(PromptLayout layout, List<TokenSet> images) {
         float[] embeds = lm.embed(layout.ids());
         int h = config.hiddenSize();
         int row = 0;

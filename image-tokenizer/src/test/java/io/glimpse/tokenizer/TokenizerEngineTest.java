@@ -1,0 +1,167 @@
+package io.glimpse.tokenizer;
+
+import io.glimpse.common.bundle.ModelBundle;
+import io.glimpse.common.error.GlimpseException;
+import io.glimpse.common.onnx.OrtSessionFactory;
+import io.glimpse.common.tensor.FloatTensor;
+import io.glimpse.common.tokens.TokenKind;
+import io.glimpse.common.tokens.TokenSet;
+import io.glimpse.common.tokens.TokenizationMode;
+import io.glimpse.shapes.ScenePng;
+import io.glimpse.shapes.ShapesVqaGenerator;
+import io.glimpse.tokenizer.encode.AdaptiveAvgPool;
+import io.glimpse.tokenizer.encode.ImageTokenizerEngine;
+import io.glimpse.tokenizer.encode.TokenizationSpec;
+import io.glimpse.tokenizer.image.ImageLimits;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class TokenizerEngineTest {
+    static ImageTokenizerEngine engine;
+    static List<byte[]> images = new ArrayList<>();
+
+    @BeforeAll
+    static void load() {
+        ModelBundle bundle = ModelBundle.open(Path.of(System.getProperty("glimpse.bundle")));
+        engine = new ImageTokenizerEngine(bundle, OrtSessionFactory.cpu(), ImageLimits.defaults(), 8);
+        ShapesVqaGenerator g = new ShapesVqaGenerator(3);
+        for (int i = 0; i < 4; i++) {
+            images.add(ScenePng.encode(g.next().scene()));
+        }
+    }
+
+    @AfterAll
+    static void close() throws Exception {
+        engine.close();
+    }
+
+    @Test
+    void fullGivesEveryGridTokenWithAttentionRowsSummingToOne() {
+        TokenSet t = engine.tokenize(images.subList(0, 1), TokenizationSpec.full(), true).get(0);
+        assertEquals(TokenKind.GRID, t.kind());
+        assertEquals(144, t.count());
+        assertEquals(128, t.hidden());
+        assertEquals(144, t.span());
+        assertEquals(143, t.origin()[143]);
+        FloatTensor a = t.attention();
+        assertEquals(145, a.dim(1));
+        for (int h = 0; h < a.dim(0); h++) {
+            for (int r = 0; r < 145; r += 29) {
+                double sum = 0;
+                for (int c = 0; c < 145; c++) {
+                    sum += a.data()[(h * 145 + r) * 145 + c];
+                }
+                assertEquals(1.0, sum, 1e-4);
+            }
+        }
+        assertEquals(145, t.keys().dim(1));
+    }
+
+    @Test
+    void flexPrefixIsAPrefix() {
+        for (int k = 1; k < 32; k += 5) {
+            TokenSet a = engine.tokenize(images.subList(0, 1), spec(TokenizationMode.FLEX_PREFIX, k), false).get(0);
+            TokenSet b = engine.tokenize(images.subList(0, 1), spec(TokenizationMode.FLEX_PREFIX, k + 1), false).get(0);
+            assertEquals(k, a.count());
+            assertEquals(32, a.span());
+            float[] first = java.util.Arrays.copyOf(b.embeddings().data(), k * 128);
+            assertArrayEquals(a.embeddings().data(), first, "first k of FLEX_PREFIX(k+1) equal FLEX_PREFIX(k)");
+        }
+    }
+
+    @Test
+    void pooledEqualsAStraightforwardReference() {
+        TokenSet full = engine.tokenize(images.subList(0, 1), TokenizationSpec.full(), false).get(0);
+        for (int n : new int[]{1, 2, 3, 5, 6, 8, 12}) {
+            TokenSet pooled = engine.tokenize(images.subList(0, 1), spec(TokenizationMode.POOLED, n * n), false).get(0);
+            assertEquals(n * n, pooled.count());
+            assertEquals(TokenKind.POOLED, pooled.kind());
+            float[] ref = referencePool(full.embeddings().data(), 12, 128, n);
+            float[] got = pooled.embeddings().data();
+            for (int i = 0; i < ref.length; i++) {
+                assertEquals(ref[i], got[i], 1e-5, "n=" + n);
+            }
+        }
+    }
+
+    @Test
+    void poolingMatchesReferenceOnRandomGrids() {
+        Random r = new Random(9);
+        float[] grid = new float[7 * 7 * 3];
+        for (int i = 0; i < grid.length; i++) {
+            grid[i] = (float) r.nextGaussian();
+        }
+        float[] ref = referencePool(grid, 7, 3, 3);
+        assertArrayEquals(ref, AdaptiveAvgPool.pool(FloatTensor.of(grid, 49, 3), 7, 7, 3).data(), 1e-6f);
+    }
+
+    @Test
+    void batchedEncodeEqualsOneByOne() {
+        List<TokenSet> batch = engine.tokenize(images, TokenizationSpec.full(), false);
+        for (int i = 0; i < images.size(); i++) {
+            TokenSet single = engine.tokenize(images.subList(i, i + 1), TokenizationSpec.full(), false).get(0);
+            float[] a = single.embeddings().data();
+            float[] b = batch.get(i).embeddings().data();
+            for (int j = 0; j < a.length; j++) {
+                assertEquals(a[j], b[j], 1e-5);
+            }
+        }
+    }
+
+    @Test
+    void invalidModesAreRefused() {
+        assertThrows(GlimpseException.class, () -> engine.tokenize(images.subList(0, 1), spec(TokenizationMode.POOLED, 10), false));
+        assertThrows(GlimpseException.class, () -> engine.tokenize(images.subList(0, 1), spec(TokenizationMode.FLEX_PREFIX, 33), false));
+        GlimpseException e = assertThrows(GlimpseException.class, () -> engine.tokenize(
+                List.of(images.get(0), images.get(0), images.get(0), images.get(0), images.get(0), images.get(0),
+                        images.get(0), images.get(0), images.get(0)), TokenizationSpec.full(), false));
+        assertTrue(e.getMessage().contains("too many images"));
+    }
+
+    @Test
+    void adaptiveReportsItsChoice() {
+        TokenSet t = engine.tokenize(images.subList(0, 1),
+                new TokenizationSpec(TokenizationMode.ADAPTIVE, 0, 0, 0, 0.9f), false).get(0);
+        assertEquals(t.count(), t.report().chosenTokens());
+        assertTrue(java.util.Arrays.stream(t.report().consideredCounts()).anyMatch(k -> k == t.count()));
+        assertTrue(t.report().predictedFidelity() >= 0f && t.report().predictedFidelity() <= 1f);
+    }
+
+    private static TokenizationSpec spec(TokenizationMode mode, int tokens) {
+        return new TokenizationSpec(mode, tokens, 0, 0, 0f);
+    }
+
+    /** Bins as PyTorch's AdaptiveAvgPool2d, written out with plain loops. */
+    static float[] referencePool(float[] grid, int side, int h, int n) {
+        float[] out = new float[n * n * h];
+        for (int oy = 0; oy < n; oy++) {
+            for (int ox = 0; ox < n; ox++) {
+                int y0 = (int) Math.floor((double) oy * side / n);
+                int y1 = (int) Math.ceil((double) (oy + 1) * side / n);
+                int x0 = (int) Math.floor((double) ox * side / n);
+                int x1 = (int) Math.ceil((double) (ox + 1) * side / n);
+                for (int c = 0; c < h; c++) {
+                    double s = 0;
+                    for (int y = y0; y < y1; y++) {
+                        for (int x = x0; x < x1; x++) {
+                            s += grid[(y * side + x) * h + c];
+                        }
+                    }
+                    out[(oy * n + ox) * h + c] = (float) (s / ((y1 - y0) * (x1 - x0)));
+                }
+            }
+        }
+        return out;
+    }
+}
