@@ -113,8 +113,10 @@ def config_json(c, calibration=None):
         "eos_token_id": EOS,
         "pad_token_id": PAD,
         "unk_token_id": UNK,
-        "prompt_template": "<bos> {image} {question} <ans>",
-        "position_rule": "bos at 0; visual token at 1 + origin; text continues at 1 + span",
+        "prompt_template": ("<bos> {question} {image} <ans>" if getattr(c, "layout", "ifirst") == "qfirst"
+                            else "<bos> {image} {question} <ans>"),
+        "position_rule": "text tokens count up from 0; a visual token sits at (image start) + origin; "
+                         "the text after an image continues at (image start) + span",
         "vision": {"image_size": c.image_size, "patch_size": c.patch, "grid_h": c.grid, "grid_w": c.grid,
                    "hidden_size": c.vit_width, "num_layers": c.vit_layers, "num_heads": c.vit_heads,
                    "attention_layer": c.attn_layer},

@@ -220,6 +220,10 @@ class GlimpseVlm(nn.Module):
         self.vision = VisionEncoder(c)
         self.resampler = Resampler(c)
         self.lm = LanguageModel(c)
+        # training-only probe: color / shape / size of the object under each patch (not exported)
+        self.patch_probe = nn.Linear(c.width, 7 + 5 + 3)
+        nn.init.normal_(self.lm.embed.weight, std=0.02)
+        nn.init.normal_(self.lm.pos.weight, std=0.02)
 
 
 def pool_grid(features, grid, n):

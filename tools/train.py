@@ -29,18 +29,38 @@ def mode_for_step(rng):
     return "subset", int(rng.integers(8, 144))
 
 
+def texts(model, data, idx, with_answer=True):
+    """(text after the image, prompt length inside it, prefix before the image or None)."""
+    if getattr(model.c, "layout", "ifirst") == "qfirst":
+        text, lens = data.answer_text(idx, with_answer)
+        return text, lens, data.question_prefix(idx)
+    text, lens = data.text(idx, with_answer)
+    return text, lens, None
+
+
+def patch_loss(model, data, idx, feats):
+    logits = model.patch_probe(feats)                       # [B, N, 15]
+    labels = data.patch_labels(idx, model.c.grid, model.c.patch)
+    loss = 0.0
+    for lo, hi, col in ((0, 7, 0), (7, 12, 1), (12, 15, 2)):
+        loss = loss + F.cross_entropy(logits[..., lo:hi].reshape(-1, hi - lo), labels[..., col].reshape(-1))
+    return loss
+
+
 def lm_loss(model, data, idx, mode, param, gen):
-    vis, origins, span = visual_tokens(model, data.pixels(idx), mode, param, gen)
-    text, prompt_lens = data.text(idx)
-    embeds, mask, positions = lm_inputs(model, vis, origins, span, text)
+    feats = model.vision(data.pixels(idx))[0]
+    aux = patch_loss(model, data, idx, feats)
+    vis, origins, span = visual_tokens(model, None, mode, param, gen, features=feats)
+    text, prompt_lens, prefix = texts(model, data, idx)
+    embeds, mask, positions = lm_inputs(model, vis, origins, span, text, prefix)
     logits = model.lm(embeds, mask, positions)[0]
-    n = vis.shape[1]
-    pred = logits[:, n + 1: n + text.shape[1]]          # sequence row 1+n+j holds text[j], predicts text[j+1]
+    start = vis.shape[1] + (1 if prefix is None else prefix.shape[1])
+    pred = logits[:, start: start + text.shape[1] - 1]   # the row holding text[j] predicts text[j+1]
     target = text[:, 1:]
     j = torch.arange(target.shape[1]).unsqueeze(0)
     weight = ((j >= (prompt_lens.unsqueeze(1) - 1)) & (target != 0)).float()
     ce = F.cross_entropy(pred.reshape(-1, pred.shape[-1]), target.reshape(-1), reduction="none")
-    return (ce * weight.reshape(-1)).sum() / weight.sum()
+    return (ce * weight.reshape(-1)).sum() / weight.sum(), aux
 
 
 def evaluate(model, data, count, mode="full", param=0, batch=64):
@@ -50,8 +70,8 @@ def evaluate(model, data, count, mode="full", param=0, batch=64):
         for start in range(0, count, batch):
             idx = list(range(start, min(count, start + batch)))
             vis, origins, span = visual_tokens(model, data.pixels(idx), mode, param)
-            prompt, lens = data.text(idx, with_answer=False)
-            answers = greedy_answers(model, vis, origins, span, prompt, lens)
+            prompt, lens, prefix = texts(model, data, idx, with_answer=False)
+            answers = greedy_answers(model, vis, origins, span, prompt, lens, prefix=prefix)
             for i, a in zip(idx, answers):
                 ok = a == data.answer_ids[i]
                 fam = data.samples[i]["family"]
@@ -71,15 +91,15 @@ def train_sufficiency(model, data, samples, steps, log):
         for start in range(0, samples, 64):
             idx = list(range(start, min(samples, start + 64)))
             pixels = data.pixels(idx)
-            prompt, lens = data.text(idx, with_answer=False)
+            prompt, lens, prefix = texts(model, data, idx, with_answer=False)
             vis, origins, span = visual_tokens(model, pixels, "full", 0)
-            full = greedy_answers(model, vis, origins, span, prompt, lens)
+            full = greedy_answers(model, vis, origins, span, prompt, lens, prefix=prefix)
             feats = model.vision(pixels)[0]
             regs = model.resampler(feats)[0]
             cols = []
             for k in SUFFICIENCY_KS:
                 ans = greedy_answers(model, regs[:, :k], torch.arange(k).expand(len(idx), -1), model.c.registers,
-                                     prompt, lens)
+                                     prompt, lens, prefix=prefix)
                 cols.append([float(a == f) for a, f in zip(ans, full)])
             feats_all.append(feats)
             labels_all.append(torch.tensor(cols).T)
@@ -114,6 +134,9 @@ def main():
     ap.add_argument("--eval-every", type=int, default=500)
     ap.add_argument("--suff-samples", type=int, default=4096)
     ap.add_argument("--suff-steps", type=int, default=1500)
+    ap.add_argument("--aux-weight", type=float, default=0.5, help="weight of the per-patch color/shape/size loss")
+    ap.add_argument("--layout", choices=["qfirst", "ifirst"], default="qfirst",
+                    help="qfirst: <bos> question image <ans> (visual tokens see the question); ifirst: <bos> image question <ans>")
     args = ap.parse_args()
 
     torch.set_num_threads(1)
@@ -131,6 +154,7 @@ def main():
     torch.manual_seed(args.seed)
     random.seed(args.seed)
     c = Config()
+    c.layout = args.layout
     model = GlimpseVlm(c)
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.05, betas=(0.9, 0.98))
     ckpt_path = os.path.join(args.out, "checkpoint.pt")
@@ -158,14 +182,14 @@ def main():
         idx = sorted(rng.choice(len(data), size=args.batch, replace=False).tolist())
         mode, param = mode_for_step(rng)
         gen = torch.Generator().manual_seed(int(rng.integers(1 << 31)))
-        loss = lm_loss(model, data, idx, mode, param, gen)
+        loss, aux = lm_loss(model, data, idx, mode, param, gen)
         opt.zero_grad()
-        loss.backward()
+        (loss + args.aux_weight * aux).backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
         step += 1
         if step % 50 == 0:
-            log(f"step {step} loss {loss.item():.4f} mode {mode}:{param} lr {lr:.2e} {(time.time() - t0) / 50:.3f}s/step")
+            log(f"step {step} loss {loss.item():.4f} aux {aux.item():.4f} mode {mode}:{param} lr {lr:.2e} {(time.time() - t0) / 50:.3f}s/step")
             t0 = time.time()
         if step % args.ckpt_every == 0 or step == args.steps:
             save()

@@ -24,13 +24,17 @@ public record PromptLayout(long[] ids, long[] positions, int[] imageRows, int vi
                                      List<TokenSet> images) {
         String template = config.promptTemplate();
         int at = template.indexOf("{image}");
-        String before = template.substring(0, at);
+        // {question} may come before the images (query-aware visual tokens) or after them
+        String before = template.substring(0, at).replace("{question}", question);
         String after = template.substring(at + "{image}".length()).replace("{question}", question);
         List<Long> ids = new ArrayList<>();
         List<Long> positions = new ArrayList<>();
         List<Integer> rows = new ArrayList<>();
         long cursor = 0;
         for (long id : tokenizer.encode(before)) {
+            if (id == config.imageTokenId()) {
+                throw GlimpseException.invalid("the question may not contain the image token " + config.imageToken());
+            }
             ids.add(id);
             positions.add(cursor++);
         }

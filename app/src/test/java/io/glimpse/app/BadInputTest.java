@@ -1,0 +1,167 @@
+package io.glimpse.app;
+
+import com.google.protobuf.ByteString;
+import io.glimpse.proto.v1.AskEvent;
+import io.glimpse.proto.v1.AskRequest;
+import io.glimpse.proto.v1.Generation;
+import io.glimpse.proto.v1.Image;
+import io.glimpse.proto.v1.Pruning;
+import io.glimpse.proto.v1.TokenPolicy;
+import io.grpc.Context;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Each bad request gets the right status and a message a person can act on; the next good call works. */
+class BadInputTest {
+    static EmbeddedStack stack;
+    static ExampleSet.Example good;
+
+    @BeforeAll
+    static void start() {
+        stack = StackFixture.start(EmbeddedStack.Transport.LOOPBACK);
+        good = StackFixture.examples().examples().get(2);
+    }
+
+    @AfterAll
+    static void stop() {
+        stack.close();
+    }
+
+    private void expect(Status.Code code, String part, AskRequest req) {
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+                () -> stack.blocking().withDeadlineAfter(30, TimeUnit.SECONDS).ask(req));
+        assertEquals(code, e.getStatus().getCode(), e.getStatus().toString());
+        assertTrue(e.getStatus().getDescription() != null && e.getStatus().getDescription().contains(part),
+                e.getStatus().getDescription());
+        assertEquals(good.answer(), stack.blocking().ask(StackFixture.ask(good).build()).getAnswer(),
+                "the service still answers the next good call");
+    }
+
+    private static AskRequest withImage(byte[] bytes) {
+        return AskRequest.newBuilder().addImages(Image.newBuilder().setData(ByteString.copyFrom(bytes)))
+                .setQuestion(good.question()).build();
+    }
+
+    @Test
+    void emptyImage() {
+        expect(Status.Code.INVALID_ARGUMENT, "images[0] is empty", withImage(new byte[0]));
+    }
+
+    @Test
+    void truncatedJpeg() throws Exception {
+        java.awt.image.BufferedImage img = javax.imageio.ImageIO.read(good.image().toFile());
+        ByteArrayOutputStream jpeg = new ByteArrayOutputStream();
+        javax.imageio.ImageIO.write(img, "jpg", jpeg);
+        byte[] b = jpeg.toByteArray();
+        expect(Status.Code.INVALID_ARGUMENT, "image-tokenizer: images[0]: JPEG is truncated", withImage(Arrays.copyOf(b, b.length / 2)));
+    }
+
+    @Test
+    void nonImageBytes() {
+        expect(Status.Code.INVALID_ARGUMENT, "not a JPEG, PNG, BMP or WebP", withImage("%PDF-1.7 not an image".getBytes()));
+    }
+
+    @Test
+    void headerClaiming20000x20000() {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.writeBytes(new byte[]{(byte) 0x89, 'P', 'N', 'G', 0x0D, 0x0A, 0x1A, 0x0A});
+        out.writeBytes(ByteBuffer.allocate(25).putInt(13).put("IHDR".getBytes()).putInt(20000).putInt(20000)
+                .put(new byte[]{8, 2, 0, 0, 0}).putInt(0).array());
+        out.writeBytes(ByteBuffer.allocate(12).putInt(0).put("IEND".getBytes()).putInt(0).array());
+        expect(Status.Code.INVALID_ARGUMENT, "20000x20000 = 400000000 pixels exceeds the limit", withImage(out.toByteArray()));
+    }
+
+    @Test
+    void emptyAndOverlongQuestion() {
+        expect(Status.Code.INVALID_ARGUMENT, "question is empty", StackFixture.ask(good).setQuestion("  ").build());
+        expect(Status.Code.INVALID_ARGUMENT, "the limit is 2000", StackFixture.ask(good).setQuestion("what ".repeat(500)).build());
+    }
+
+    @Test
+    void maxNewTokensOverTheCap() {
+        expect(Status.Code.INVALID_ARGUMENT, "vlm-runner: max_new_tokens 100000 exceeds the server cap of 256",
+                StackFixture.ask(good).setGeneration(Generation.newBuilder().setMaxNewTokens(100000)).build());
+    }
+
+    @Test
+    void unknownPruningMethod() {
+        expect(Status.Code.INVALID_ARGUMENT, "token-pruner: unknown pruning method 99", StackFixture.ask(good)
+                .setPolicy(TokenPolicy.newBuilder().setPruning(Pruning.newBuilder().setMethodValue(99))).build());
+    }
+
+    @Test
+    void tooManyImages() {
+        AskRequest.Builder b = StackFixture.ask(good);
+        for (int i = 0; i < 8; i++) {
+            b.addImages(b.getImages(0));
+        }
+        expect(Status.Code.INVALID_ARGUMENT, "too many images: 9", b.build());
+    }
+
+    @Test
+    void invalidBudget() {
+        expect(Status.Code.INVALID_ARGUMENT, "keep_ratio must be in (0, 1]", StackFixture.ask(good)
+                .setPolicy(TokenPolicy.newBuilder().setPruning(Pruning.newBuilder().setMethod(Pruning.Method.RANDOM)
+                        .setKeepRatio(2f))).build());
+    }
+
+    @Test
+    void expiredDeadline() {
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+                () -> stack.blocking().withDeadlineAfter(1, TimeUnit.MICROSECONDS).ask(StackFixture.ask(good).build()));
+        assertEquals(Status.Code.DEADLINE_EXCEEDED, e.getStatus().getCode());
+        assertEquals(good.answer(), stack.blocking().ask(StackFixture.ask(good).build()).getAnswer());
+    }
+
+    /** A client that cancels mid-stream stops the runner's decoding within a few steps. */
+    @Test
+    void cancellingMidStreamStopsDecoding() throws Exception {
+        AskRequest long200 = StackFixture.ask(good).setPolicy(TokenPolicy.newBuilder().setTokenization(
+                        io.glimpse.proto.v1.Tokenization.newBuilder().setMode(io.glimpse.proto.v1.Tokenization.Mode.FLEX_PREFIX)
+                                .setTokens(8)))
+                .setGeneration(Generation.newBuilder().setMaxNewTokens(200).setMinNewTokens(200)).build();
+        Context.CancellableContext ctx = Context.current().withCancellation();
+        long before = stack.runnerEngine().decodeSteps();
+        long atCancel;
+        int deltas = 0;
+        Context prev = ctx.attach();
+        try {
+            Iterator<AskEvent> events = stack.blocking().askStream(long200);
+            while (deltas < 3 && events.hasNext()) {
+                if (events.next().hasDelta()) {
+                    deltas++;
+                }
+            }
+            atCancel = stack.runnerEngine().decodeSteps();
+            ctx.cancel(null);
+        } finally {
+            ctx.detach(prev);
+        }
+        assertEquals(3, deltas);
+        Supplier<Long> steps = () -> stack.runnerEngine().decodeSteps();
+        long last = -1;
+        for (int i = 0; i < 50 && steps.get() != last; i++) {   // wait until decoding is quiet
+            last = steps.get();
+            Thread.sleep(40);
+        }
+        long afterCancel = steps.get() - atCancel;
+        assertTrue(afterCancel <= 8, "decoding stopped within a few steps of the cancel, ran " + afterCancel + " more");
+        assertTrue(steps.get() - before < 100, "far fewer than the 200 requested steps ran");
+        assertEquals(0, stack.runnerEngine().admission().inFlight(), "the runner slot was released");
+        assertEquals(good.answer(), stack.blocking().ask(StackFixture.ask(good).build()).getAnswer());
+    }
+}

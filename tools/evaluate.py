@@ -1,0 +1,66 @@
+"""Evaluates a checkpoint with PyTorch on Java-generated samples, per input mode and family.
+The same samples go through the Java chain (`glimpse eval`), and the two must agree within 1 point.
+
+  evaluate.py --checkpoint run/checkpoint.pt --data heldout --out eval.json --predictions preds.jsonl
+"""
+import argparse
+import json
+
+import torch
+
+from glimpse_model import Config, GlimpseVlm
+from shapes_data import ShapesData
+from vlm_forward import visual_tokens, greedy_answers, words
+from train import texts
+
+MODES = [("full", "full", 0), ("pooled 6x6 (36)", "pool", 6), ("16 registers", "prefix", 16),
+         ("pooled 4x4 (16)", "pool", 4), ("8 registers", "prefix", 8)]
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--checkpoint", required=True)
+    ap.add_argument("--data", required=True)
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--predictions")
+    ap.add_argument("--count", type=int, default=0)
+    args = ap.parse_args()
+    torch.set_num_threads(1)
+    state = torch.load(args.checkpoint)
+    model = GlimpseVlm(Config.from_dict(state["config"]))
+    model.load_state_dict(state["model"])
+    model.eval()
+    data = ShapesData(args.data)
+    n = args.count or len(data)
+    report = {"samples": n, "data": args.data, "modes": {}}
+    preds = []
+    for label, mode, param in MODES:
+        hits, fam = 0, {}
+        with torch.no_grad():
+            for start in range(0, n, 64):
+                idx = list(range(start, min(n, start + 64)))
+                vis, origins, span = visual_tokens(model, data.pixels(idx), mode, param)
+                prompt, lens, prefix = texts(model, data, idx, with_answer=False)
+                answers = greedy_answers(model, vis, origins, span, prompt, lens, prefix=prefix)
+                for i, a in zip(idx, answers):
+                    s = data.samples[i]
+                    text = words(a)
+                    ok = text == s["answer"]
+                    hits += ok
+                    h, t = fam.get(s["family"], (0, 0))
+                    fam[s["family"]] = (h + ok, t + 1)
+                    if mode == "full":
+                        preds.append({"question": s["question"], "family": s["family"], "expected": s["answer"],
+                                      "answer": text})
+        report["modes"][label] = {"accuracy": hits / n,
+                                  "families": {k: h / t for k, (h, t) in sorted(fam.items())}}
+        print(f"{label}: {hits / n:.4f} " + " ".join(f"{k}={h / t:.3f}" for k, (h, t) in sorted(fam.items())), flush=True)
+    json.dump(report, open(args.out, "w"), indent=2)
+    if args.predictions:
+        with open(args.predictions, "w") as f:
+            for p in preds:
+                f.write(json.dumps(p) + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Reproduces models/glimpse-shapes: generate data (Java), train (resumable), export, evaluate with
+# PyTorch and through the Java chain, write the model card. Seeded. Needs Debian's python3-torch,
+# python3-onnx, python3-pil and libopenblas0-pthread (see ENVIRONMENT.md).
+#
+#   tools/train-default-model.sh            # WORK=tools/work, STEPS=4000
+#   WORK=/scratch STEPS=4000 tools/train-default-model.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+WORK="${WORK:-tools/work}"
+STEPS="${STEPS:-4000}"
+PY="${PYTHON:-/usr/bin/python3}"
+OUT="${OUT:-models/glimpse-shapes}"
+HELDOUT_SEED=20261128        # never used in training
+export OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1   # one thread is fastest (ENVIRONMENT.md)
+mkdir -p "$WORK"
+start=$(date +%s)
+
+[ -f app/target/glimpse.jar ] || ./mvnw -q -B -DskipTests package
+[ -f "$WORK/data/meta.json" ]    || ./glimpse shapes generate --count 120000 --seed 1 --out "$WORK/data"
+[ -f "$WORK/dev/meta.json" ]     || ./glimpse shapes generate --count 1024 --seed 4242 --out "$WORK/dev"
+[ -f "$WORK/heldout/meta.json" ] || ./glimpse shapes generate --count 2000 --seed $HELDOUT_SEED --out "$WORK/heldout"
+
+# resumes from $WORK/run/checkpoint.pt when present
+(cd tools && "$PY" train.py --data "../$WORK/data" --heldout "../$WORK/dev" --out "../$WORK/run" \
+    --steps "$STEPS" --layout qfirst)
+
+(cd tools && "$PY" export.py --checkpoint "../$WORK/run/checkpoint.pt" --out "../$OUT")
+(cd tools && "$PY" evaluate.py --checkpoint "../$WORK/run/checkpoint.pt" --data "../$WORK/heldout" \
+    --out "../$WORK/eval-python.json" --predictions "../$WORK/predictions-python.jsonl")
+./glimpse eval --bundle "$OUT" --count 2000 --seed $HELDOUT_SEED \
+    --out "$WORK/eval-java.json" --predictions "$WORK/predictions-java.jsonl"
+"$PY" tools/model_card.py --work "$WORK" --out "$OUT/MODEL_CARD.md" --minutes $(( ($(date +%s) - start) / 60 ))
+echo "done in $(( ($(date +%s) - start) / 60 )) minutes: $OUT"
