@@ -193,9 +193,10 @@ class LanguageModel(nn.Module):
         self.ln = nn.LayerNorm(c.width)
         self.head = nn.Linear(c.width, c.vocab, bias=False)
 
-    def forward(self, inputs_embeds, attention_mask, position_ids, past=None, layers=None):
+    def forward(self, inputs_embeds, attention_mask, position_ids, past=None, layers=None, mask_override=None):
         """attention_mask i64 [B, past+S]; causal by cache order. Returns logits, presents, and
-        the last run layer's attention probabilities and FFN activations."""
+        the last run layer's attention probabilities and FFN activations. mask_override (training
+        only): bool [B, 1, S, S] replacing the causal/padding mask."""
         past_len = 0 if past is None else past[0][0].shape[2]
         s = inputs_embeds.shape[1]
         total = attention_mask.shape[1]
@@ -203,6 +204,8 @@ class LanguageModel(nn.Module):
         k_idx = torch.arange(total, device=inputs_embeds.device)
         causal = k_idx.unsqueeze(0) <= q_idx.unsqueeze(1)
         mask = causal.unsqueeze(0).unsqueeze(0) & (attention_mask > 0).unsqueeze(1).unsqueeze(2)
+        if mask_override is not None:
+            mask = mask_override
         x = inputs_embeds + self.pos(position_ids)
         presents, probs, act = [], None, None
         blocks = self.blocks if layers is None else self.blocks[:layers]

@@ -10,7 +10,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from glimpse_model import Config, GlimpseVlm, SUFFICIENCY_KS
+from glimpse_model import Config, GlimpseVlm, SUFFICIENCY_KS, encode_words, ANS, BOS, EOS
+from scene_questions import sample_questions
 from shapes_data import ShapesData
 from vlm_forward import visual_tokens, lm_inputs, greedy_answers
 
@@ -61,6 +62,58 @@ def lm_loss(model, data, idx, mode, param, gen):
     weight = ((j >= (prompt_lens.unsqueeze(1) - 1)) & (target != 0)).float()
     ce = F.cross_entropy(pred.reshape(-1, pred.shape[-1]), target.reshape(-1), reduction="none")
     return (ce * weight.reshape(-1)).sum() / weight.sum(), aux
+
+
+def lm_loss_multi(model, data, idx, mode, param, gen, rng, per_image):
+    """Image-first layout with several question/answer segments after one image's visual tokens.
+    Each segment sees <bos>, the visual tokens and itself (block mask) and starts at position
+    1 + span, so every segment is exactly what inference sees; the image is encoded once."""
+    feats = model.vision(data.pixels(idx))[0]
+    aux = patch_loss(model, data, idx, feats)
+    vis, origins, span = visual_tokens(model, None, mode, param, gen, features=feats)
+    b, n = vis.shape[0], vis.shape[1]
+    rows, segs, poss, preds = [], [], [], []
+    for i in idx:
+        s = data.samples[i]
+        qa = [(s["question"], s["answer"])]
+        qa += [x for x in sample_questions(s["objects"], per_image - 1, rng) if x[0] != s["question"]]
+        toks, seg, pos, pred = [], [], [], []
+        for k, (q, a) in enumerate(qa[:per_image]):
+            qt, at = encode_words(q) + [ANS], encode_words(a) + [EOS]
+            toks += qt + at
+            seg += [k + 1] * (len(qt) + len(at))
+            pos += list(range(len(qt) + len(at)))
+            pred += [0] * len(qt) + [1] * len(at)
+        rows.append(toks), segs.append(seg), poss.append(pos), preds.append(pred)
+    t = max(len(r) for r in rows)
+    text = torch.zeros(b, t, dtype=torch.long)
+    seg = torch.zeros(b, t, dtype=torch.long)
+    pos = torch.zeros(b, t, dtype=torch.long)
+    pred = torch.zeros(b, t)
+    for j in range(b):
+        m = len(rows[j])
+        text[j, :m] = torch.tensor(rows[j])
+        seg[j, :m] = torch.tensor(segs[j])
+        pos[j, :m] = torch.tensor(poss[j])
+        pred[j, :m] = torch.tensor(preds[j], dtype=torch.float)
+    embeds = torch.cat([model.lm.embed(torch.full((b, 1), BOS, dtype=torch.long)), vis, model.lm.embed(text)], dim=1)
+    positions = torch.cat([torch.zeros(b, 1, dtype=torch.long), 1 + origins, 1 + span + pos], dim=1)
+    length = 1 + n + t
+    full_seg = torch.cat([torch.zeros(b, 1 + n, dtype=torch.long), seg], dim=1)       # 0 = shared prefix
+    q_seg, k_seg = full_seg.unsqueeze(2), full_seg.unsqueeze(1)
+    causal = torch.tril(torch.ones(length, length, dtype=torch.bool)).unsqueeze(0)
+    prefix_key = (torch.arange(length) < 1 + n).view(1, 1, -1)
+    same = (q_seg == k_seg) & (q_seg > 0)
+    mask = causal & (prefix_key | same)
+    mask[:, :, 0] = True                                                     # padding rows see <bos>: no empty softmax
+    logits = model.lm(embeds, torch.ones(b, length, dtype=torch.long), positions,
+                      mask_override=mask.unsqueeze(1))[0]
+    out = logits[:, n: n + t]
+    target_w = pred.clone()
+    target_w[:, 0] = 0
+    ce = F.cross_entropy(out.reshape(-1, out.shape[-1]), text.reshape(-1), reduction="none")
+    # row (n + j) holds text[j-1] (row n is the last visual token) and predicts text[j]
+    return (ce * target_w.reshape(-1)).sum() / target_w.sum(), aux
 
 
 def evaluate(model, data, count, mode="full", param=0, batch=64):
@@ -134,6 +187,8 @@ def main():
     ap.add_argument("--eval-every", type=int, default=500)
     ap.add_argument("--suff-samples", type=int, default=4096)
     ap.add_argument("--suff-steps", type=int, default=1500)
+    ap.add_argument("--qa-per-image", type=int, default=6,
+                    help="question/answer segments sharing one image (image-first layout only)")
     ap.add_argument("--aux-weight", type=float, default=0.5, help="weight of the per-patch color/shape/size loss")
     ap.add_argument("--layout", choices=["qfirst", "ifirst"], default="qfirst",
                     help="qfirst: <bos> question image <ans> (visual tokens see the question); ifirst: <bos> image question <ans>")
@@ -155,6 +210,8 @@ def main():
     random.seed(args.seed)
     c = Config()
     c.layout = args.layout
+    if args.layout == "qfirst":
+        args.qa_per_image = 1
     model = GlimpseVlm(c)
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.05, betas=(0.9, 0.98))
     ckpt_path = os.path.join(args.out, "checkpoint.pt")
@@ -182,7 +239,10 @@ def main():
         idx = sorted(rng.choice(len(data), size=args.batch, replace=False).tolist())
         mode, param = mode_for_step(rng)
         gen = torch.Generator().manual_seed(int(rng.integers(1 << 31)))
-        loss, aux = lm_loss(model, data, idx, mode, param, gen)
+        if args.qa_per_image > 1:
+            loss, aux = lm_loss_multi(model, data, idx, mode, param, gen, rng, args.qa_per_image)
+        else:
+            loss, aux = lm_loss(model, data, idx, mode, param, gen)
         opt.zero_grad()
         (loss + args.aux_weight * aux).backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)

@@ -53,8 +53,8 @@ final class BenchCommand implements Callable<Integer> {
         }
         System.out.printf("glimpse bench: policy %s, %d requests per level, %s%n", policy.describe(), requests,
                 target == null ? "embedded chain over loopback TCP" : "target " + target);
-        System.out.printf("%-5s %9s %9s %9s %9s %9s %9s %10s %10s%n", "conc", "p50 ms", "p99 ms", "tok p50", "prune p50",
-                "gen p50", "overh p50", "overh p99", "req/s");
+        System.out.printf("%-5s %9s %9s %9s %9s %9s %9s %10s %10s   %s%n", "conc", "p50 ms", "p99 ms", "tok p50",
+                "prune p50", "gen p50", "overh p50", "overh p99", "req/s", "overhead per hop p50 (tok/prune/gen)");
         try (GlimpseConnection c = GlimpseConnection.open(target, model, EmbeddedStack.Transport.LOOPBACK)) {
             for (int conc : concurrency) {
                 run(c, reqs, conc, warmup);
@@ -68,9 +68,17 @@ final class BenchCommand implements Callable<Integer> {
                 double[] overhead = results.stream().mapToDouble(r -> overheadMs(r.getTimings())).toArray();
                 Percentiles t = new Percentiles(total);
                 Percentiles o = new Percentiles(overhead);
-                System.out.printf("%-5d %9.2f %9.2f %9.2f %9.2f %9.2f %9.3f %10.3f %10.1f%n", conc, t.at(50), t.at(99),
-                        new Percentiles(tok).at(50), new Percentiles(prune).at(50), new Percentiles(gen).at(50),
-                        o.at(50), o.at(99), results.size() / seconds);
+                double[] hopTok = results.stream().mapToDouble(r -> (r.getTimings().getTokenizeMicros()
+                        - r.getTimings().getTokenizeComputeMicros()) / 1000.0).toArray();
+                double[] hopPrune = results.stream().mapToDouble(r -> (r.getTimings().getPruneMicros()
+                        - r.getTimings().getPruneComputeMicros()) / 1000.0).toArray();
+                double[] hopGen = results.stream().mapToDouble(r -> (r.getTimings().getGenerateMicros()
+                        - r.getTimings().getRunnerQueueMicros() - r.getTimings().getPrefillMicros()
+                        - r.getTimings().getDecodeMicros()) / 1000.0).toArray();
+                System.out.printf("%-5d %9.2f %9.2f %9.2f %9.2f %9.2f %9.3f %10.3f %10.1f   %.3f / %.3f / %.3f%n", conc,
+                        t.at(50), t.at(99), new Percentiles(tok).at(50), new Percentiles(prune).at(50),
+                        new Percentiles(gen).at(50), o.at(50), o.at(99), results.size() / seconds,
+                        new Percentiles(hopTok).at(50), new Percentiles(hopPrune).at(50), new Percentiles(hopGen).at(50));
             }
         }
         System.out.println("overhead = gateway end-to-end minus (tokenizer handler + pruner handler + runner queue"

@@ -20,11 +20,16 @@ final class ModelOptions {
             description = "ONNX Runtime intra-op threads per session (0 = runtime default).")
     int threads;
 
+    @Option(names = "--ort-spinning", defaultValue = "${env:GLIMPSE_ORT_SPINNING:-false}",
+            description = "Let ONNX Runtime threads spin between runs (faster on dedicated cores; steals CPU when"
+                    + " services share cores, as in one JVM). Default ${DEFAULT-VALUE}.")
+    boolean spinning;
+
     ModelBundle openBundle() {
         return ModelBundle.open(GlimpseHome.bundle(bundle));
     }
 
     OrtSessionFactory sessions() {
-        return new OrtSessionFactory(Device.parse(device), threads);
+        return new OrtSessionFactory(Device.parse(device), threads, spinning);
     }
 }

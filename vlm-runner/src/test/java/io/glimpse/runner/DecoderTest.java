@@ -125,12 +125,19 @@ class DecoderTest {
     void prunedTokensKeepTheirOriginalPositions() {
         TokenSet kept = visual(144, 144, 4).keep(new int[]{0, 5, 9}, null);
         PromptLayout l = PromptLayout.build(engine.config(), engine.tokenizer(), "is there a red circle ?", List.of(kept));
-        assertEquals(0, l.positions()[0]);
-        assertArrayEquals(new long[]{1, 6, 10}, Arrays.copyOfRange(l.positions(), 1, 4));
-        assertEquals(145, l.positions()[4], "text continues after the unpruned span");
+        int[] rows = l.imageRows();
+        assertEquals(3, rows.length);
+        assertEquals(rows[0] + 1, rows[1]);
+        assertEquals(rows[1] + 1, rows[2]);
+        long start = l.positions()[rows[0]];
+        assertEquals(rows[0], start, "text before the image counts up from 0");
+        assertArrayEquals(new long[]{start, start + 5, start + 9}, Arrays.copyOfRange(l.positions(), rows[0], rows[0] + 3));
+        assertEquals(start + 144, l.positions()[rows[2] + 1], "text continues after the unpruned span");
         assertEquals(3, l.visualTokens());
-        assertArrayEquals(new int[]{1, 2, 3}, l.imageRows());
-        assertEquals(engine.config().imageTokenId(), l.ids()[1]);
+        for (int r : rows) {
+            assertEquals(engine.config().imageTokenId(), l.ids()[r]);
+        }
+        assertEquals(l.positions()[l.length() - 1] + 1, l.nextPosition());
     }
 
     @Test

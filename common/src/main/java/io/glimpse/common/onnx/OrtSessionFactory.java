@@ -19,16 +19,22 @@ public final class OrtSessionFactory {
 
     private final Device device;
     private final int intraOpThreads;
+    private final boolean allowSpinning;
     private final AtomicBoolean logged = new AtomicBoolean();
     private volatile Device resolved;
 
-    public OrtSessionFactory(Device device, int intraOpThreads) {
+    /**
+     * @param allowSpinning let ONNX Runtime's worker threads spin after a run: lower latency on
+     *                      dedicated cores, but stolen CPU when several services share them
+     */
+    public OrtSessionFactory(Device device, int intraOpThreads, boolean allowSpinning) {
         this.device = device;
         this.intraOpThreads = intraOpThreads;
+        this.allowSpinning = allowSpinning;
     }
 
     public static OrtSessionFactory cpu() {
-        return new OrtSessionFactory(new Device(Device.Kind.CPU, 0), 0);
+        return new OrtSessionFactory(new Device(Device.Kind.CPU, 0), 0, false);
     }
 
     public OrtEnvironment environment() {
@@ -74,6 +80,7 @@ public final class OrtSessionFactory {
         if (intraOpThreads > 0) {
             options.setIntraOpNumThreads(intraOpThreads);
         }
+        options.addConfigEntry("session.intra_op.allow_spinning", allowSpinning ? "1" : "0");
         return options;
     }
 }
