@@ -24,22 +24,33 @@ class ShapesData:
 
     def patch_labels(self, idx, grid, patch):
         """Auxiliary targets per patch: (color, shape, size) of the object covering most of the
-        patch, 0 = background. Training only: it teaches the vision encoder what is where."""
+        patch's pixels (at least 6), 0 = background. Coverage uses the renderer's rule (a pixel
+        belongs to a shape when its centre is inside). Training only: it teaches the vision
+        encoder what is where."""
         out = np.zeros((len(idx), grid * grid, 3), dtype=np.int64)
         for b, i in enumerate(idx):
-            best = np.zeros(grid * grid)
+            best = np.full(grid * grid, 5)          # a patch needs >= 6 covered pixels
             for o in self.samples[i]["objects"]:
                 x0, y0, s = o["x"], o["y"], o["side"]
-                for gy in range(y0 // patch, min(grid, (y0 + s - 1) // patch + 1)):
-                    for gx in range(x0 // patch, min(grid, (x0 + s - 1) // patch + 1)):
-                        ox = min(x0 + s, (gx + 1) * patch) - max(x0, gx * patch)
-                        oy = min(y0 + s, (gy + 1) * patch) - max(y0, gy * patch)
-                        area = ox * oy
-                        k = gy * grid + gx
-                        if area >= 8 and area > best[k]:
-                            best[k] = area
-                            out[b, k] = (1 + self.COLORS.index(o["color"]), 1 + self.SHAPES.index(o["shape"]),
-                                         1 if o["size"] == "small" else 2)
+                u = (np.arange(s) + 0.5) / s
+                uu, vv = np.meshgrid(u, u)          # uu across (x), vv down (y)
+                shape = o["shape"]
+                if shape == "square":
+                    inside = np.ones((s, s), dtype=bool)
+                elif shape == "circle":
+                    inside = (uu - 0.5) ** 2 + (vv - 0.5) ** 2 <= 0.25
+                elif shape == "triangle":
+                    inside = np.abs(uu - 0.5) <= vv / 2
+                else:
+                    inside = np.abs(uu - 0.5) + np.abs(vv - 0.5) <= 0.5
+                ys, xs = np.nonzero(inside)
+                cells = ((y0 + ys) // patch) * grid + (x0 + xs) // patch
+                counts = np.bincount(cells, minlength=grid * grid)
+                label = (1 + self.COLORS.index(o["color"]), 1 + self.SHAPES.index(shape),
+                         1 if o["size"] == "small" else 2)
+                better = counts > best
+                best[better] = counts[better]
+                out[b, better] = label
         return torch.from_numpy(out)
 
     def __len__(self):
