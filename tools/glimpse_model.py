@@ -223,8 +223,8 @@ class GlimpseVlm(nn.Module):
         self.vision = VisionEncoder(c)
         self.resampler = Resampler(c)
         self.lm = LanguageModel(c)
-        # training-only probe: color / shape / size of the object under each patch (not exported)
-        self.patch_probe = nn.Linear(c.width, 7 + 5 + 3)
+        # training-only probe: color / shape / size / region of the object under each patch (not exported)
+        self.patch_probe = nn.Linear(c.width, 7 + 5 + 3 + 10)
         nn.init.normal_(self.lm.embed.weight, std=0.02)
         nn.init.normal_(self.lm.pos.weight, std=0.02)
 

@@ -23,11 +23,11 @@ class ShapesData:
     SHAPES = ["circle", "square", "triangle", "diamond"]
 
     def patch_labels(self, idx, grid, patch):
-        """Auxiliary targets per patch: (color, shape, size) of the object covering most of the
+        """Auxiliary targets per patch: (color, shape, size, region of its centre) of the object covering most of the
         patch's pixels (at least 6), 0 = background. Coverage uses the renderer's rule (a pixel
         belongs to a shape when its centre is inside). Training only: it teaches the vision
         encoder what is where."""
-        out = np.zeros((len(idx), grid * grid, 3), dtype=np.int64)
+        out = np.zeros((len(idx), grid * grid, 4), dtype=np.int64)
         for b, i in enumerate(idx):
             best = np.full(grid * grid, 5)          # a patch needs >= 6 covered pixels
             for o in self.samples[i]["objects"]:
@@ -46,8 +46,11 @@ class ShapesData:
                 ys, xs = np.nonzero(inside)
                 cells = ((y0 + ys) // patch) * grid + (x0 + xs) // patch
                 counts = np.bincount(cells, minlength=grid * grid)
+                cx, cy = x0 + s / 2.0, y0 + s / 2.0
+                canvas = grid * patch
+                region = min(2, int(cy * 3 // canvas)) * 3 + min(2, int(cx * 3 // canvas))
                 label = (1 + self.COLORS.index(o["color"]), 1 + self.SHAPES.index(shape),
-                         1 if o["size"] == "small" else 2)
+                         1 if o["size"] == "small" else 2, 1 + region)
                 better = counts > best
                 best[better] = counts[better]
                 out[b, better] = label

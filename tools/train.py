@@ -43,7 +43,7 @@ def patch_loss(model, data, idx, feats):
     logits = model.patch_probe(feats)                       # [B, N, 15]
     labels = data.patch_labels(idx, model.c.grid, model.c.patch)
     loss = 0.0
-    for lo, hi, col in ((0, 7, 0), (7, 12, 1), (12, 15, 2)):
+    for lo, hi, col in ((0, 7, 0), (7, 12, 1), (12, 15, 2), (15, 25, 3)):
         loss = loss + F.cross_entropy(logits[..., lo:hi].reshape(-1, hi - lo), labels[..., col].reshape(-1))
     return loss
 
