@@ -3,12 +3,12 @@
 # PyTorch and through the Java chain, write the model card. Seeded. Needs Debian's python3-torch,
 # python3-onnx, python3-pil and libopenblas0-pthread (see ENVIRONMENT.md).
 #
-#   tools/train-default-model.sh            # WORK=tools/work, STEPS=4000
-#   WORK=/scratch STEPS=4000 tools/train-default-model.sh
+#   tools/train-default-model.sh            # WORK=tools/work, STEPS=3500
+#   WORK=/scratch STEPS=3500 tools/train-default-model.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 WORK="${WORK:-tools/work}"
-STEPS="${STEPS:-4000}"
+STEPS="${STEPS:-3500}"
 PY="${PYTHON:-/usr/bin/python3}"
 OUT="${OUT:-models/glimpse-shapes}"
 HELDOUT_SEED=20261128        # never used in training
@@ -23,7 +23,7 @@ start=$(date +%s)
 
 # resumes from $WORK/run/checkpoint.pt when present
 (cd tools && "$PY" train.py --data "../$WORK/data" --heldout "../$WORK/dev" --out "../$WORK/run" \
-    --steps "$STEPS" --layout qfirst)
+    --steps "$STEPS" --layout ifirst --qa-per-image 6 --aux-weight 1.0)
 
 (cd tools && "$PY" export.py --checkpoint "../$WORK/run/checkpoint.pt" --out "../$OUT")
 (cd tools && "$PY" evaluate.py --checkpoint "../$WORK/run/checkpoint.pt" --data "../$WORK/heldout" \

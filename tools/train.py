@@ -179,7 +179,7 @@ def main():
     ap.add_argument("--data", required=True)
     ap.add_argument("--heldout", required=True)
     ap.add_argument("--out", required=True)
-    ap.add_argument("--steps", type=int, default=4000)
+    ap.add_argument("--steps", type=int, default=3500)
     ap.add_argument("--batch", type=int, default=32)
     ap.add_argument("--lr", type=float, default=1e-3)
     ap.add_argument("--seed", type=int, default=1234)
@@ -189,8 +189,8 @@ def main():
     ap.add_argument("--suff-steps", type=int, default=1500)
     ap.add_argument("--qa-per-image", type=int, default=6,
                     help="question/answer segments sharing one image (image-first layout only)")
-    ap.add_argument("--aux-weight", type=float, default=0.5, help="weight of the per-patch color/shape/size loss")
-    ap.add_argument("--layout", choices=["qfirst", "ifirst"], default="qfirst",
+    ap.add_argument("--aux-weight", type=float, default=1.0, help="weight of the per-patch color/shape/size/region loss")
+    ap.add_argument("--layout", choices=["qfirst", "ifirst"], default="ifirst",
                     help="qfirst: <bos> question image <ans> (visual tokens see the question); ifirst: <bos> image question <ans>")
     args = ap.parse_args()
 

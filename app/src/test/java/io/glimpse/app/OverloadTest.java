@@ -1,0 +1,66 @@
+package io.glimpse.app;
+
+import io.glimpse.common.onnx.OrtSessionFactory;
+import io.glimpse.proto.v1.AskEvent;
+import io.glimpse.proto.v1.AskRequest;
+import io.glimpse.proto.v1.Generation;
+import io.glimpse.proto.v1.TokenPolicy;
+import io.glimpse.proto.v1.Tokenization;
+import io.glimpse.runner.engine.RunnerLimits;
+import io.grpc.Context;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import org.junit.jupiter.api.Test;
+
+import java.util.Iterator;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Beyond the runner's running + queued slots a call is refused at once with RESOURCE_EXHAUSTED. */
+class OverloadTest {
+    @Test
+    void fullRunnerAnswersResourceExhaustedThenRecovers() {
+        RunnerLimits oneSlot = new RunnerLimits(256, 32, 2000, 8, 1, 0);
+        try (EmbeddedStack stack = EmbeddedStack.start(StackFixture.bundle(), OrtSessionFactory.cpu(),
+                EmbeddedStack.Transport.IN_PROCESS, oneSlot, -1)) {
+            ExampleSet.Example e = StackFixture.examples().examples().get(1);
+            AskRequest busy = StackFixture.ask(e).setPolicy(TokenPolicy.newBuilder().setTokenization(Tokenization.newBuilder()
+                            .setMode(Tokenization.Mode.FLEX_PREFIX).setTokens(4)))
+                    .setGeneration(Generation.newBuilder().setMaxNewTokens(200).setMinNewTokens(200)).build();
+            Context.CancellableContext ctx = Context.current().withCancellation();
+            Context prev = ctx.attach();
+            try {
+                Iterator<AskEvent> events = stack.blocking().askStream(busy);
+                events.next();   // the only slot is now decoding
+                StatusRuntimeException ex = assertThrows(StatusRuntimeException.class,
+                        () -> stack.blocking().ask(StackFixture.ask(e).build()));
+                assertEquals(Status.Code.RESOURCE_EXHAUSTED, ex.getStatus().getCode());
+                assertTrue(ex.getStatus().getDescription().startsWith("vlm-runner: vlm-runner is busy"),
+                        ex.getStatus().getDescription());
+            } finally {
+                ctx.cancel(null);
+                ctx.detach(prev);
+            }
+            String answer = null;
+            for (int i = 0; i < 100 && answer == null; i++) {   // the cancelled call frees the slot promptly
+                try {
+                    answer = stack.blocking().ask(StackFixture.ask(e).build()).getAnswer();
+                } catch (StatusRuntimeException busyStill) {
+                    assertEquals(Status.Code.RESOURCE_EXHAUSTED, busyStill.getStatus().getCode());
+                    sleep();
+                }
+            }
+            assertTrue(answer != null && !answer.isBlank(), "the runner serves again once the slot is free");
+        }
+    }
+
+    private static void sleep() {
+        try {
+            Thread.sleep(20);
+        } catch (InterruptedException ie) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
