@@ -13,8 +13,9 @@ from shapes_data import ShapesData
 from vlm_forward import visual_tokens, greedy_answers, words
 from train import texts
 
-MODES = [("full", "full", 0), ("pooled 6x6 (36)", "pool", 6), ("16 registers", "prefix", 16),
-         ("pooled 4x4 (16)", "pool", 4), ("8 registers", "prefix", 8)]
+MODES = {"full": ("full", "full", 0), "pool6": ("pooled 6x6 (36 tokens)", "pool", 6),
+         "reg16": ("16 registers", "prefix", 16), "pool4": ("pooled 4x4 (16 tokens)", "pool", 4),
+         "reg8": ("8 registers", "prefix", 8)}
 
 
 def main():
@@ -24,6 +25,7 @@ def main():
     ap.add_argument("--out", required=True)
     ap.add_argument("--predictions")
     ap.add_argument("--count", type=int, default=0)
+    ap.add_argument("--modes", default="full,pool6,reg16", help="comma-separated: " + ",".join(MODES))
     args = ap.parse_args()
     torch.set_num_threads(1)
     state = torch.load(args.checkpoint)
@@ -34,7 +36,7 @@ def main():
     n = args.count or len(data)
     report = {"samples": n, "data": args.data, "modes": {}}
     preds = []
-    for label, mode, param in MODES:
+    for label, mode, param in (MODES[m] for m in args.modes.split(",")):
         hits, fam = 0, {}
         with torch.no_grad():
             for start in range(0, n, 64):

@@ -47,7 +47,7 @@ def main():
     w("`tools/train-default-model.sh` (one command, seeded, resumable):")
     w("")
     w("1. `glimpse shapes generate`: 120,000 training samples (seed 1), 1,024 dev samples (seed 4242), 2,000 held-out samples (seed 20261128, never used in training).")
-    w("2. `tools/train.py`: 3,500 steps of 32 images, AdamW (lr 1e-3, warm-up 200, cosine), one thread. Each batch uses one input mode so one model serves them all: full grid 45%, grid average-pooled to n x n with n in {2,3,4,6,8} 20% (TokenFLEX), a register prefix of log-uniform length 1..32 25% (nested dropout), a random subset of 8..143 grid tokens keeping original positions 10%.")
+    w("2. `tools/train.py`: 4,500 steps of 32 images, AdamW (lr 1e-3, warm-up 200, cosine), one thread. Each batch uses one input mode so one model serves them all: full grid 45%, grid average-pooled to n x n with n in {2,3,4,6,8} 20% (TokenFLEX), a register prefix of log-uniform length 1..32 25% (nested dropout), a random subset of 8..143 grid tokens keeping original positions 10%.")
     w("   Two things made this budget enough (the first attempts plateaued near 30-40%):")
     w("   - six question/answer segments share each image's visual tokens in one sequence (the generator's question plus five more derived from the scene's object list by `tools/scene_questions.py`, checked against the Java generator's answers); a block mask lets each segment see only `<bos>`, the visual tokens and itself, and each starts at the position inference uses, so the model sees exactly the inference layout six times per image;")
     w("   - an auxiliary loss (weight 1.0) asks a linear probe on the projected patch features for the colour, shape, size and region of the object covering each patch (pixel coverage by the renderer's rule); the probe is dropped at export.")
@@ -75,7 +75,7 @@ def main():
         w(f"| {label} (PyTorch) | {100 * m['accuracy']:.1f} | "
           + " | ".join(f"{100 * m['families'].get(f, 0):.1f}" for f in fams) + " |")
     w("")
-    full_py = modes["full"]["accuracy"]
+    full_py = modes["full"]["accuracy"]   # the "full" mode label
     w(f"Java and PyTorch on full tokens: {100 * jv['accuracy']:.2f}% vs {100 * full_py:.2f}% "
       f"(difference {100 * abs(jv['accuracy'] - full_py):.2f} points); the two give the same answer on "
       f"{same} of {len(preds_py)} samples.")
