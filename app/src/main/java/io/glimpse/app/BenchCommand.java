@@ -37,6 +37,10 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--target", description = "Gateway host:port (default: embedded chain over loopback TCP).")
     String target;
 
+    @Option(names = "--transport", defaultValue = "LOOPBACK",
+            description = "Embedded chain transport: LOOPBACK (TCP on 127.0.0.1) or IN_PROCESS.")
+    EmbeddedStack.Transport transport;
+
     @Mixin
     ModelOptions model;
 
@@ -52,10 +56,10 @@ final class BenchCommand implements Callable<Integer> {
                     .setQuestion(e.question()).setPolicy(policy.policy()).setGeneration(policy.generation()).build());
         }
         System.out.printf("glimpse bench: policy %s, %d requests per level, %s%n", policy.describe(), requests,
-                target == null ? "embedded chain over loopback TCP" : "target " + target);
+                target == null ? "embedded chain over " + transport : "target " + target);
         System.out.printf("%-5s %9s %9s %9s %9s %9s %9s %10s %10s   %s%n", "conc", "p50 ms", "p99 ms", "tok p50",
                 "prune p50", "gen p50", "overh p50", "overh p99", "req/s", "overhead per hop p50 (tok/prune/gen)");
-        try (GlimpseConnection c = GlimpseConnection.open(target, model, EmbeddedStack.Transport.LOOPBACK)) {
+        try (GlimpseConnection c = GlimpseConnection.open(target, model, transport)) {
             for (int conc : concurrency) {
                 run(c, reqs, conc, warmup);
                 long t0 = System.nanoTime();
