@@ -187,6 +187,8 @@ def main():
     ap.add_argument("--eval-every", type=int, default=500)
     ap.add_argument("--suff-samples", type=int, default=4096)
     ap.add_argument("--suff-steps", type=int, default=1500)
+    ap.add_argument("--refit-sufficiency", action="store_true",
+                    help="fit the sufficiency head again after resuming (the LM changed)")
     ap.add_argument("--qa-per-image", type=int, default=6,
                     help="question/answer segments sharing one image (image-first layout only)")
     ap.add_argument("--aux-weight", type=float, default=1.0, help="weight of the per-patch color/shape/size/region loss")
@@ -222,6 +224,8 @@ def main():
         opt.load_state_dict(state["opt"])
         step, suff_done = state["step"], state.get("suff_done", False)
         log(f"resumed at step {step}")
+        if args.refit_sufficiency and step < args.steps:
+            suff_done = False
 
     def save():
         tmp = ckpt_path + ".tmp"
