@@ -13,7 +13,9 @@ PY="${PYTHON:-/usr/bin/python3}"
 OUT="${OUT:-models/glimpse-shapes}"
 HELDOUT_SEED=20261128        # never used in training
 export OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1   # one thread is fastest (ENVIRONMENT.md)
-mkdir -p "$WORK"
+mkdir -p "$WORK" "$OUT"
+WORK="$(cd "$WORK" && pwd)"
+OUT="$(cd "$OUT" && pwd)"
 start=$(date +%s)
 
 [ -f app/target/glimpse.jar ] || ./mvnw -q -B -DskipTests package
@@ -22,12 +24,12 @@ start=$(date +%s)
 [ -f "$WORK/heldout/meta.json" ] || ./glimpse shapes generate --count 2000 --seed $HELDOUT_SEED --out "$WORK/heldout"
 
 # resumes from $WORK/run/checkpoint.pt when present
-(cd tools && "$PY" train.py --data "../$WORK/data" --heldout "../$WORK/dev" --out "../$WORK/run" \
+(cd tools && "$PY" train.py --data "$WORK/data" --heldout "$WORK/dev" --out "$WORK/run" \
     --steps "$STEPS" --layout ifirst --qa-per-image 6 --aux-weight 1.0)
 
-(cd tools && "$PY" export.py --checkpoint "../$WORK/run/checkpoint.pt" --out "../$OUT")
-(cd tools && "$PY" evaluate.py --checkpoint "../$WORK/run/checkpoint.pt" --data "../$WORK/heldout" \
-    --out "../$WORK/eval-python.json" --predictions "../$WORK/predictions-python.jsonl")
+(cd tools && "$PY" export.py --checkpoint "$WORK/run/checkpoint.pt" --out "$OUT")
+(cd tools && "$PY" evaluate.py --checkpoint "$WORK/run/checkpoint.pt" --data "$WORK/heldout" \
+    --out "$WORK/eval-python.json" --predictions "$WORK/predictions-python.jsonl")
 ./glimpse eval --bundle "$OUT" --count 2000 --seed $HELDOUT_SEED \
     --out "$WORK/eval-java.json" --predictions "$WORK/predictions-java.jsonl"
 "$PY" tools/model_card.py --work "$WORK" --out "$OUT/MODEL_CARD.md" --minutes $(( ($(date +%s) - start) / 60 ))
