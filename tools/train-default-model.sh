@@ -3,12 +3,12 @@
 # PyTorch and through the Java chain, write the model card. Seeded. Needs Debian's python3-torch,
 # python3-onnx, python3-pil and libopenblas0-pthread (see ENVIRONMENT.md).
 #
-#   tools/train-default-model.sh            # WORK=tools/work, STEPS=4500
-#   WORK=/scratch STEPS=4500 tools/train-default-model.sh
+#   tools/train-default-model.sh            # WORK=tools/work, STEPS=5200
+#   WORK=/scratch STEPS=5200 tools/train-default-model.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 WORK="${WORK:-tools/work}"
-STEPS="${STEPS:-4500}"
+STEPS="${STEPS:-5200}"
 PY="${PYTHON:-/usr/bin/python3}"
 OUT="${OUT:-models/glimpse-shapes}"
 HELDOUT_SEED=20261128        # never used in training
