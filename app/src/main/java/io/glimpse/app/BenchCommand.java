@@ -1,15 +1,12 @@
 package io.glimpse.app;
 
-import com.google.protobuf.ByteString;
 import io.glimpse.proto.v1.AskRequest;
 import io.glimpse.proto.v1.AskResponse;
-import io.glimpse.proto.v1.Image;
 import io.glimpse.proto.v1.StageTimings;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -52,8 +49,7 @@ final class BenchCommand implements Callable<Integer> {
         ExampleSet examples = ExampleSet.read(GlimpseHome.examples().resolve("examples.jsonl"));
         List<AskRequest> reqs = new ArrayList<>();
         for (ExampleSet.Example e : examples.examples()) {
-            reqs.add(AskRequest.newBuilder().addImages(Image.newBuilder().setData(ByteString.copyFrom(Files.readAllBytes(e.image()))))
-                    .setQuestion(e.question()).setPolicy(policy.policy()).setGeneration(policy.generation()).build());
+            reqs.add(e.askBuilder().setPolicy(policy.policy()).setGeneration(policy.generation()).build());
         }
         System.out.printf("glimpse bench: policy %s, %d requests per level, %s%n", policy.describe(), requests,
                 target == null ? "embedded chain over " + transport : "target " + target);

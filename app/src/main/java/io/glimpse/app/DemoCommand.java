@@ -1,14 +1,11 @@
 package io.glimpse.app;
 
-import com.google.protobuf.ByteString;
 import io.glimpse.proto.v1.AskRequest;
 import io.glimpse.proto.v1.AskResponse;
-import io.glimpse.proto.v1.Image;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
@@ -37,11 +34,7 @@ final class DemoCommand implements Callable<Integer> {
         try (GlimpseConnection c = GlimpseConnection.open(null, model, EmbeddedStack.Transport.IN_PROCESS)) {
             int i = 0;
             for (ExampleSet.Example e : set.examples()) {
-                AskRequest req = AskRequest.newBuilder()
-                        .addImages(Image.newBuilder().setName(e.image().getFileName().toString())
-                                .setData(ByteString.copyFrom(Files.readAllBytes(e.image()))))
-                        .setQuestion(e.question()).setPolicy(policy.policy()).setGeneration(policy.generation())
-                        .build();
+                AskRequest req = e.askBuilder().setPolicy(policy.policy()).setGeneration(policy.generation()).build();
                 AskResponse r = c.blocking().ask(req);
                 boolean ok = r.getAnswer().equals(e.answer());
                 right += ok ? 1 : 0;

@@ -2,7 +2,10 @@ package io.glimpse.app;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.google.protobuf.ByteString;
 import io.glimpse.common.error.GlimpseException;
+import io.glimpse.proto.v1.AskRequest;
+import io.glimpse.proto.v1.Image;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -13,6 +16,15 @@ import java.util.List;
 /** A JSONL file of {@code {"image": path, "question": ..., "answer": ..., "family": ...}}, images relative to it. */
 record ExampleSet(List<Example> examples) {
     record Example(Path image, String question, String answer, String family) {
+        /** An Ask request for this example: its image bytes and question, default policy. */
+        AskRequest.Builder askBuilder() {
+            try {
+                return AskRequest.newBuilder().setQuestion(question).addImages(Image.newBuilder()
+                        .setName(image.getFileName().toString()).setData(ByteString.copyFrom(Files.readAllBytes(image))));
+            } catch (IOException e) {
+                throw GlimpseException.invalid("cannot read " + image + ": " + e.getMessage());
+            }
+        }
     }
 
     static ExampleSet read(Path jsonl) {

@@ -1,14 +1,9 @@
 package io.glimpse.app;
 
-import com.google.protobuf.ByteString;
 import io.glimpse.common.bundle.ModelBundle;
 import io.glimpse.common.onnx.OrtSessionFactory;
 import io.glimpse.proto.v1.AskRequest;
-import io.glimpse.proto.v1.Image;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** The bundled model and examples, for end-to-end tests. */
@@ -30,16 +25,7 @@ final class StackFixture {
         return ExampleSet.read(HOME.resolve("examples/examples.jsonl"));
     }
 
-    static byte[] bytes(Path p) {
-        try {
-            return Files.readAllBytes(p);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
     static AskRequest.Builder ask(ExampleSet.Example e) {
-        return AskRequest.newBuilder().addImages(Image.newBuilder().setData(ByteString.copyFrom(bytes(e.image()))))
-                .setQuestion(e.question());
+        return e.askBuilder();
     }
 }

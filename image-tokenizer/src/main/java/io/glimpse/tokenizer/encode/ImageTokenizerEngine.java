@@ -48,10 +48,6 @@ public final class ImageTokenizerEngine implements AutoCloseable {
         return config;
     }
 
-    public boolean exportsAttention() {
-        return encoder.exportsAttention();
-    }
-
     /** One encode of a blank image so the first real request does not pay for lazy initialisation. */
     public void warmUp() {
         float[] px = new float[3 * preprocessor.height() * preprocessor.width()];
