@@ -95,6 +95,18 @@ def tokenizer_json():
     }
 
 
+QUERY_DECOUPLING = {
+    "slots": {"color": ["red", "green", "blue", "yellow", "purple", "orange"],
+              "shape": ["circle", "square", "triangle", "diamond"]},
+    "aliases": {"circles": "circle", "squares": "square", "triangles": "triangle", "diamonds": "diamond"},
+    "relevance_prompts": [
+        {"slots": ["color", "shape"], "prompt": "is there a {color} {shape} ?", "yes": "yes", "no": "no"},
+        {"slots": ["color"], "prompt": "how many {color} objects are there ?", "no": "zero"},
+        {"slots": ["shape"], "prompt": "how many {shape}s are there ?", "no": "zero"},
+    ],
+}
+
+
 def config_json(c, calibration=None):
     cfg = {
         "model_type": "glimpse-shapes",
@@ -123,6 +135,9 @@ def config_json(c, calibration=None):
         "resampler": {"registers": c.registers, "sufficiency_ks": SUFFICIENCY_KS},
         "probe": {"layers": c.probe_layers, "layer_index": c.probe_layers - 1},
         "pooled_sides": [s for s in [1, 2, 3, 4, 6, 8, c.grid] if s <= c.grid],
+        # QuoTA's query decoupling: the entities a question can name and the model's own yes/no
+        # relevance questions about them (the pruner reads the first answer token's probability)
+        "query_decoupling": QUERY_DECOUPLING,
     }
     if calibration is not None:
         cfg["complexity_calibration"] = calibration

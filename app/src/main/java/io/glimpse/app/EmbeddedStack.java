@@ -52,7 +52,7 @@ public final class EmbeddedStack implements AutoCloseable {
             ServiceHost tokenizer = TokenizerMain.start(TokenizerMain.Config.defaults(bundle, sessions,
                     server(transport, "glimpse-" + id + "-tokenizer")), List.of());
             s.hosts.add(tokenizer);
-            ServiceHost pruner = PrunerMain.start(new PrunerMain.Config(8, server(transport, "glimpse-" + id + "-pruner")),
+            ServiceHost pruner = PrunerMain.start(new PrunerMain.Config(8, bundle, sessions, server(transport, "glimpse-" + id + "-pruner")),
                     List.of());
             s.hosts.add(pruner);
             RunnerMain.Running runner = RunnerMain.start(new RunnerMain.Config(bundle, sessions, runnerLimits,

@@ -77,7 +77,7 @@ final class ServeCommand implements Callable<Integer> {
         ServiceHost host = switch (service) {
             case tokenizer -> TokenizerMain.start(new TokenizerMain.Config(model.openBundle(), model.sessions(),
                     new ImageLimits(maxMessageBytes, maxPixels, 8), maxImages, 4, 64, server), List.of());
-            case pruner -> PrunerMain.start(new PrunerMain.Config(maxImages, server), List.of());
+            case pruner -> PrunerMain.start(new PrunerMain.Config(maxImages, model.openBundle(), model.sessions(), server), List.of());
             case runner -> RunnerMain.start(new RunnerMain.Config(model.openBundle(), model.sessions(), runnerLimits,
                     server), List.of()).host();
             case gateway -> GatewayMain.start(new GatewayMain.Config(

@@ -1,8 +1,11 @@
 package io.glimpse.pruner;
 
+import io.glimpse.common.bundle.ModelBundle;
+import io.glimpse.common.onnx.OrtSessionFactory;
 import io.glimpse.common.server.ServerConfig;
 import io.glimpse.common.server.ServiceHost;
 import io.glimpse.pruner.grpc.TokenPrunerService;
+import io.glimpse.pruner.query.QueryModel;
 import io.glimpse.pruner.select.TokenPrunerEngine;
 import io.grpc.ServerInterceptor;
 
@@ -10,15 +13,25 @@ import java.util.List;
 
 /** Wiring of the token-pruner service; tests and {@code glimpse serve} both use {@link #start}. */
 public final class PrunerMain {
-    public record Config(int maxImages, ServerConfig server) {
+    /**
+     * @param bundle   the model bundle, for the query-aware methods (FastV, CoreMatching, QuoTA);
+     *                 null runs the pruner without them
+     * @param sessions ONNX Runtime sessions for the bundle's probe and LM (null without a bundle)
+     */
+    public record Config(int maxImages, ModelBundle bundle, OrtSessionFactory sessions, ServerConfig server) {
+        public Config(int maxImages, ServerConfig server) {
+            this(maxImages, null, null, server);
+        }
     }
 
     private PrunerMain() {
     }
 
     public static ServiceHost start(Config c, List<ServerInterceptor> interceptors) {
+        QueryModel model = c.bundle() == null ? QueryModel.none() : new QueryModel(c.bundle(), c.sessions());
         ServiceHost host = ServiceHost.start("token-pruner", c.server(),
-                List.of(new TokenPrunerService(new TokenPrunerEngine(), c.maxImages())), interceptors);
+                List.of(new TokenPrunerService(new TokenPrunerEngine(model), c.maxImages())), interceptors);
+        host.onClose(model);
         host.markReady();
         return host;
     }

@@ -40,9 +40,9 @@ class PrunerEngineTest {
     @Test
     void randomIsSeededSortedUniqueAndKeepsRowsWithTheirOrigins() {
         TokenSet in = grid(144, 4);
-        TokenSet a = engine.prune(List.of(in), spec(PruningMethod.RANDOM, 16, 7), "q").get(0);
-        TokenSet b = engine.prune(List.of(in), spec(PruningMethod.RANDOM, 16, 7), "q").get(0);
-        TokenSet c = engine.prune(List.of(in), spec(PruningMethod.RANDOM, 16, 8), "q").get(0);
+        TokenSet a = engine.prune(List.of(in), spec(PruningMethod.RANDOM, 16, 7), "q").images().get(0);
+        TokenSet b = engine.prune(List.of(in), spec(PruningMethod.RANDOM, 16, 7), "q").images().get(0);
+        TokenSet c = engine.prune(List.of(in), spec(PruningMethod.RANDOM, 16, 8), "q").images().get(0);
         assertArrayEquals(a.origin(), b.origin());
         assertFalse(Arrays.equals(a.origin(), c.origin()));
         assertEquals(16, a.count());
@@ -61,7 +61,7 @@ class PrunerEngineTest {
     void randomIsUnbiased() {
         int[] hits = new int[20];
         for (long seed = 0; seed < 2000; seed++) {
-            for (int o : engine.prune(List.of(grid(20, 1)), spec(PruningMethod.RANDOM, 5, seed), "q").get(0).origin()) {
+            for (int o : engine.prune(List.of(grid(20, 1)), spec(PruningMethod.RANDOM, 5, seed), "q").images().get(0).origin()) {
                 hits[o]++;
             }
         }
@@ -72,15 +72,15 @@ class PrunerEngineTest {
 
     @Test
     void uniformStrideSpreadsOverTheSpan() {
-        assertArrayEquals(new int[]{4, 13, 22, 31}, engine.prune(List.of(grid(36, 1)), spec(PruningMethod.UNIFORM, 4, 0), "q")
+        assertArrayEquals(new int[]{4, 13, 22, 31}, engine.prune(List.of(grid(36, 1)), spec(PruningMethod.UNIFORM, 4, 0), "q").images()
                 .get(0).origin());
-        assertArrayEquals(new int[]{0, 1, 2}, engine.prune(List.of(grid(3, 1)), spec(PruningMethod.UNIFORM, 3, 0), "q")
+        assertArrayEquals(new int[]{0, 1, 2}, engine.prune(List.of(grid(3, 1)), spec(PruningMethod.UNIFORM, 3, 0), "q").images()
                 .get(0).origin());
     }
 
     @Test
     void budgetAtLeastNKeepsAll() {
-        TokenSet out = engine.prune(List.of(grid(10, 2)), spec(PruningMethod.RANDOM, 50, 1), "q").get(0);
+        TokenSet out = engine.prune(List.of(grid(10, 2)), spec(PruningMethod.RANDOM, 50, 1), "q").images().get(0);
         assertEquals(10, out.count());
         assertArrayEquals(grid(10, 2).embeddings().data(), out.embeddings().data());
     }
@@ -100,7 +100,12 @@ class PrunerEngineTest {
         assertKind(GlimpseException.Kind.INVALID_ARGUMENT, new PruningSpec(PruningMethod.RANDOM, 0, 1.5f, false, 0, Map.of()));
         assertKind(GlimpseException.Kind.INVALID_ARGUMENT, new PruningSpec(PruningMethod.RANDOM, 5, 0.5f, false, 0, Map.of()));
         assertKind(GlimpseException.Kind.INVALID_ARGUMENT, new PruningSpec(PruningMethod.RANDOM, 0, 0f, true, 0, Map.of()));
-        assertKind(GlimpseException.Kind.UNIMPLEMENTED, spec(PruningMethod.ZERO_TPRUNE, 5, 0));
+        assertKind(GlimpseException.Kind.FAILED_PRECONDITION, spec(PruningMethod.FASTV, 5, 0));
+        assertKind(GlimpseException.Kind.INVALID_ARGUMENT, new PruningSpec(PruningMethod.ZERO_TPRUNE, 5, 0f, false, 0,
+                Map.of("iteration", "3")));
+        assertKind(GlimpseException.Kind.INVALID_ARGUMENT, new PruningSpec(PruningMethod.ZERO_TPRUNE, 5, 0f, false, 0,
+                Map.of("iterations", "many")));
+        assertKind(GlimpseException.Kind.INVALID_ARGUMENT, new PruningSpec(PruningMethod.QUOTA, 0, 0f, false, 0, Map.of()));
     }
 
     private void assertKind(GlimpseException.Kind kind, PruningSpec s) {

@@ -5,12 +5,14 @@ import io.glimpse.common.onnx.OrtSessionFactory;
 import io.glimpse.common.tensor.FloatTensor;
 import io.glimpse.common.tokens.TokenKind;
 import io.glimpse.common.tokens.TokenSet;
+import io.glimpse.lm.LanguageModel;
+import io.glimpse.lm.PromptLayout;
 import io.glimpse.runner.engine.Cancellation;
 import io.glimpse.runner.engine.GenerationParams;
 import io.glimpse.runner.engine.GenerationResult;
-import io.glimpse.runner.engine.KvCache;
-import io.glimpse.runner.engine.LanguageModel;
-import io.glimpse.runner.engine.PromptLayout;
+import io.glimpse.lm.KvCache;
+
+
 import io.glimpse.runner.engine.RunnerLimits;
 import io.glimpse.runner.engine.Sampler;
 import io.glimpse.runner.engine.VlmEngine;
@@ -63,7 +65,7 @@ class DecoderTest {
         LanguageModel lm = engine.languageModel();
         List<TokenSet> images = List.of(visual(144, 144, 1));
         PromptLayout layout = PromptLayout.build(lm.config(), engine.tokenizer(), "what color is the circle ?", images);
-        float[] prompt = engine.promptEmbeddings(layout, images);
+        float[] prompt = lm.embedPrompt(layout, images);
         long[] next = {20, 31, 7, 44};
         int h = 128;
         int s = layout.length();

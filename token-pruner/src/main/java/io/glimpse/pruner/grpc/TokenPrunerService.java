@@ -44,10 +44,10 @@ public final class TokenPrunerService extends TokenPrunerGrpc.TokenPrunerImplBas
             for (int i = 0; i < request.getImagesCount(); i++) {
                 sets.add(VisualTokensCodec.decode(request.getImages(i), i));
             }
-            List<TokenSet> kept = engine.prune(sets, spec(request.getPruning()), request.getQuestion());
+            TokenPrunerEngine.Result kept = engine.prune(sets, spec(request.getPruning()), request.getQuestion());
             PruneResponse.Builder b = PruneResponse.newBuilder();
-            kept.forEach(s -> b.addImages(VisualTokensCodec.encode(s, DType.FP32)));
-            out.onNext(b.setComputeMicros((System.nanoTime() - t0) / 1000).build());
+            kept.images().forEach(s -> b.addImages(VisualTokensCodec.encode(s, DType.FP32)));
+            out.onNext(b.setComputeMicros((System.nanoTime() - t0) / 1000).setFlops(kept.flops()).build());
             out.onCompleted();
         } catch (Throwable t) {
             out.onError(StatusMapping.toStatus(t));
@@ -61,7 +61,14 @@ public final class TokenPrunerService extends TokenPrunerGrpc.TokenPrunerImplBas
                     + "; known: NONE, RANDOM, UNIFORM, ZERO_TPRUNE, CORE_MATCHING, QUOTA, TOME, FASTV, VISIONZIP, DIVPRUNE");
             default -> PruningMethod.valueOf(p.getMethod().name());
         };
+        if (p.getThenCount() > 16) {
+            throw GlimpseException.invalid("a pruning pipeline has at most 16 steps, got " + p.getThenCount());
+        }
+        List<PruningSpec> then = new ArrayList<>();
+        for (Pruning step : p.getThenList()) {
+            then.add(spec(step));
+        }
         return new PruningSpec(method, p.getKeepTokens(), p.getKeepRatio(), p.getGlobalBudget(), p.getSeed(),
-                p.getParamsMap());
+                p.getParamsMap(), then);
     }
 }

@@ -8,7 +8,7 @@ import java.util.SplittableRandom;
 /** Seeded uniform random subset; each image of a request draws from its own stream of the seed. */
 public final class RandomSelector implements TokenSelector {
     @Override
-    public Selection select(TokenSet tokens, int keep, PruningSpec spec, int imageIndex) {
+    public Selection select(TokenSet tokens, int keep, PruningSpec spec, QueryContext query, int imageIndex) {
         int n = tokens.count();
         SplittableRandom random = new SplittableRandom(spec.seed() * 0x9E3779B97F4A7C15L + imageIndex);
         int[] order = new int[n];

@@ -2,7 +2,24 @@ package io.glimpse.pruner.select;
 
 import io.glimpse.common.tokens.TokenSet;
 
-/** Chooses {@code keep} of a set's tokens. Deterministic: same input, same output. */
+import java.util.Set;
+
+/** Chooses {@code keep} of one image's tokens. Deterministic: same input, same output. */
 public interface TokenSelector {
-    Selection select(TokenSet tokens, int keep, PruningSpec spec, int imageIndex);
+    /**
+     * @param keep  tokens to keep, 1..count-1; 0 when the request set no budget and
+     *              {@link #decidesCount()} (the method picks the count itself)
+     * @param image index of the image in the request
+     */
+    Selection select(TokenSet tokens, int keep, PruningSpec spec, QueryContext query, int image);
+
+    /** The {@code params} keys the method reads; any other key is refused. */
+    default Set<String> params() {
+        return Set.of();
+    }
+
+    /** True when the method has its own adaptive count (used when the request gives no budget). */
+    default boolean decidesCount() {
+        return false;
+    }
 }

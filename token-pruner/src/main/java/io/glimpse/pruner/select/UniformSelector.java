@@ -5,7 +5,7 @@ import io.glimpse.common.tokens.TokenSet;
 /** Evenly strided subset: token floor((i + 1/2) * n / keep) for i < keep, covering the span from end to end. */
 public final class UniformSelector implements TokenSelector {
     @Override
-    public Selection select(TokenSet tokens, int keep, PruningSpec spec, int imageIndex) {
+    public Selection select(TokenSet tokens, int keep, PruningSpec spec, QueryContext query, int imageIndex) {
         int n = tokens.count();
         int[] kept = new int[keep];
         for (int i = 0; i < keep; i++) {

@@ -10,6 +10,10 @@ import io.glimpse.common.error.GlimpseException;
 import io.glimpse.common.onnx.OrtSessionFactory;
 import io.glimpse.common.tensor.FloatTensor;
 import io.glimpse.common.tokens.TokenSet;
+import io.glimpse.lm.KvCache;
+import io.glimpse.lm.LanguageModel;
+import io.glimpse.lm.PromptLayout;
+import io.glimpse.lm.TextTokenizer;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -84,7 +88,7 @@ public final class VlmEngine implements AutoCloseable {
                         + "; shorten the question, use fewer visual tokens or lower max_new_tokens");
             }
             long t0 = System.nanoTime();
-            float[] embeds = promptEmbeddings(layout, images);
+            float[] embeds = lm.embedPrompt(layout, images);
             checkCancelled(cancel);
             FloatTensor logits = lm.forward(embeds, layout.positions(), cache, options);
             long prefill = (System.nanoTime() - t0) / 1000;
@@ -125,20 +129,6 @@ public final class VlmEngine implements AutoCloseable {
         } catch (OrtException e) {
             throw new GlimpseException(GlimpseException.Kind.INTERNAL, "ONNX Runtime: " + e.getMessage(), e);
         }
-    }
-
-    /** Token embeddings with every image-token row replaced by its visual embedding. */
-    public float[] promptEmbeddings(PromptLayout layout, List<TokenSet> images) {
-        float[] embeds = lm.embed(layout.ids());
-        int h = config.hiddenSize();
-        int row = 0;
-        for (TokenSet set : images) {
-            float[] v = set.embeddings().data();
-            for (int j = 0; j < set.count(); j++) {
-                System.arraycopy(v, j * h, embeds, layout.imageRows()[row++] * h, h);
-            }
-        }
-        return embeds;
     }
 
     private int validate(String question, List<TokenSet> images, GenerationParams p) {

@@ -1,4 +1,4 @@
-package io.glimpse.runner.engine;
+package io.glimpse.lm;
 
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OnnxValue;

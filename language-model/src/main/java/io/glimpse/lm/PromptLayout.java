@@ -1,4 +1,4 @@
-package io.glimpse.runner.engine;
+package io.glimpse.lm;
 
 import io.glimpse.common.bundle.BundleConfig;
 import io.glimpse.common.error.GlimpseException;

@@ -1,4 +1,4 @@
-package io.glimpse.runner.engine;
+package io.glimpse.lm;
 
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import io.glimpse.common.error.GlimpseException;

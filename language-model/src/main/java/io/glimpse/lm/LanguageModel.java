@@ -1,4 +1,4 @@
-package io.glimpse.runner.engine;
+package io.glimpse.lm;
 
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtException;
@@ -10,7 +10,10 @@ import io.glimpse.common.onnx.OrtSessionFactory;
 import io.glimpse.common.onnx.OrtTensors;
 import io.glimpse.common.tensor.FloatTensor;
 
+import io.glimpse.common.tokens.TokenSet;
+
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /** {@code embed_tokens.onnx} plus {@code decoder_model_merged.onnx} with its KV cache (batch 1). */
@@ -39,6 +42,20 @@ public final class LanguageModel implements AutoCloseable {
         } catch (OrtException e) {
             throw new GlimpseException(GlimpseException.Kind.INTERNAL, "embed_tokens failed: " + e.getMessage(), e);
         }
+    }
+
+    /** Token embeddings of the prompt with every image-token row replaced by its visual embedding. */
+    public float[] embedPrompt(PromptLayout layout, List<TokenSet> images) {
+        float[] embeds = embed(layout.ids());
+        int h = config.hiddenSize();
+        int row = 0;
+        for (TokenSet set : images) {
+            float[] v = set.embeddings().data();
+            for (int j = 0; j < set.count(); j++) {
+                System.arraycopy(v, j * h, embeds, layout.imageRows()[row++] * h, h);
+            }
+        }
+        return embeds;
     }
 
     public KvCache newCache() {

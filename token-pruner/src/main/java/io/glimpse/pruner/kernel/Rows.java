@@ -1,0 +1,52 @@
+package io.glimpse.pruner.kernel;
+
+import io.glimpse.common.tensor.FloatTensor;
+
+/** Row-major [n, d] matrices: L2 normalisation and the head-mean of per-head key tensors. */
+public final class Rows {
+    private Rows() {
+    }
+
+    /** Copy of {@code x} [n, d] with every row scaled to unit length (zero rows stay zero). */
+    public static float[] normalized(float[] x, int n, int d) {
+        float[] out = new float[n * d];
+        for (int i = 0; i < n; i++) {
+            double s = 0;
+            for (int j = 0; j < d; j++) {
+                s += (double) x[i * d + j] * x[i * d + j];
+            }
+            float inv = s > 0 ? (float) (1.0 / Math.sqrt(s)) : 0f;
+            for (int j = 0; j < d; j++) {
+                out[i * d + j] = x[i * d + j] * inv;
+            }
+        }
+        return out;
+    }
+
+    /** keys [heads, n + skip, dh] -> mean over heads of rows skip.., as [n, dh]. */
+    public static float[] meanOverHeads(FloatTensor keys, int skip) {
+        int heads = keys.dim(0);
+        int rows = keys.dim(1) - skip;
+        int dh = keys.dim(2);
+        float[] k = keys.data();
+        float[] out = new float[rows * dh];
+        for (int h = 0; h < heads; h++) {
+            int base = (h * keys.dim(1) + skip) * dh;
+            for (int i = 0; i < rows * dh; i++) {
+                out[i] += k[base + i];
+            }
+        }
+        for (int i = 0; i < out.length; i++) {
+            out[i] /= heads;
+        }
+        return out;
+    }
+
+    public static float dot(float[] a, int ao, float[] b, int bo, int d) {
+        float s = 0f;
+        for (int j = 0; j < d; j++) {
+            s += a[ao + j] * b[bo + j];
+        }
+        return s;
+    }
+}

@@ -1,0 +1,100 @@
+package io.glimpse.pruner.select;
+
+import io.glimpse.common.tokens.TokenSet;
+import io.glimpse.pruner.kernel.Rows;
+
+/**
+ * The token graph attention-based methods read: the ViT attention the tokenizer forwarded
+ * ({@code heads} x (CLS + n)^2, CLS first) and the head-mean keys of the patch tokens; or, when a
+ * set carries no attention (pooled, register or merged tokens), a documented fallback built from
+ * the tokens themselves: one head {@code softmax(x_i . x_j / sqrt(d))}, no CLS, keys = embeddings.
+ */
+record AttentionGraph(float[] attention, int heads, int size, int cls, float[] keys, int keyDim, long flops) {
+
+    int patches() {
+        return size - cls;
+    }
+
+    /** Similarity metric rows [n, dim]: the head-mean ViT keys, or the embeddings when the set has no keys. */
+    record KeyMetric(float[] rows, int dim) {
+        static KeyMetric of(TokenSet t) {
+            return t.keys() != null
+                    ? new KeyMetric(Rows.meanOverHeads(t.keys(), 1), t.keys().dim(2))
+                    : new KeyMetric(t.embeddings().data(), t.hidden());
+        }
+    }
+
+    static AttentionGraph of(TokenSet t) {
+        if (t.attention() != null) {
+            var a = t.attention();
+            KeyMetric k = KeyMetric.of(t);
+            return new AttentionGraph(a.data(), a.dim(0), a.dim(1), 1, k.rows(), k.dim(), 0L);
+        }
+        int n = t.count();
+        int d = t.hidden();
+        float[] x = t.embeddings().data();
+        float[] a = new float[n * n];
+        double scale = 1.0 / Math.sqrt(d);
+        for (int i = 0; i < n; i++) {
+            float max = Float.NEGATIVE_INFINITY;
+            for (int j = 0; j < n; j++) {
+                a[i * n + j] = (float) (Rows.dot(x, i * d, x, j * d, d) * scale);
+                max = Math.max(max, a[i * n + j]);
+            }
+            double sum = 0;
+            for (int j = 0; j < n; j++) {
+                a[i * n + j] = (float) Math.exp(a[i * n + j] - max);
+                sum += a[i * n + j];
+            }
+            for (int j = 0; j < n; j++) {
+                a[i * n + j] /= (float) sum;
+            }
+        }
+        return new AttentionGraph(a, 1, n, 0, x, d, (long) n * n * d);
+    }
+
+    /** Head {@code h}'s attention restricted to {@code nodes} (graph indices), rows renormalised. */
+    float[] restricted(int h, int[] nodes) {
+        int m = nodes.length;
+        float[] out = new float[m * m];
+        int base = h * size * size;
+        for (int i = 0; i < m; i++) {
+            int row = base + nodes[i] * size;
+            double sum = 0;
+            for (int j = 0; j < m; j++) {
+                out[i * m + j] = attention[row + nodes[j]];
+                sum += out[i * m + j];
+            }
+            if (sum > 0) {
+                for (int j = 0; j < m; j++) {
+                    out[i * m + j] /= (float) sum;
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Head-mean attention the CLS row gives each patch (VisionZip's dominance), or the mean attention a token receives without CLS. */
+    float[] clsAttention() {
+        int n = patches();
+        float[] out = new float[n];
+        for (int h = 0; h < heads; h++) {
+            int base = h * size * size;
+            if (cls == 1) {
+                for (int j = 0; j < n; j++) {
+                    out[j] += attention[base + 1 + j];
+                }
+            } else {
+                for (int i = 0; i < n; i++) {
+                    for (int j = 0; j < n; j++) {
+                        out[j] += attention[base + i * size + j] / n;
+                    }
+                }
+            }
+        }
+        for (int j = 0; j < n; j++) {
+            out[j] /= heads;
+        }
+        return out;
+    }
+}

@@ -1,0 +1,342 @@
+package io.glimpse.pruner.select;
+
+import io.glimpse.common.error.GlimpseException;
+import io.glimpse.common.tensor.FloatTensor;
+import io.glimpse.common.tokens.TokenKind;
+import io.glimpse.common.tokens.TokenSet;
+import io.glimpse.pruner.kernel.GridResize;
+import io.glimpse.pruner.kernel.Rows;
+import io.glimpse.pruner.kernel.WaterFilling;
+import io.glimpse.pruner.query.ProbedPrompt;
+import io.glimpse.pruner.query.QueryDecoupler;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * QuoTA: score each unit (an image of the request, or a region of a single image) for the query,
+ * weigh {@code s^2 / sum s^2}, water-fill the budget over the units (capped at each unit's tokens),
+ * then shrink each unit to its share: bilinear resize of its grid (the paper's best), adaptive
+ * average pooling, FlexTok prefix for ordered register tokens, or another method's selection.
+ */
+final class QuotaAssignment {
+    static final Set<String> PARAMS = Set.of("scorer", "regions", "within", "min_per_unit");
+    private final Map<PruningMethod, TokenSelector> selectors;
+
+    QuotaAssignment(Map<PruningMethod, TokenSelector> selectors) {
+        this.selectors = selectors;
+    }
+
+    /** One unit: rows of one image; a rectangle of its grid when {@code gridRows > 0}. */
+    record Unit(int image, int[] rows, int gridRows, int gridCols) {
+    }
+
+    record Outcome(List<TokenSet> images, long flops, float[] unitScores, int[] assigned) {
+    }
+
+    Outcome reduce(List<TokenSet> images, PruningSpec spec, QueryContext query) {
+        spec.checkParams(PARAMS);
+        if (!spec.hasBudget()) {
+            throw GlimpseException.invalid("QUOTA needs a budget: keep_tokens (per image, or the total with global_budget) or keep_ratio");
+        }
+        int total = Arrays.stream(Budget.perImage(images.stream().mapToInt(TokenSet::count).toArray(), spec)).sum();
+        List<Unit> units = units(images, spec);
+        String within = spec.choice("within", "resize", withinChoices());
+        String scorer = spec.choice("scorer", query.model().available()
+                && QueryDecoupler.of(query.model().config("QUOTA")).isPresent() ? "vlm" : "attention",
+                Set.of("vlm", "attention", "similarity"));
+        long[] flops = {0L};
+        float[] s = score(units, images, scorer, query, flops);
+        double[] w = new double[units.size()];
+        double norm = 0;
+        for (float v : s) {
+            norm += (double) v * v;
+        }
+        for (int i = 0; i < w.length; i++) {
+            w[i] = norm > 0 ? (double) s[i] * s[i] / norm : 1.0 / w.length;
+        }
+        int minPer = (int) spec.number("min_per_unit", 0, 0, 1 << 20);
+        int[] min = new int[units.size()];
+        int[] cap = new int[units.size()];
+        for (int i = 0; i < units.size(); i++) {
+            cap[i] = units.get(i).rows().length;
+            // every image keeps at least one token: the runner needs one per image
+            min[i] = Math.min(cap[i], Math.max(minPer, images.size() > 1 ? 1 : 0));
+        }
+        if (images.size() == 1 && Arrays.stream(min).sum() == 0) {
+            min[argmax(w)] = 1;
+        }
+        int[] n = WaterFilling.assign(w, min, cap, Math.max(total, Arrays.stream(min).sum()));
+        List<TokenSet> out = new ArrayList<>();
+        for (int img = 0; img < images.size(); img++) {
+            out.add(shrinkImage(images.get(img), img, units, n, s, within, spec, query, flops));
+        }
+        return new Outcome(out, flops[0], s, n);
+    }
+
+    private Set<String> withinChoices() {
+        Set<String> c = new java.util.HashSet<>(Set.of("resize", "pool"));
+        for (PruningMethod m : selectors.keySet()) {
+            c.add(m.name().toLowerCase(java.util.Locale.ROOT));
+        }
+        return c;
+    }
+
+    static List<Unit> units(List<TokenSet> images, PruningSpec spec) {
+        List<Unit> units = new ArrayList<>();
+        if (images.size() > 1) {
+            for (int i = 0; i < images.size(); i++) {
+                TokenSet t = images.get(i);
+                int[] g = fullGrid(t);
+                units.add(new Unit(i, range(t.count()), g == null ? 0 : g[0], g == null ? 0 : g[1]));
+            }
+            return units;
+        }
+        TokenSet t = images.get(0);
+        int[] g = fullGrid(t);
+        String regions = spec.params().getOrDefault("regions", "2x2").trim();
+        if (!regions.matches("\\d{1,2}x\\d{1,2}")) {
+            throw GlimpseException.invalid("pruning parameter regions=\"" + regions + "\" must look like 2x2 or 3x3");
+        }
+        int rr = Integer.parseInt(regions.substring(0, regions.indexOf('x')));
+        int rc = Integer.parseInt(regions.substring(regions.indexOf('x') + 1));
+        if (g == null || rr < 1 || rc < 1 || rr > g[0] || rc > g[1]) {
+            if (rr < 1 || rc < 1) {
+                throw GlimpseException.invalid("pruning parameter regions must be at least 1x1");
+            }
+            units.add(new Unit(0, range(t.count()), g == null ? 0 : g[0], g == null ? 0 : g[1]));
+            return units;
+        }
+        for (int a = 0; a < rr; a++) {
+            int r0 = a * g[0] / rr;
+            int r1 = (a + 1) * g[0] / rr;
+            for (int b = 0; b < rc; b++) {
+                int c0 = b * g[1] / rc;
+                int c1 = (b + 1) * g[1] / rc;
+                int[] rows = new int[(r1 - r0) * (c1 - c0)];
+                int k = 0;
+                for (int r = r0; r < r1; r++) {
+                    for (int c = c0; c < c1; c++) {
+                        rows[k++] = rowOf(t, r * g[1] + c);
+                    }
+                }
+                units.add(new Unit(0, rows, r1 - r0, c1 - c0));
+            }
+        }
+        return units;
+    }
+
+    /** [rows, cols] when the set is a whole grid (every cell once, by origin), else null. */
+    private static int[] fullGrid(TokenSet t) {
+        int rows;
+        int cols;
+        if (t.kind() == TokenKind.GRID) {
+            rows = t.gridH();
+            cols = t.gridW();
+        } else if (t.kind() == TokenKind.POOLED) {
+            rows = t.pooledSide();
+            cols = t.pooledSide();
+        } else {
+            return null;
+        }
+        if (rows * cols != t.count() || t.span() != t.count()) {
+            return null;
+        }
+        boolean[] seen = new boolean[t.count()];
+        for (int o : t.origin()) {
+            if (o < 0 || o >= seen.length || seen[o]) {
+                return null;
+            }
+            seen[o] = true;
+        }
+        return new int[]{rows, cols};
+    }
+
+    private static int rowOf(TokenSet t, int origin) {
+        for (int i = 0; i < t.count(); i++) {
+            if (t.origin()[i] == origin) {
+                return i;
+            }
+        }
+        throw new IllegalStateException("no token at origin " + origin);
+    }
+
+    private float[] score(List<Unit> units, List<TokenSet> images, String scorer, QueryContext query, long[] flops) {
+        float[] s = new float[units.size()];
+        switch (scorer) {
+            case "vlm" -> {
+                QueryDecoupler d = QueryDecoupler.of(query.model().config("QUOTA scorer=vlm")).orElseThrow(() ->
+                        GlimpseException.precondition("QUOTA scorer=vlm needs query_decoupling in the bundle's config.json "
+                                + "(entity words and a yes/no relevance prompt); use scorer=attention or similarity"));
+                Optional<QueryDecoupler.RelevancePrompt> prompt = d.relevancePrompt(query.question());
+                if (prompt.isEmpty()) {
+                    Arrays.fill(s, 1f);   // the question names no entity: every unit is equally relevant
+                    return s;
+                }
+                QueryDecoupler.RelevancePrompt p = prompt.get();
+                long yes = p.yes() == null ? -1 : query.model().tokenId(p.yes(), "QUOTA");
+                long no = query.model().tokenId(p.no(), "QUOTA");
+                var cfg = query.model().config("QUOTA");
+                for (int u = 0; u < units.size(); u++) {
+                    Unit unit = units.get(u);
+                    TokenSet part = images.get(unit.image()).keep(unit.rows(), null);
+                    float[] dist = query.model().firstAnswerDistribution(p.prompt(), part, "QUOTA");
+                    s[u] = yes >= 0 ? dist[(int) yes] / Math.max(1e-12f, dist[(int) yes] + dist[(int) no]) : 1f - dist[(int) no];
+                    long len = part.count() + 8L;
+                    flops[0] += cfg.numLayers() * (4 * len * cfg.hiddenSize() * cfg.hiddenSize()
+                            + 2 * len * len * cfg.hiddenSize() + 2 * len * cfg.hiddenSize() * cfg.intermediateSize());
+                }
+            }
+            case "attention" -> {
+                ProbedPrompt p = query.probe("QUOTA scorer=attention");
+                flops[0] += p.flops();
+                int[] q = p.questionRows();
+                float max = 0f;
+                for (int u = 0; u < units.size(); u++) {
+                    Unit unit = units.get(u);
+                    int[] all = p.imageRows(unit.image());
+                    int[] rows = new int[unit.rows().length];
+                    for (int i = 0; i < rows.length; i++) {
+                        rows[i] = all[unit.rows()[i]];
+                    }
+                    for (float a : p.meanAttention(q, rows)) {
+                        s[u] += a;
+                    }
+                    max = Math.max(max, s[u]);
+                }
+                for (int u = 0; u < s.length && max > 0; u++) {
+                    s[u] /= max;
+                }
+            }
+            default -> {
+                var cfg = query.model().config("QUOTA scorer=similarity");
+                String text = QueryDecoupler.of(cfg).map(d -> String.join(" ", d.entities(query.question()).values()))
+                        .filter(x -> !x.isBlank()).orElse(query.question());
+                int h = cfg.hiddenSize();
+                float[] words = query.model().embedText(text, "QUOTA scorer=similarity");
+                float[] q = new float[h];
+                for (int i = 0; i < words.length; i++) {
+                    q[i % h] += words[i];
+                }
+                float[] qu = Rows.normalized(q, 1, h);
+                for (int u = 0; u < units.size(); u++) {
+                    Unit unit = units.get(u);
+                    TokenSet t = images.get(unit.image());
+                    float[] x = Rows.normalized(t.embeddings().selectRows(unit.rows()).data(), unit.rows().length, h);
+                    float best = -1f;
+                    for (int i = 0; i < unit.rows().length; i++) {
+                        best = Math.max(best, Rows.dot(x, i * h, qu, 0, h));
+                    }
+                    s[u] = (best + 1f) / 2f;
+                    flops[0] += (long) unit.rows().length * h;
+                }
+            }
+        }
+        return s;
+    }
+
+    private TokenSet shrinkImage(TokenSet t, int img, List<Unit> units, int[] n, float[] unitScore, String within,
+                                 PruningSpec spec, QueryContext query, long[] flops) {
+        int d = t.hidden();
+        List<int[]> rowsOut = new ArrayList<>();      // {row whose origin it takes, index into data}
+        List<float[]> data = new ArrayList<>();
+        float[] scores = new float[t.count()];
+        for (int u = 0; u < units.size(); u++) {
+            Unit unit = units.get(u);
+            if (unit.image() != img) {
+                continue;
+            }
+            for (int r : unit.rows()) {
+                scores[r] = unitScore[u];
+            }
+            int k = n[u];
+            if (k == 0) {
+                continue;
+            }
+            float[] x = t.embeddings().selectRows(unit.rows()).data();
+            if (k >= unit.rows().length) {
+                for (int i = 0; i < unit.rows().length; i++) {
+                    add(rowsOut, data, unit.rows()[i], Arrays.copyOfRange(x, i * d, (i + 1) * d));
+                }
+            } else if ((within.equals("resize") || within.equals("pool")) && unit.gridRows() > 0) {
+                // the paper's shape: h = w = floor(sqrt(k)), then one side grows if it still fits
+                int side = Math.max(1, (int) Math.floor(Math.sqrt(k)));
+                int h = Math.min(unit.gridRows(), side);
+                int w = Math.min(unit.gridCols(), side);
+                if (h * (w + 1) <= k && w + 1 <= unit.gridCols()) {
+                    w++;
+                } else if ((h + 1) * w <= k && h + 1 <= unit.gridRows()) {
+                    h++;
+                }
+                GridResize.Result r = within.equals("resize")
+                        ? GridResize.bilinear(x, unit.gridRows(), unit.gridCols(), d, h, w)
+                        : GridResize.adaptiveAverage(x, unit.gridRows(), unit.gridCols(), d, h, w);
+                flops[0] += (long) h * w * d * 4;
+                for (int i = 0; i < h * w; i++) {
+                    add(rowsOut, data, unit.rows()[r.nearest()[i]], Arrays.copyOfRange(r.x(), i * d, (i + 1) * d));
+                }
+            } else if (within.equals("resize") || within.equals("pool")) {
+                // ordered tokens without a grid (FlexTok registers): the prefix is the coarse description
+                int[] order = unit.rows().clone();
+                Integer[] byOrigin = new Integer[order.length];
+                for (int i = 0; i < order.length; i++) {
+                    byOrigin[i] = i;
+                }
+                Arrays.sort(byOrigin, (p, q) -> Integer.compare(t.origin()[order[p]], t.origin()[order[q]]));
+                for (int i = 0; i < k; i++) {
+                    int local = byOrigin[i];
+                    add(rowsOut, data, order[local], Arrays.copyOfRange(x, local * d, (local + 1) * d));
+                }
+            } else {
+                PruningMethod m = PruningMethod.valueOf(within.toUpperCase(java.util.Locale.ROOT));
+                TokenSet part = t.keep(unit.rows(), null);
+                Selection sel = selectors.get(m).select(part, k, spec.withMethod(m, k),
+                        new QueryContext(query.question(), List.of(part), query.model()), 0);
+                flops[0] += sel.flops();
+                float[] px = sel.merged() != null ? sel.merged().data() : part.embeddings().selectRows(sel.kept()).data();
+                for (int i = 0; i < sel.kept().length; i++) {
+                    add(rowsOut, data, unit.rows()[sel.kept()[i]], Arrays.copyOfRange(px, i * d, (i + 1) * d));
+                }
+            }
+        }
+        Integer[] idx = new Integer[rowsOut.size()];
+        for (int i = 0; i < idx.length; i++) {
+            idx[i] = i;
+        }
+        Arrays.sort(idx, (p, q) -> Integer.compare(t.origin()[rowsOut.get(p)[0]], t.origin()[rowsOut.get(q)[0]]));
+        int[] rows = new int[idx.length];
+        float[] merged = new float[idx.length * d];
+        for (int i = 0; i < idx.length; i++) {
+            rows[i] = rowsOut.get(idx[i])[0];
+            System.arraycopy(data.get(idx[i]), 0, merged, i * d, d);
+        }
+        return t.merge(rows, FloatTensor.of(merged, rows.length, d), scores);
+    }
+
+    private static void add(List<int[]> rows, List<float[]> data, int row, float[] x) {
+        rows.add(new int[]{row});
+        data.add(x);
+    }
+
+    private static int argmax(double[] w) {
+        int b = 0;
+        for (int i = 1; i < w.length; i++) {
+            if (w[i] > w[b]) {
+                b = i;
+            }
+        }
+        return b;
+    }
+
+    private static int[] range(int n) {
+        int[] r = new int[n];
+        for (int i = 0; i < n; i++) {
+            r[i] = i;
+        }
+        return r;
+    }
+}

@@ -1,0 +1,70 @@
+package io.glimpse.pruner.kernel;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.SplittableRandom;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+class CoreNeuronsTest {
+    @Test
+    void matchesTheRhoBetaRuleComputedNaively() {
+        SplittableRandom r = new SplittableRandom(4);
+        for (int trial = 0; trial < 20; trial++) {
+            int tokens = 3 + r.nextInt(20);
+            int f = 5 + r.nextInt(40);
+            float[] act = RandomInputs.gaussian(r, tokens * f);
+            double rho = 0.1 + 0.5 * r.nextDouble();
+            double beta = 0.1 + 0.5 * r.nextDouble();
+            boolean[] core = CoreNeurons.select(act, tokens, f, rho, beta);
+
+            int[] freq = new int[f];
+            for (int t = 0; t < tokens; t++) {
+                List<Integer> pos = new ArrayList<>();
+                for (int n = 0; n < f; n++) {
+                    if (act[t * f + n] > 0) {
+                        pos.add(n);
+                    }
+                }
+                final int tt = t;
+                pos.sort(Comparator.comparingDouble((Integer n) -> -act[tt * f + n]).thenComparingInt(n -> n));
+                for (int i = 0; i < Math.ceil(rho * pos.size()); i++) {
+                    freq[pos.get(i)]++;
+                }
+            }
+            List<Integer> seen = new ArrayList<>();
+            for (int n = 0; n < f; n++) {
+                if (freq[n] > 0) {
+                    seen.add(n);
+                }
+            }
+            seen.sort(Comparator.comparingInt((Integer n) -> -freq[n]).thenComparingInt(n -> n));
+            boolean[] want = new boolean[f];
+            for (int i = 0; i < Math.ceil(beta * seen.size()); i++) {
+                want[seen.get(i)] = true;
+            }
+            assertArrayEquals(want, core, "trial " + trial);
+
+            int[] rows = {0, tokens - 1};
+            float[] scores = CoreNeurons.tokenScores(act, rows, f, core);
+            for (int i = 0; i < rows.length; i++) {
+                int c = 0;
+                for (int n = 0; n < f; n++) {
+                    c += want[n] && act[rows[i] * f + n] > 0 ? 1 : 0;
+                }
+                assertEquals(c, scores[i]);
+            }
+        }
+    }
+
+    @Test
+    void elbowKeepsTheTokensAboveTheKnee() {
+        // a sharp knee after the third value
+        assertEquals(3, ElbowThreshold.keepCount(new float[]{1, 50, 2, 48, 3, 49, 2, 1}));
+        assertEquals(1, ElbowThreshold.keepCount(new float[]{5, 5, 5, 5}), "flat scores keep at least one");
+    }
+}
