@@ -43,6 +43,18 @@ final class AskChain {
         this.limits = limits;
     }
 
+    /** True when any step of the pipeline (or QuoTA's selection inside a unit) reads the ViT graph. */
+    static boolean needsAttention(Pruning p) {
+        if (NEEDS_ATTENTION.contains(p.getMethod())) {
+            return true;
+        }
+        String within = p.getParamsOrDefault("within", "").trim().toUpperCase(java.util.Locale.ROOT);
+        if (p.getMethod() == Pruning.Method.QUOTA && NEEDS_ATTENTION.stream().anyMatch(m -> m.name().equals(within))) {
+            return true;
+        }
+        return p.getThenList().stream().anyMatch(AskChain::needsAttention);
+    }
+
     AskResponse run(AskRequest request, Consumer<String> deltas) {
         long t0 = System.nanoTime();
         limits.check(request.getImagesCount(),
@@ -52,7 +64,7 @@ final class AskChain {
         TokenizeResponse tokens = stage("image-tokenizer", () -> backends.tokenizer().tokenize(TokenizeRequest.newBuilder()
                 .addAllImages(request.getImagesList())
                 .setTokenization(request.getPolicy().getTokenization())
-                .setIncludeAttention(NEEDS_ATTENTION.contains(pruning.getMethod()))
+                .setIncludeAttention(needsAttention(pruning))
                 .build()));
         long t1 = System.nanoTime();
 
@@ -101,6 +113,7 @@ final class AskChain {
                 .setFinishReason(done.getFinishReason())
                 .setUsage(Usage.newBuilder()
                         .setImages(request.getImagesCount())
+                        .setPruningFlops(pruned.getFlops())
                         .setVisualTokensFull(full)
                         .setVisualTokensTokenized(tokenized)
                         .setVisualTokensUsed(used)
