@@ -4,7 +4,14 @@ import io.glimpse.proto.v1.Generation;
 import io.glimpse.proto.v1.Pruning;
 import io.glimpse.proto.v1.TokenPolicy;
 import io.glimpse.proto.v1.Tokenization;
+import picocli.CommandLine;
 import picocli.CommandLine.Option;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 
 /** Token policy and generation flags, shared by ask / eval / bench. */
 final class PolicyOptions {
@@ -17,8 +24,18 @@ final class PolicyOptions {
     @Option(names = "--quality", defaultValue = "0.95", description = "ADAPTIVE quality target in (0, 1].")
     float quality;
 
-    @Option(names = "--method", defaultValue = "NONE", description = "Pruning method: NONE, RANDOM, UNIFORM, ...")
+    @Option(names = "--method", defaultValue = "NONE", description = "Pruning method: ${COMPLETION-CANDIDATES}.")
     Pruning.Method method;
+
+    @Option(names = "--prune-param", description = "Method parameter key=value (repeatable), e.g. iterations=10; see docs/pruning.md.")
+    Map<String, String> pruneParams = new LinkedHashMap<>();
+
+    @Option(names = "--global-budget", description = "--keep is the total over all images of the request.")
+    boolean globalBudget;
+
+    @Option(names = "--then", description = "A further pruning step (repeatable, applied in order): "
+            + "METHOD[:keep=N|keep_ratio=R|global|seed=S|param=value,...], e.g. ZERO_TPRUNE:keep=16,iterations=10.")
+    List<String> then = new ArrayList<>();
 
     @Option(names = "--keep", defaultValue = "0", description = "Pruning: tokens to keep per image (0 = all).")
     int keep;
@@ -46,13 +63,51 @@ final class PolicyOptions {
         if (mode == Tokenization.Mode.ADAPTIVE) {
             t.setQualityTarget(quality);
         }
-        Pruning.Builder p = Pruning.newBuilder().setMethod(method).setSeed(pruneSeed);
+        Pruning.Builder p = Pruning.newBuilder().setMethod(method).setSeed(pruneSeed).putAllParams(pruneParams)
+                .setGlobalBudget(globalBudget);
         if (keep > 0) {
             p.setKeepTokens(keep);
         } else if (keepRatio > 0) {
             p.setKeepRatio(keepRatio);
         }
+        for (String step : then) {
+            p.addThen(step(step));
+        }
         return TokenPolicy.newBuilder().setTokenization(t).setPruning(p).build();
+    }
+
+    /** One {@code --then} step: {@code METHOD[:key=value,...]}. */
+    static Pruning step(String text) {
+        int colon = text.indexOf(':');
+        String name = (colon < 0 ? text : text.substring(0, colon)).trim().toUpperCase(Locale.ROOT);
+        Pruning.Builder b = Pruning.newBuilder();
+        try {
+            b.setMethod(Pruning.Method.valueOf(name));
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(new CommandLine(new PolicyOptions()),
+                    "--then: unknown pruning method " + name + " in \"" + text + "\"");
+        }
+        if (colon >= 0) {
+            for (String kv : text.substring(colon + 1).split(",")) {
+                String[] parts = kv.split("=", 2);
+                String key = parts[0].trim();
+                String value = parts.length > 1 ? parts[1].trim() : "";
+                try {
+                    switch (key) {
+                        case "keep" -> b.setKeepTokens(Integer.parseInt(value));
+                        case "keep_ratio" -> b.setKeepRatio(Float.parseFloat(value));
+                        case "seed" -> b.setSeed(Long.parseLong(value));
+                        case "global" -> b.setGlobalBudget(true);
+                        case "" -> { }
+                        default -> b.putParams(key, value);
+                    }
+                } catch (NumberFormatException e) {
+                    throw new CommandLine.ParameterException(new CommandLine(new PolicyOptions()),
+                            "--then: " + key + "=" + value + " is not a number in \"" + text + "\"");
+                }
+            }
+        }
+        return b.build();
     }
 
     Generation generation() {
@@ -67,7 +122,11 @@ final class PolicyOptions {
             default -> "FULL";
         };
         String p = method == Pruning.Method.NONE || method == Pruning.Method.METHOD_UNSPECIFIED ? ""
-                : " + " + method + (keep > 0 ? "(" + keep + ")" : keepRatio > 0 ? "(" + keepRatio + ")" : "");
+                : " + " + method + (keep > 0 ? "(" + keep + ")" : keepRatio > 0 ? "(" + keepRatio + ")" : "")
+                + (pruneParams.isEmpty() ? "" : pruneParams.toString());
+        for (String step : then) {
+            p += " -> " + step;
+        }
         return m + p;
     }
 }

@@ -1,6 +1,7 @@
 package io.glimpse.tokenizer.grpc;
 
 import io.glimpse.common.admission.BoundedAdmission;
+import io.glimpse.common.error.GlimpseException;
 import io.glimpse.common.grpc.StatusMapping;
 import io.glimpse.common.grpc.VisualTokensCodec;
 import io.glimpse.common.tokens.TokenSet;
@@ -38,11 +39,17 @@ public final class ImageTokenizerService extends ImageTokenizerGrpc.ImageTokeniz
                 return;
             }
             long t0 = System.nanoTime();
+            DType attentionDtype = switch (request.getAttentionDtype()) {
+                case DTYPE_UNSPECIFIED, FP32 -> DType.FP32;
+                case FP16 -> DType.FP16;
+                default -> throw GlimpseException.invalid("attention_dtype must be FP32 or FP16, got "
+                        + request.getAttentionDtype());
+            };
             List<byte[]> images = request.getImagesList().stream().map(Image::getData).map(b -> b.toByteArray()).toList();
             List<TokenSet> sets = engine.tokenize(images, spec(request.getTokenization()), request.getIncludeAttention());
             TokenizeResponse.Builder b = TokenizeResponse.newBuilder();
             for (TokenSet s : sets) {
-                b.addImages(VisualTokensCodec.encode(s, DType.FP32));
+                b.addImages(VisualTokensCodec.encode(s, attentionDtype));
             }
             out.onNext(b.setComputeMicros((System.nanoTime() - t0) / 1000).build());
             out.onCompleted();

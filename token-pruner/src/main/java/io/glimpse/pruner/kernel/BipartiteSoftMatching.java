@@ -42,19 +42,23 @@ public final class BipartiteSoftMatching {
             if (r <= 0) {
                 break;
             }
-            float[][] unit = new float[m][];
+            float[] unitA = new float[na * dm];
+            float[] unitB = new float[nb * dm];
             for (int i = 0; i < m; i++) {
-                unit[i] = unitLength(tokens.get(i).metric);
+                float[] u = Rows.normalized(tokens.get(i).metric, 1, dm);
+                System.arraycopy(u, 0, i % 2 == 0 ? unitA : unitB, (i / 2) * dm, dm);
             }
+            float[][] bCols = Rows.columns(unitB, nb, dm);
+            float[] sims = new float[nb];
             float[] best = new float[na];
             int[] bestB = new int[na];
             for (int a = 0; a < na; a++) {
+                Rows.dotsWith(bCols, unitA, a * dm, sims);
                 float bv = Float.NEGATIVE_INFINITY;
                 int bi = -1;
                 for (int b = 0; b < nb; b++) {
-                    float c = Rows.dot(unit[2 * a], 0, unit[2 * b + 1], 0, dm);
-                    if (c > bv) {
-                        bv = c;
+                    if (sims[b] > bv) {
+                        bv = sims[b];
                         bi = b;
                     }
                 }
@@ -104,10 +108,6 @@ public final class BipartiteSoftMatching {
             group[i] = index[owner[i]];
         }
         return new Result(rows, out, sizes, group, flops);
-    }
-
-    private static float[] unitLength(float[] v) {
-        return Rows.normalized(v, 1, v.length);
     }
 
     private static final class Token {

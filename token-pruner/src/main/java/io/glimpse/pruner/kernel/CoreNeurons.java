@@ -1,7 +1,5 @@
 package io.glimpse.pruner.kernel;
 
-import java.util.Arrays;
-
 /**
  * CoreMatching's core neurons and token scores. Per token, its top {@code rho} fraction of positive
  * FFN activations; core neurons = the top {@code beta} fraction (by how many tokens have them in
@@ -14,26 +12,36 @@ public final class CoreNeurons {
     /** @param act row-major [tokens, f] FFN activations (input of the down projection) */
     public static boolean[] select(float[] act, int tokens, int f, double rho, double beta) {
         int[] freq = new int[f];
-        float[] row = new float[f];
+        int[] hist = new int[4096];
         for (int t = 0; t < tokens; t++) {
-            int positive = 0;
+            int base = t * f;
+            // one branch-free pass: histogram of sign + exponent + 3 mantissa bits; negatives land >= 2048
+            java.util.Arrays.fill(hist, 0);
+            int zeros = 0;
             for (int n = 0; n < f; n++) {
-                if (act[t * f + n] > 0f) {
-                    row[positive++] = act[t * f + n];
-                }
+                float v = act[base + n];
+                hist[Float.floatToRawIntBits(v) >>> 20]++;
+                zeros += v == 0f ? 1 : 0;
             }
-            if (positive == 0) {
+            int positive = -zeros;
+            for (int b = 0; b < 2048; b++) {
+                positive += hist[b];
+            }
+            if (positive <= 0) {
                 continue;
             }
             int take = (int) Math.ceil(rho * positive);
-            float[] pos = Arrays.copyOf(row, positive);
-            Arrays.sort(pos);
-            float threshold = pos[positive - take];
-            int counted = 0;
-            for (int n = 0; n < f && counted < take; n++) {   // ties: lower neuron index first
-                if (act[t * f + n] >= threshold && act[t * f + n] > 0f) {
+            float threshold = kthLargest(act, base, f, take, hist);
+            int greater = 0;
+            for (int n = 0; n < f; n++) {
+                int gt = act[base + n] > threshold ? 1 : 0;
+                freq[n] += gt;
+                greater += gt;
+            }
+            for (int n = 0, ties = take - greater; n < f && ties > 0; n++) {   // ties: lower neuron index first
+                if (act[base + n] == threshold) {
                     freq[n]++;
-                    counted++;
+                    ties--;
                 }
             }
         }
@@ -52,16 +60,44 @@ public final class CoreNeurons {
         return core;
     }
 
+    /**
+     * The k-th largest (1-based) positive value of {@code a[from..from+len)}, given {@code hist}, the
+     * histogram of its values' top 12 bits (sign, exponent, 3 mantissa bits). Positive floats order
+     * like their bit patterns: the histogram finds the bucket holding the answer and only that
+     * bucket's values are sorted.
+     */
+    static float kthLargest(float[] a, int from, int len, int k, int[] hist) {
+        int bucket = 2047;
+        int need = k;
+        while (hist[bucket] < need) {
+            need -= hist[bucket--];
+        }
+        float[] in = new float[hist[bucket]];
+        int m = 0;
+        for (int i = from; i < from + len; i++) {
+            if (Float.floatToRawIntBits(a[i]) >>> 20 == bucket) {
+                in[m++] = a[i];
+            }
+        }
+        java.util.Arrays.sort(in, 0, m);
+        return in[m - need];
+    }
+
     /** Score of each given token row: its positive activations that are core neurons. */
     public static float[] tokenScores(float[] act, int[] rows, int f, boolean[] core) {
+        int[] coreIdx = new int[f];
+        int nc = 0;
+        for (int n = 0; n < f; n++) {
+            if (core[n]) {
+                coreIdx[nc++] = n;
+            }
+        }
         float[] out = new float[rows.length];
         for (int i = 0; i < rows.length; i++) {
             int base = rows[i] * f;
             int c = 0;
-            for (int n = 0; n < f; n++) {
-                if (core[n] && act[base + n] > 0f) {
-                    c++;
-                }
+            for (int j = 0; j < nc; j++) {
+                c += act[base + coreIdx[j]] > 0f ? 1 : 0;
             }
             out[i] = c;
         }

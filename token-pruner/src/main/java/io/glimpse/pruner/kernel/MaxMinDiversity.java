@@ -1,9 +1,9 @@
 package io.glimpse.pruner.kernel;
 
 /**
- * DivPrune's greedy max-min diversity on {@code 1 - cos}: start from the most isolated token (largest
- * distance to its nearest neighbour, as the reference code does), then repeatedly add the token
- * farthest from everything kept so far. A running minimum makes each step O(N d).
+ * DivPrune's greedy max-min diversity on {@code 1 - cos}: start from one token (see {@link First}),
+ * then repeatedly add the token farthest from everything kept so far. A running minimum makes each
+ * step O(N d).
  */
 public final class MaxMinDiversity {
     private MaxMinDiversity() {
@@ -17,23 +17,52 @@ public final class MaxMinDiversity {
     public record Result(int[] picked, float[] scores, long flops) {
     }
 
-    public static Result select(float[] x, int n, int d, int k) {
+    /** How the first token is chosen. */
+    public enum First {
+        /** The most isolated token (largest distance to its nearest neighbour), as DivPrune's code: O(N^2 d). */
+        ISOLATED,
+        /** The token farthest from the mean direction: O(N d), keeps the whole selection O(k N d). */
+        MEAN
+    }
+
+    public static Result select(float[] x, int n, int d, int k, First firstRule) {
         float[] u = Rows.normalized(x, n, d);
+        float[][] cols = Rows.columns(u, n, d);
+        float[] dots = new float[n];
+        long flops = 0;
         int first = 0;
         float firstV = Float.NEGATIVE_INFINITY;
-        for (int i = 0; i < n; i++) {
-            float nearest = Float.POSITIVE_INFINITY;
-            for (int j = 0; j < n; j++) {
-                if (j != i) {
-                    nearest = Math.min(nearest, 1f - Rows.dot(u, i * d, u, j * d, d));
+        if (firstRule == First.ISOLATED) {
+            for (int i = 0; i < n; i++) {
+                Rows.dotsWith(cols, u, i * d, dots);
+                float nearest = Float.POSITIVE_INFINITY;
+                for (int j = 0; j < n; j++) {
+                    if (j != i) {
+                        nearest = Math.min(nearest, 1f - dots[j]);
+                    }
+                }
+                if (nearest > firstV) {
+                    firstV = nearest;
+                    first = i;
                 }
             }
-            if (nearest > firstV) {
-                firstV = nearest;
-                first = i;
+            flops += (long) n * n * d;
+        } else {
+            float[] mean = new float[d];
+            for (int i = 0; i < n; i++) {
+                for (int c = 0; c < d; c++) {
+                    mean[c] += u[i * d + c];
+                }
             }
+            Rows.dotsWith(cols, Rows.normalized(mean, 1, d), 0, dots);
+            for (int j = 0; j < n; j++) {
+                if (1f - dots[j] > firstV) {
+                    firstV = 1f - dots[j];
+                    first = j;
+                }
+            }
+            flops += 2L * n * d;
         }
-        long flops = (long) n * (n - 1) * d;
         float[] minDist = new float[n];
         boolean[] taken = new boolean[n];
         float[] scores = new float[n];
@@ -45,19 +74,17 @@ public final class MaxMinDiversity {
             picked[p] = next;
             taken[next] = true;
             scores[next] = nextV;
-            int pd = next * d;
-            for (int j = 0; j < n; j++) {
-                if (!taken[j]) {
-                    minDist[j] = Math.min(minDist[j], 1f - Rows.dot(u, pd, u, j * d, d));
-                }
-            }
+            Rows.dotsWith(cols, u, next * d, dots);
             flops += (long) n * d;
             next = -1;
             nextV = Float.NEGATIVE_INFINITY;
             for (int j = 0; j < n; j++) {
-                if (!taken[j] && minDist[j] > nextV) {
-                    nextV = minDist[j];
-                    next = j;
+                if (!taken[j]) {
+                    minDist[j] = Math.min(minDist[j], 1f - dots[j]);
+                    if (minDist[j] > nextV) {
+                        nextV = minDist[j];
+                        next = j;
+                    }
                 }
             }
             if (next < 0) {

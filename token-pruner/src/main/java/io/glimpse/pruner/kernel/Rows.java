@@ -42,6 +42,36 @@ public final class Rows {
         return out;
     }
 
+    /** [n, d] row-major -> d columns of length n, so one vector's dots with all rows vectorise. */
+    public static float[][] columns(float[] x, int n, int d) {
+        float[][] t = new float[d][n];
+        for (int i = 0; i < n; i++) {
+            for (int k = 0; k < d; k++) {
+                t[k][i] = x[i * d + k];
+            }
+        }
+        return t;
+    }
+
+    /**
+     * {@code out[j] = sum_k v[vo + k] * cols[k][j]}: the dot of one row with every row of a matrix
+     * given by {@link #columns}. Written as axpys over whole arrays indexed alike, the loop shape
+     * HotSpot vectorises (a dot-product reduction it does not).
+     */
+    public static void dotsWith(float[][] cols, float[] v, int vo, float[] out) {
+        java.util.Arrays.fill(out, 0f);
+        for (int k = 0; k < cols.length; k++) {
+            axpy(out, v[vo + k], cols[k]);
+        }
+    }
+
+    /** {@code y += a * x} over whole arrays of equal length. */
+    public static void axpy(float[] y, float a, float[] x) {
+        for (int j = 0; j < y.length; j++) {
+            y[j] += a * x[j];
+        }
+    }
+
     public static float dot(float[] a, int ao, float[] b, int bo, int d) {
         float s = 0f;
         for (int j = 0; j < d; j++) {

@@ -17,23 +17,43 @@ public final class WeightedPageRank {
     public record Result(float[] scores, int iterations) {
     }
 
+    /** WPR on attention rows [n][n] (query i's row sums to 1) from {@code init} (copied). */
+    public Result run(float[][] rows, float[] init) {
+        return iterate(init, (s, t) -> {
+            for (int i = 0; i < rows.length; i++) {
+                Rows.axpy(t, s[i], rows[i]);     // s^T A as row axpys over whole arrays: vectorises
+            }
+        });
+    }
+
     /**
-     * @param a    row-major [n, n] attention starting at {@code offset}
-     * @param init starting distribution (copied), e.g. uniform 1/n
+     * WPR on a row-major [n, n] block of a larger array, read in place: for the one-iteration
+     * ranking pass over the full graph, where copying rows out would cost as much as the pass.
      */
     public Result run(float[] a, int offset, int n, float[] init) {
+        return iterate(init, (s, t) -> {
+            for (int i = 0; i < n; i++) {
+                float si = s[i];
+                int row = offset + i * n;
+                for (int j = 0; j < n; j++) {
+                    t[j] += a[row + j] * si;
+                }
+            }
+        });
+    }
+
+    private interface Step {
+        void apply(float[] s, float[] t);
+    }
+
+    private Result iterate(float[] init, Step step) {
+        int n = init.length;
         float[] s = init.clone();
         float[] t = new float[n];
         int it = 0;
         while (it < maxIterations) {
             java.util.Arrays.fill(t, 0f);
-            for (int i = 0; i < n; i++) {
-                float si = s[i];
-                int row = offset + i * n;
-                for (int j = 0; j < n; j++) {     // axpy over a row: vectorises, reads A once
-                    t[j] += a[row + j] * si;
-                }
-            }
+            step.apply(s, t);
             it++;
             double delta = 0;
             for (int j = 0; j < n; j++) {

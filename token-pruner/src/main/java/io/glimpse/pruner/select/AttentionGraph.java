@@ -53,21 +53,47 @@ record AttentionGraph(float[] attention, int heads, int size, int cls, float[] k
         return new AttentionGraph(a, 1, n, 0, x, d, (long) n * n * d);
     }
 
+    /**
+     * The graph as if only each row's {@code m} largest entries had been forwarded (the compact
+     * form a tokenizer could send), rows renormalised; ties keep the lower column.
+     */
+    AttentionGraph topPerRow(int m) {
+        if (m <= 0 || m >= size) {
+            return this;
+        }
+        float[] out = new float[attention.length];
+        float[] row = new float[size];
+        for (int r = 0; r < heads * size; r++) {
+            System.arraycopy(attention, r * size, row, 0, size);
+            int[] top = io.glimpse.pruner.kernel.TopK.keepSorted(row, m);
+            double sum = 0;
+            for (int j : top) {
+                sum += row[j];
+            }
+            for (int j : top) {
+                out[r * size + j] = (float) (row[j] / sum);
+            }
+        }
+        return new AttentionGraph(out, heads, size, cls, keys, keyDim, flops);
+    }
+
     /** Head {@code h}'s attention restricted to {@code nodes} (graph indices), rows renormalised. */
-    float[] restricted(int h, int[] nodes) {
+    float[][] restricted(int h, int[] nodes) {
         int m = nodes.length;
-        float[] out = new float[m * m];
+        float[][] out = new float[m][m];
         int base = h * size * size;
         for (int i = 0; i < m; i++) {
             int row = base + nodes[i] * size;
+            float[] r = out[i];
             double sum = 0;
             for (int j = 0; j < m; j++) {
-                out[i * m + j] = attention[row + nodes[j]];
-                sum += out[i * m + j];
+                r[j] = attention[row + nodes[j]];
+                sum += r[j];
             }
             if (sum > 0) {
+                float inv = (float) (1.0 / sum);
                 for (int j = 0; j < m; j++) {
-                    out[i * m + j] /= (float) sum;
+                    r[j] *= inv;
                 }
             }
         }

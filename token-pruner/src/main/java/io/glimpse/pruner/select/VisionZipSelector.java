@@ -54,6 +54,12 @@ public final class VisionZipSelector implements TokenSelector {
                 targets[t] = rest[Math.min(rest.length - 1, t * step)];
             }
             float[] unit = Rows.normalized(g.keys(), n, g.keyDim());
+            float[] targetRows = new float[contextual * g.keyDim()];
+            for (int t = 0; t < contextual; t++) {
+                System.arraycopy(unit, targets[t] * g.keyDim(), targetRows, t * g.keyDim(), g.keyDim());
+            }
+            float[][] targetCols = Rows.columns(targetRows, contextual, g.keyDim());
+            float[] sims = new float[contextual];
             float[] acc = new float[contextual * d];
             int[] count = new int[contextual];
             Set<Integer> targetSet = new java.util.HashSet<>();
@@ -64,12 +70,10 @@ public final class VisionZipSelector implements TokenSelector {
                 if (targetSet.contains(i)) {
                     continue;
                 }
+                Rows.dotsWith(targetCols, unit, i * g.keyDim(), sims);
                 int best = 0;
-                float bv = Float.NEGATIVE_INFINITY;
-                for (int t = 0; t < contextual; t++) {
-                    float c = Rows.dot(unit, i * g.keyDim(), unit, targets[t] * g.keyDim(), g.keyDim());
-                    if (c > bv) {
-                        bv = c;
+                for (int t = 1; t < contextual; t++) {
+                    if (sims[t] > sims[best]) {
                         best = t;
                     }
                 }

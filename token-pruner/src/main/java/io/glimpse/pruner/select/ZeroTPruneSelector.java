@@ -18,7 +18,7 @@ import java.util.Set;
 public final class ZeroTPruneSelector implements TokenSelector {
     @Override
     public Set<String> params() {
-        return Set.of("iterations", "tolerance", "v_min", "v_max", "s_share", "init");
+        return Set.of("iterations", "tolerance", "v_min", "v_max", "s_share", "init", "graph_top_m");
     }
 
     @Override
@@ -28,7 +28,7 @@ public final class ZeroTPruneSelector implements TokenSelector {
         HeadAggregation heads = new HeadAggregation(spec.number("v_min", 0.01, 0, 1e9), spec.number("v_max", 0.7, 0, 1e9));
         double sShare = spec.number("s_share", 0.5, 0, 1);
         boolean clsInit = spec.choice("init", "uniform", Set.of("uniform", "cls")).equals("cls");
-        AttentionGraph g = AttentionGraph.of(tokens);
+        AttentionGraph g = AttentionGraph.of(tokens).topPerRow((int) spec.number("graph_top_m", 0, 0, 1 << 20));
         int n = g.patches();
         int c = g.cls();
         long flops = g.flops();
@@ -52,12 +52,19 @@ public final class ZeroTPruneSelector implements TokenSelector {
         boolean[] dropped = new boolean[n];
         if (dropS > 0) {
             float[] unit = Rows.normalized(g.keys(), n, g.keyDim());
+            float[] bRows = new float[b.length * g.keyDim()];
+            for (int i = 0; i < b.length; i++) {
+                System.arraycopy(unit, b[i] * g.keyDim(), bRows, i * g.keyDim(), g.keyDim());
+            }
+            float[][] bCols = Rows.columns(bRows, b.length, g.keyDim());
+            float[] sims = new float[b.length];
             float[] redundancy = new float[n];
             Arrays.fill(redundancy, Float.NEGATIVE_INFINITY);
             for (int ai : a) {
+                Rows.dotsWith(bCols, unit, ai * g.keyDim(), sims);
                 float best = Float.NEGATIVE_INFINITY;
-                for (int bi : b) {
-                    best = Math.max(best, Rows.dot(unit, ai * g.keyDim(), unit, bi * g.keyDim(), g.keyDim()));
+                for (float v : sims) {
+                    best = Math.max(best, v);
                 }
                 redundancy[ai] = best;
             }
@@ -86,7 +93,7 @@ public final class ZeroTPruneSelector implements TokenSelector {
         int m = nodes.length;
         float[] start = clsInit && c == 1 ? WeightedPageRank.clsWeighted(m) : WeightedPageRank.uniform(m);
         for (int h = 0; h < g.heads(); h++) {
-            WeightedPageRank.Result r = wpr.run(g.restricted(h, nodes), 0, m, start);
+            WeightedPageRank.Result r = wpr.run(g.restricted(h, nodes), start);
             perHead[h] = r.scores();
             flops += (long) r.iterations() * m * m;
         }

@@ -42,7 +42,7 @@ class MaxMinDiversityTest {
             int d = 3 + r.nextInt(8);
             int k = 2 + r.nextInt(10);
             float[] x = RandomInputs.gaussian(r, n * d);
-            int[] picked = MaxMinDiversity.select(x, n, d, k).picked();
+            int[] picked = MaxMinDiversity.select(x, n, d, k, MaxMinDiversity.First.ISOLATED).picked();
             // first: the most isolated token
             double firstIso = Double.POSITIVE_INFINITY;
             for (int j = 0; j < n; j++) {
@@ -80,6 +80,36 @@ class MaxMinDiversityTest {
     }
 
     @Test
+    void theMeanRuleStartsFarthestFromTheMeanDirection() {
+        SplittableRandom r = new SplittableRandom(9);
+        int n = 40;
+        int d = 6;
+        float[] x = RandomInputs.gaussian(r, n * d);
+        int first = MaxMinDiversity.select(x, n, d, 5, MaxMinDiversity.First.MEAN).picked()[0];
+        float[] u = Rows.normalized(x, n, d);
+        float[] mean = new float[d];
+        for (int i = 0; i < n * d; i++) {
+            mean[i % d] += u[i];
+        }
+        double best = Double.NEGATIVE_INFINITY;
+        int want = -1;
+        for (int i = 0; i < n; i++) {
+            double dot = 0;
+            double norm = 0;
+            for (int c = 0; c < d; c++) {
+                dot += u[i * d + c] * mean[c];
+                norm += mean[c] * mean[c];
+            }
+            double dist = 1 - dot / Math.sqrt(norm);
+            if (dist > best) {
+                best = dist;
+                want = i;
+            }
+        }
+        assertEquals(want, first);
+    }
+
+    @Test
     void noSingleSwapOfTheLastPickRaisesTheBottleneckAndNoSubsetBeatsTheOptimum() {
         SplittableRandom r = new SplittableRandom(8);
         for (int trial = 0; trial < 10; trial++) {
@@ -87,7 +117,7 @@ class MaxMinDiversityTest {
             int d = 2 + r.nextInt(3);
             int k = 2 + r.nextInt(3);
             float[] x = RandomInputs.gaussian(r, n * d);
-            int[] picked = MaxMinDiversity.select(x, n, d, k).picked();
+            int[] picked = MaxMinDiversity.select(x, n, d, k, MaxMinDiversity.First.ISOLATED).picked();
             assertEquals(k, java.util.Arrays.stream(picked).distinct().count());
             double greedy = minPairwise(x, picked, d);
             for (int c = 0; c < n; c++) {

@@ -52,7 +52,13 @@ class WeightedPageRankTest {
         for (int trial = 0; trial < 20; trial++) {
             int n = 3 + r.nextInt(10);
             float[] a = RandomInputs.rowStochastic(r, n, 1.5);
-            WeightedPageRank.Result got = new WeightedPageRank(500, 1e-7).run(a, 0, n, WeightedPageRank.uniform(n));
+            float[][] rows = new float[n][];
+            for (int i = 0; i < n; i++) {
+                rows[i] = java.util.Arrays.copyOfRange(a, i * n, (i + 1) * n);
+            }
+            WeightedPageRank.Result got = new WeightedPageRank(500, 1e-7).run(rows, WeightedPageRank.uniform(n));
+            WeightedPageRank.Result flat = new WeightedPageRank(500, 1e-7).run(a, 0, n, WeightedPageRank.uniform(n));
+            assertEquals(got.iterations(), flat.iterations(), "row and in-place forms agree");
             double[] want = stationary(a, n);
             for (int i = 0; i < n; i++) {
                 assertEquals(want[i], got.scores()[i], 1e-5, "trial " + trial + " node " + i);
