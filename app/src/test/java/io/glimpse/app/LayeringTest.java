@@ -14,7 +14,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** Domain code (algorithms, engines, allocation math) has no io.grpc import; only grpc packages map protos. */
 class LayeringTest {
     static final List<String> DOMAIN = List.of("/encode/", "/image/", "/select/", "/engine/", "/chain/", "/tensor/",
-            "/bundle/", "/onnx/", "/tokens/", "/cost/", "/admission/", "/error/", "/shapes/");
+            "/bundle/", "/onnx/", "/tokens/", "/cost/", "/admission/", "/error/", "/shapes/", "/kernel/", "/query/",
+            "/lm/");
 
     @Test
     void domainPackagesDoNotImportGrpcOrProtos() throws IOException {
