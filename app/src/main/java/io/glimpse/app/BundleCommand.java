@@ -9,7 +9,7 @@ import java.util.concurrent.Callable;
 
 /** {@code glimpse bundle check DIR}. */
 @Command(name = "bundle", mixinStandardHelpOptions = true, description = "Model bundle tools.",
-        subcommands = BundleCommand.Check.class)
+        subcommands = {BundleCommand.Check.class, CalibrateCommand.class})
 final class BundleCommand implements Runnable {
     @Override
     public void run() {

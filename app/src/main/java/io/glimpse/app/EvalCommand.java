@@ -44,6 +44,9 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--predictions", description = "Write one JSON line per sample (question, expected, answer) here.")
     Path predictions;
 
+    @Option(names = "--agreement", description = "Also ask with all tokens and report how often the answers agree (fidelity).")
+    boolean agreement;
+
     @Mixin
     ModelOptions model;
 
@@ -77,6 +80,12 @@ final class EvalCommand implements Callable<Integer> {
                         .setQuestion(it.question()).setPolicy(policy.policy()).setGeneration(policy.generation())
                         .build());
                 report.add(it, r);
+                if (agreement) {
+                    AskResponse full = c.blocking().ask(AskRequest.newBuilder()
+                            .addImages(Image.newBuilder().setData(ByteString.copyFrom(it.image())))
+                            .setQuestion(it.question()).setGeneration(policy.generation()).build());
+                    report.agreement(full.getAnswer().equals(r.getAnswer()));
+                }
                 if (predictions != null) {
                     lines.add(json.writeValueAsString(json.createObjectNode().put("question", it.question())
                             .put("family", it.family()).put("expected", it.answer()).put("answer", r.getAnswer())));
@@ -103,6 +112,13 @@ final class EvalCommand implements Callable<Integer> {
         private long tokensUsed;
         private double flopsUsed;
         private double flopsFull;
+        private int agreed;
+        private int compared;
+
+        void agreement(boolean same) {
+            agreed += same ? 1 : 0;
+            compared++;
+        }
 
         void add(Item it, AskResponse r) {
             boolean ok = r.getAnswer().equals(it.answer());
@@ -128,6 +144,9 @@ final class EvalCommand implements Callable<Integer> {
                             + " prefill GFLOPs %.4f of %.4f; latency p50 %.1f ms p95 %.1f ms%n",
                     policy, 100 * accuracy(), 100 * w.low(), 100 * w.high(), n, (double) tokensUsed / Math.max(1, n),
                     flopsUsed / Math.max(1, n) / 1e9, flopsFull / Math.max(1, n) / 1e9, lat.at(50), lat.at(95));
+            if (compared > 0) {
+                System.out.printf("  agreement with the full-token answer %.2f%% (%d/%d)%n", 100.0 * agreed / compared, agreed, compared);
+            }
             families.forEach((k, v) -> System.out.printf("  %-8s %6.2f%%  (%d/%d)%n", k, 100.0 * v[0] / v[1], v[0], v[1]));
         }
 
@@ -137,6 +156,9 @@ final class EvalCommand implements Callable<Integer> {
             o.put("source", source);
             o.put("samples", n);
             o.put("accuracy", accuracy());
+            if (compared > 0) {
+                o.put("agreement_with_full", (double) agreed / compared);
+            }
             WilsonInterval w = WilsonInterval.of(hits, n);
             o.putArray("accuracy_ci95").add(w.low()).add(w.high());
             o.put("mean_visual_tokens", (double) tokensUsed / Math.max(1, n));

@@ -24,6 +24,10 @@ final class PolicyOptions {
     @Option(names = "--quality", defaultValue = "0.95", description = "ADAPTIVE quality target in (0, 1].")
     float quality;
 
+    @Option(names = "--estimator", defaultValue = "ESTIMATOR_AUTO",
+            description = "ADAPTIVE: ESTIMATOR_AUTO, SUFFICIENCY_HEAD or COMPLEXITY_PROXY.")
+    Tokenization.Estimator estimator;
+
     @Option(names = "--method", defaultValue = "NONE", description = "Pruning method: ${COMPLETION-CANDIDATES}.")
     Pruning.Method method;
 
@@ -61,7 +65,7 @@ final class PolicyOptions {
     TokenPolicy policy() {
         Tokenization.Builder t = Tokenization.newBuilder().setMode(mode).setTokens(tokens);
         if (mode == Tokenization.Mode.ADAPTIVE) {
-            t.setQualityTarget(quality);
+            t.setQualityTarget(quality).setEstimator(estimator);
         }
         Pruning.Builder p = Pruning.newBuilder().setMethod(method).setSeed(pruneSeed).putAllParams(pruneParams)
                 .setGlobalBudget(globalBudget);
@@ -118,7 +122,8 @@ final class PolicyOptions {
     String describe() {
         String m = switch (mode) {
             case POOLED, FLEX_PREFIX -> mode + "(" + tokens + ")";
-            case ADAPTIVE -> "ADAPTIVE(" + quality + ")";
+            case ADAPTIVE -> "ADAPTIVE(" + quality + (estimator == Tokenization.Estimator.ESTIMATOR_AUTO ? ""
+                    : ", " + estimator) + ")";
             default -> "FULL";
         };
         String p = method == Pruning.Method.NONE || method == Pruning.Method.METHOD_UNSPECIFIED ? ""

@@ -9,6 +9,7 @@ import io.glimpse.pruner.PrunerMain;
 import io.glimpse.runner.RunnerMain;
 import io.glimpse.runner.engine.RunnerLimits;
 import io.glimpse.tokenizer.TokenizerMain;
+import io.glimpse.tokenizer.encode.ImageTokenizerEngine;
 import io.glimpse.tokenizer.image.ImageLimits;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -57,6 +58,14 @@ final class ServeCommand implements Callable<Integer> {
             description = "Largest image (width x height) the tokenizer decodes.")
     long maxPixels;
 
+    @Option(names = "--encoder-max-batch", defaultValue = "${env:GLIMPSE_ENCODER_MAX_BATCH:-8}",
+            description = "Tokenizer: images per vision-encoder run across concurrent requests (1 = no batching).")
+    int encoderMaxBatch;
+
+    @Option(names = "--encoder-max-wait-micros", defaultValue = "${env:GLIMPSE_ENCODER_MAX_WAIT_MICROS:-2000}",
+            description = "Tokenizer: longest a request waits for others to join its encoder batch.")
+    long encoderMaxWaitMicros;
+
     @Option(names = "--max-new-tokens-cap", defaultValue = "${env:GLIMPSE_MAX_NEW_TOKENS_CAP:-256}")
     int maxNewTokensCap;
 
@@ -76,7 +85,8 @@ final class ServeCommand implements Callable<Integer> {
                 maxConcurrent, maxQueued);
         ServiceHost host = switch (service) {
             case tokenizer -> TokenizerMain.start(new TokenizerMain.Config(model.openBundle(), model.sessions(),
-                    new ImageLimits(maxMessageBytes, maxPixels, 8), maxImages, 4, 64, server), List.of());
+                    new ImageLimits(maxMessageBytes, maxPixels, 8), maxImages, 4, 64,
+                    new ImageTokenizerEngine.Batching(encoderMaxBatch, encoderMaxWaitMicros), server), List.of());
             case pruner -> PrunerMain.start(new PrunerMain.Config(maxImages, model.openBundle(), model.sessions(), server), List.of());
             case runner -> RunnerMain.start(new RunnerMain.Config(model.openBundle(), model.sessions(), runnerLimits,
                     server), List.of()).host();

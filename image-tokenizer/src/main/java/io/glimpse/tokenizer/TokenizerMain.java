@@ -15,9 +15,9 @@ import java.util.List;
 /** Wiring of the image-tokenizer service; tests and {@code glimpse serve} both use {@link #start}. */
 public final class TokenizerMain {
     public record Config(ModelBundle bundle, OrtSessionFactory sessions, ImageLimits limits, int maxImages,
-                         int maxConcurrent, int maxQueued, ServerConfig server) {
+                         int maxConcurrent, int maxQueued, ImageTokenizerEngine.Batching batching, ServerConfig server) {
         public static Config defaults(ModelBundle bundle, OrtSessionFactory sessions, ServerConfig server) {
-            return new Config(bundle, sessions, ImageLimits.defaults(), 8, 4, 64, server);
+            return new Config(bundle, sessions, ImageLimits.defaults(), 8, 4, 64, ImageTokenizerEngine.Batching.OFF, server);
         }
     }
 
@@ -25,7 +25,7 @@ public final class TokenizerMain {
     }
 
     public static ServiceHost start(Config c, List<ServerInterceptor> interceptors) {
-        ImageTokenizerEngine engine = new ImageTokenizerEngine(c.bundle(), c.sessions(), c.limits(), c.maxImages());
+        ImageTokenizerEngine engine = new ImageTokenizerEngine(c.bundle(), c.sessions(), c.limits(), c.maxImages(), c.batching());
         BoundedAdmission admission = new BoundedAdmission("image-tokenizer", c.maxConcurrent(), c.maxQueued());
         ServiceHost host = ServiceHost.start("image-tokenizer", c.server(),
                 List.of(new ImageTokenizerService(engine, admission)), interceptors);

@@ -7,7 +7,11 @@ import io.glimpse.common.tensor.FloatTensor;
 import io.glimpse.common.tokens.TokenKind;
 import io.glimpse.common.tokens.TokenSet;
 import io.glimpse.common.tokens.TokenizationMode;
+import io.glimpse.shapes.SceneObject;
 import io.glimpse.shapes.ScenePng;
+import io.glimpse.shapes.SceneRenderer;
+import io.glimpse.shapes.Shape;
+import io.glimpse.shapes.ShapeColor;
 import io.glimpse.shapes.ShapesVqaGenerator;
 import io.glimpse.tokenizer.encode.AdaptiveAvgPool;
 import io.glimpse.tokenizer.encode.ImageTokenizerEngine;
@@ -21,6 +25,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -136,6 +141,85 @@ class TokenizerEngineTest {
         assertEquals(t.count(), t.report().chosenTokens());
         assertTrue(java.util.Arrays.stream(t.report().consideredCounts()).anyMatch(k -> k == t.count()));
         assertTrue(t.report().predictedFidelity() >= 0f && t.report().predictedFidelity() <= 1f);
+    }
+
+    /** One large shape on a plain background. */
+    static byte[] simpleScene(int i) {
+        SceneObject o = new SceneObject(Shape.values()[i % 4], ShapeColor.values()[i % 6], true, 20 + 5 * (i % 8), 25 + 3 * (i % 7), 22);
+        return ScenePng.encode(SceneRenderer.render(96, ShapesVqaGenerator.BACKGROUNDS[i % 3], false, List.of(o), new SplittableRandom(i)));
+    }
+
+    /** Six shapes on a noisy background. */
+    static byte[] busyScene(int i) {
+        List<SceneObject> objs = new ArrayList<>();
+        for (int k = 0; k < 6; k++) {
+            boolean large = (k + i) % 2 == 0;
+            int side = large ? 22 : 12;
+            objs.add(new SceneObject(Shape.values()[(k + i) % 4], ShapeColor.values()[k], large,
+                    4 + 32 * (k % 3) + (large ? 0 : 5), 8 + 46 * (k / 3) + (i % 5), side));
+        }
+        return ScenePng.encode(SceneRenderer.render(96, ShapesVqaGenerator.BACKGROUNDS[i % 3], true, objs, new SplittableRandom(i)));
+    }
+
+    @Test
+    void adaptiveSpendsMoreTokensOnBusyImagesWithTheHeadAndWithTheProxy() {
+        for (TokenizationSpec.Estimator est : List.of(TokenizationSpec.Estimator.SUFFICIENCY_HEAD,
+                TokenizationSpec.Estimator.COMPLEXITY_PROXY)) {
+            TokenizationSpec spec = new TokenizationSpec(TokenizationMode.ADAPTIVE, 0, 0, 0, 0.9f, est);
+            double simple = 0;
+            double busy = 0;
+            double simpleComplexity = 0;
+            double busyComplexity = 0;
+            for (int i = 0; i < 8; i++) {
+                TokenSet s = engine.tokenize(List.of(simpleScene(i)), spec, false).get(0);
+                TokenSet b = engine.tokenize(List.of(busyScene(i)), spec, false).get(0);
+                simple += s.count();
+                busy += b.count();
+                simpleComplexity += s.report().complexity();
+                busyComplexity += b.report().complexity();
+            }
+            assertTrue(busy > simple, est + ": busy images get more tokens (" + busy / 8 + " vs " + simple / 8 + ")");
+            assertTrue(busyComplexity > simpleComplexity, est + ": and score as more complex");
+        }
+    }
+
+    @Test
+    void concurrentRequestsShareEncoderBatchesAndGetExactlyTheirOwnTokens() throws Exception {
+        ModelBundle bundle = ModelBundle.open(Path.of(System.getProperty("glimpse.bundle")));
+        List<byte[]> many = new ArrayList<>();
+        ShapesVqaGenerator g = new ShapesVqaGenerator(17);
+        for (int i = 0; i < 16; i++) {
+            many.add(ScenePng.encode(g.next().scene()));
+        }
+        try (ImageTokenizerEngine batched = new ImageTokenizerEngine(bundle, OrtSessionFactory.cpu(), ImageLimits.defaults(), 8,
+                new ImageTokenizerEngine.Batching(8, 20_000))) {
+            java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(16);
+            try {
+                List<java.util.concurrent.Future<TokenSet>> futures = new ArrayList<>();
+                for (byte[] img : many) {
+                    futures.add(pool.submit(() -> batched.tokenize(List.of(img), TokenizationSpec.full(), true).get(0)));
+                }
+                for (int i = 0; i < many.size(); i++) {
+                    TokenSet got = futures.get(i).get();
+                    TokenSet alone = engine.tokenize(many.subList(i, i + 1), TokenizationSpec.full(), true).get(0);
+                    assertClose(alone.embeddings().data(), got.embeddings().data());
+                    assertClose(alone.attention().data(), got.attention().data());
+                    assertClose(alone.keys().data(), got.keys().data());
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+            assertTrue(batched.encoderRuns() < many.size(), "requests shared runs: " + batched.encoderRuns() + " runs for 16 images");
+        }
+    }
+
+    static void assertClose(float[] a, float[] b) {
+        assertEquals(a.length, b.length);
+        float worst = 0f;
+        for (int j = 0; j < a.length; j++) {
+            worst = Math.max(worst, Math.abs(a[j] - b[j]));
+        }
+        assertTrue(worst <= 1e-5f, "max abs difference " + worst);
     }
 
     private static TokenizationSpec spec(TokenizationMode mode, int tokens) {

@@ -10,7 +10,9 @@ import io.glimpse.common.tokens.TokenSet;
 import io.glimpse.common.tokens.TokenizationMode;
 import io.glimpse.common.tokens.TokenizationReport;
 import io.glimpse.tokenizer.image.ImageDecoder;
+import io.glimpse.tokenizer.encode.TokenizationSpec.Estimator;
 import io.glimpse.tokenizer.image.ImageLimits;
+import io.glimpse.tokenizer.image.PngComplexity;
 import io.glimpse.tokenizer.image.Preprocessor;
 import io.glimpse.tokenizer.image.RgbImage;
 import org.slf4j.Logger;
@@ -29,19 +31,40 @@ public final class ImageTokenizerEngine implements AutoCloseable {
     private final ImageDecoder decoder;
     private final Preprocessor preprocessor;
     private final VisionEncoder encoder;
+    private final EncoderBatcher batcher;        // null: every request runs the encoder on its own
     private final RegisterResampler resampler;   // null when the bundle has none
+    private final ComplexityCalibration calibration;   // null when the bundle has none
     private final int maxImages;
 
     public ImageTokenizerEngine(ModelBundle bundle, OrtSessionFactory sessions, ImageLimits limits, int maxImages) {
+        this(bundle, sessions, limits, maxImages, Batching.OFF);
+    }
+
+    /** Cross-request batching of the vision encoder: up to {@code maxBatch} images, waiting at most {@code maxWaitMicros}. */
+    public record Batching(int maxBatch, long maxWaitMicros) {
+        public static final Batching OFF = new Batching(1, 0);
+    }
+
+    public ImageTokenizerEngine(ModelBundle bundle, OrtSessionFactory sessions, ImageLimits limits, int maxImages,
+                                Batching batching) {
         this.bundle = bundle;
         this.config = bundle.config();
         this.decoder = new ImageDecoder(limits);
         this.preprocessor = new Preprocessor(bundle.preprocessor());
         this.encoder = new VisionEncoder(bundle, sessions);
+        int plane = 3 * bundle.preprocessor().height() * bundle.preprocessor().width();
+        this.batcher = batching.maxBatch() > 1
+                ? new EncoderBatcher(encoder, batching.maxBatch(), batching.maxWaitMicros(), plane) : null;
         this.resampler = bundle.has(ModelBundle.RESAMPLER) ? new RegisterResampler(bundle, sessions) : null;
+        this.calibration = ComplexityCalibration.parse(config.complexityCalibration());
         this.maxImages = maxImages;
         LOG.info("image tokenizer: OpenCV {}, bundle {}, grid {}x{}, registers {}", ImageDecoder.openCvVersion(),
                 bundle.dir(), config.gridH(), config.gridW(), resampler == null ? "none" : config.registers());
+    }
+
+    /** Vision-encoder runs made through the batcher (0 without batching). */
+    public long encoderRuns() {
+        return batcher == null ? 0 : batcher.runs();
     }
 
     public BundleConfig config() {
@@ -74,8 +97,10 @@ public final class ImageTokenizerEngine implements AutoCloseable {
             preprocessor.toPixelValues(img, pixels, i * plane);
         }
         boolean attention = includeAttention && spec.mode() == TokenizationMode.FULL;
-        VisionOutputs out = encoder.encode(pixels, images.size(), attention);
-        RegisterResampler.Output regs = needsRegisters(spec) ? resampler.run(out.features()) : null;
+        VisionOutputs out = batcher != null ? batcher.encode(pixels, images.size(), attention)
+                : encoder.encode(pixels, images.size(), attention);
+        Estimator estimator = estimator(spec);
+        RegisterResampler.Output regs = needsRegisters(spec, estimator) ? resampler.run(out.features()) : null;
         List<TokenSet> result = new ArrayList<>();
         for (int b = 0; b < images.size(); b++) {
             RgbImage img = decoded.get(b);
@@ -87,15 +112,60 @@ public final class ImageTokenizerEngine implements AutoCloseable {
                 case POOLED -> pooled(grid, side(spec.tokens()), spec, img);
                 case FLEX_PREFIX -> prefix(VisionOutputs.slice(regs.registers(), b), spec.tokens(),
                         report(spec, img, spec.tokens(), 0f, 0f, new int[]{spec.tokens()}));
-                case ADAPTIVE -> adaptive(VisionOutputs.slice(regs.registers(), b),
-                        VisionOutputs.slice(regs.sufficiency(), b), spec, img);
+                case ADAPTIVE -> estimator == Estimator.SUFFICIENCY_HEAD
+                        ? adaptive(VisionOutputs.slice(regs.registers(), b), VisionOutputs.slice(regs.sufficiency(), b), grid, spec, img)
+                        : adaptiveByProxy(grid, regs == null ? null : VisionOutputs.slice(regs.registers(), b), spec, img);
             });
         }
         return result;
     }
 
-    private boolean needsRegisters(TokenizationSpec spec) {
-        return spec.mode() == TokenizationMode.FLEX_PREFIX || spec.mode() == TokenizationMode.ADAPTIVE;
+    private boolean needsRegisters(TokenizationSpec spec, Estimator estimator) {
+        return spec.mode() == TokenizationMode.FLEX_PREFIX
+                || (spec.mode() == TokenizationMode.ADAPTIVE && (estimator == Estimator.SUFFICIENCY_HEAD
+                || calibration.tokens().equals("registers")));
+    }
+
+    /** The ADAPTIVE estimator a request gets: AUTO prefers the learned head. */
+    private Estimator estimator(TokenizationSpec spec) {
+        if (spec.mode() != TokenizationMode.ADAPTIVE) {
+            return null;
+        }
+        boolean head = resampler != null && config.sufficiencyKs().length > 0;
+        Estimator e = spec.estimator() == Estimator.AUTO ? (head ? Estimator.SUFFICIENCY_HEAD : Estimator.COMPLEXITY_PROXY)
+                : spec.estimator();
+        if (e == Estimator.SUFFICIENCY_HEAD && !head) {
+            bundle.require(ModelBundle.RESAMPLER, "ADAPTIVE with the sufficiency head");
+            throw GlimpseException.precondition("ADAPTIVE with the sufficiency head needs resampler.sufficiency_ks in config.json");
+        }
+        if (e == Estimator.COMPLEXITY_PROXY) {
+            if (calibration == null) {
+                throw GlimpseException.precondition("ADAPTIVE with the complexity proxy needs complexity_calibration in "
+                        + bundle.dir().resolve(ModelBundle.CONFIG) + " (write it with: glimpse bundle calibrate --write)");
+            }
+            if (calibration.tokens().equals("registers")) {
+                requireResampler("ADAPTIVE with a register calibration");
+            }
+        }
+        return e;
+    }
+
+    /** Non-learned single pass: PNG complexity of the image -> the calibrated count for the target. */
+    private TokenSet adaptiveByProxy(FloatTensor grid, FloatTensor registers, TokenizationSpec spec, RgbImage img) {
+        double bpp = PngComplexity.bitsPerPixel(img, preprocessor.width());
+        boolean pooled = calibration.tokens().equals("pooled");
+        int cap = pooled ? config.gridTokens() : config.registers();
+        int min = spec.minTokens() > 0 ? spec.minTokens() : 1;
+        int max = spec.maxTokens() > 0 ? Math.min(spec.maxTokens(), cap) : cap;
+        ComplexityCalibration.Choice c = calibration.choose(bpp, spec.qualityTarget(), min, max);
+        TokenizationReport report = report(spec, img, c.count(), (float) bpp, c.fidelity(), c.considered());
+        if (pooled) {
+            int n = side(c.count());
+            FloatTensor p = AdaptiveAvgPool.pool(grid, config.gridH(), config.gridW(), n);
+            return new TokenSet(p, TokenKind.POOLED, range(n * n), n * n, config.gridH(), config.gridW(), n,
+                    null, null, report, null);
+        }
+        return prefix(registers, c.count(), report);
     }
 
     private void validate(TokenizationSpec spec) {
@@ -117,7 +187,6 @@ public final class ImageTokenizerEngine implements AutoCloseable {
                 }
             }
             case ADAPTIVE -> {
-                requireResampler("ADAPTIVE");
                 if (!(spec.qualityTarget() > 0f && spec.qualityTarget() <= 1f)) {
                     throw GlimpseException.invalid("ADAPTIVE quality_target must be in (0, 1], got " + spec.qualityTarget());
                 }
@@ -152,11 +221,15 @@ public final class ImageTokenizerEngine implements AutoCloseable {
                 config.gridH(), config.gridW(), 0, null, null, report, null);
     }
 
-    /** KARL-style single pass: the smallest supported prefix whose predicted fidelity reaches the target. */
-    private TokenSet adaptive(FloatTensor registers, FloatTensor sufficiency, TokenizationSpec spec, RgbImage img) {
+    /**
+     * KARL-style single pass: the smallest supported prefix whose predicted fidelity reaches the
+     * target; when none does and {@code max_tokens} allows, the full grid (fidelity 1 by definition).
+     */
+    private TokenSet adaptive(FloatTensor registers, FloatTensor sufficiency, FloatTensor grid, TokenizationSpec spec,
+                              RgbImage img) {
         int[] ks = config.sufficiencyKs();
         int min = spec.minTokens() > 0 ? spec.minTokens() : 1;
-        int max = spec.maxTokens() > 0 ? Math.min(spec.maxTokens(), config.registers()) : config.registers();
+        int max = spec.maxTokens() > 0 ? spec.maxTokens() : config.gridTokens();
         int chosen = -1;
         float fidelity = 0f;
         List<Integer> considered = new ArrayList<>();
@@ -170,14 +243,25 @@ public final class ImageTokenizerEngine implements AutoCloseable {
                 fidelity = sufficiency.data()[i];
             }
         }
-        if (chosen < 0) {
-            chosen = considered.isEmpty() ? Math.max(min, Math.min(max, config.registers())) : considered.get(considered.size() - 1);
-            int idx = Arrays.stream(ks).boxed().toList().indexOf(chosen);
-            fidelity = idx >= 0 ? sufficiency.data()[idx] : 0f;
-        }
         float complexity = 1f - sufficiency.data()[0];
-        return prefix(registers, chosen, report(spec, img, chosen, complexity, fidelity,
-                considered.stream().mapToInt(Integer::intValue).toArray()));
+        boolean gridAllowed = config.gridTokens() >= min && config.gridTokens() <= max;
+        if (gridAllowed) {
+            considered.add(config.gridTokens());
+        }
+        int[] counts = considered.stream().mapToInt(Integer::intValue).toArray();
+        if (chosen < 0 && gridAllowed) {
+            return new TokenSet(grid, TokenKind.GRID, range(grid.dim(0)), grid.dim(0), config.gridH(), config.gridW(), 0,
+                    null, null, report(spec, img, grid.dim(0), complexity, 1f, counts), null);
+        }
+        if (chosen < 0) {
+            if (considered.isEmpty()) {
+                throw GlimpseException.invalid("ADAPTIVE: no supported count lies in [" + min + ", " + max + "]; the bundle offers "
+                        + Arrays.toString(ks) + " registers or the full grid of " + config.gridTokens());
+            }
+            chosen = considered.get(considered.size() - 1);
+            fidelity = sufficiency.data()[Arrays.stream(ks).boxed().toList().indexOf(chosen)];
+        }
+        return prefix(registers, chosen, report(spec, img, chosen, complexity, fidelity, counts));
     }
 
     private static TokenizationReport report(TokenizationSpec spec, RgbImage img, int chosen, float complexity,
@@ -199,6 +283,9 @@ public final class ImageTokenizerEngine implements AutoCloseable {
 
     @Override
     public void close() throws Exception {
+        if (batcher != null) {
+            batcher.close();
+        }
         encoder.close();
         if (resampler != null) {
             resampler.close();

@@ -4,9 +4,24 @@ import io.glimpse.common.tokens.TokenizationMode;
 
 /**
  * A request's tokenization: {@code tokens} is n*n for POOLED and k for FLEX_PREFIX;
- * {@code minTokens}/{@code maxTokens}/{@code qualityTarget} drive ADAPTIVE (0 = default).
+ * {@code minTokens}/{@code maxTokens}/{@code qualityTarget}/{@code estimator} drive ADAPTIVE (0 = default).
  */
-public record TokenizationSpec(TokenizationMode mode, int tokens, int minTokens, int maxTokens, float qualityTarget) {
+public record TokenizationSpec(TokenizationMode mode, int tokens, int minTokens, int maxTokens, float qualityTarget,
+                               Estimator estimator) {
+    /** How ADAPTIVE predicts the count. */
+    public enum Estimator {
+        /** The sufficiency head when the bundle has one, else the complexity proxy. */
+        AUTO,
+        /** KARL-style learned head: one pass over the image features. */
+        SUFFICIENCY_HEAD,
+        /** PNG bits per pixel of the denoised image through the bundle's calibration table. */
+        COMPLEXITY_PROXY
+    }
+
+    public TokenizationSpec(TokenizationMode mode, int tokens, int minTokens, int maxTokens, float qualityTarget) {
+        this(mode, tokens, minTokens, maxTokens, qualityTarget, Estimator.AUTO);
+    }
+
     public static TokenizationSpec full() {
         return new TokenizationSpec(TokenizationMode.FULL, 0, 0, 0, 0f);
     }

@@ -66,6 +66,13 @@ public final class ImageTokenizerService extends ImageTokenizerGrpc.ImageTokeniz
             case ADAPTIVE -> TokenizationMode.ADAPTIVE;
             default -> throw io.glimpse.common.error.GlimpseException.invalid("unknown tokenization mode " + t.getModeValue());
         };
-        return new TokenizationSpec(mode, t.getTokens(), t.getMinTokens(), t.getMaxTokens(), t.getQualityTarget());
+        TokenizationSpec.Estimator estimator = switch (t.getEstimator()) {
+            case ESTIMATOR_AUTO -> TokenizationSpec.Estimator.AUTO;
+            case SUFFICIENCY_HEAD -> TokenizationSpec.Estimator.SUFFICIENCY_HEAD;
+            case COMPLEXITY_PROXY -> TokenizationSpec.Estimator.COMPLEXITY_PROXY;
+            default -> throw io.glimpse.common.error.GlimpseException.invalid("unknown ADAPTIVE estimator " + t.getEstimatorValue());
+        };
+        return new TokenizationSpec(mode, t.getTokens(), t.getMinTokens(), t.getMaxTokens(), t.getQualityTarget(),
+                estimator);
     }
 }
