@@ -2,7 +2,11 @@ package io.glimpse.app;
 
 import io.glimpse.common.bundle.ModelBundle;
 import io.glimpse.common.onnx.OrtSessionFactory;
+import io.glimpse.common.server.RpcMetricsInterceptor;
 import io.glimpse.common.server.ServerConfig;
+import io.grpc.ServerInterceptor;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.glimpse.common.server.ServiceHost;
 import io.glimpse.gateway.GatewayMain;
 import io.glimpse.gateway.chain.BackendTargets;
@@ -46,17 +50,23 @@ public final class EmbeddedStack implements AutoCloseable {
     /** @param gatewayPort TCP port of the gateway for LOOPBACK (0 = any free one) */
     public static EmbeddedStack start(ModelBundle bundle, OrtSessionFactory sessions, Transport transport,
                                       RunnerLimits runnerLimits, int gatewayPort) {
+        return start(bundle, sessions, transport, runnerLimits, gatewayPort, new SimpleMeterRegistry());
+    }
+
+    /** @param meters every service's metrics (RPC counts and latency, queues, tokens) go here */
+    public static EmbeddedStack start(ModelBundle bundle, OrtSessionFactory sessions, Transport transport,
+                                      RunnerLimits runnerLimits, int gatewayPort, MeterRegistry meters) {
         EmbeddedStack s = new EmbeddedStack();
         try {
             String id = UUID.randomUUID().toString().substring(0, 8);
             ServiceHost tokenizer = TokenizerMain.start(TokenizerMain.Config.defaults(bundle, sessions,
-                    server(transport, "glimpse-" + id + "-tokenizer")), List.of());
+                    server(transport, "glimpse-" + id + "-tokenizer")), rpcMetrics(meters, "tokenizer"), meters);
             s.hosts.add(tokenizer);
             ServiceHost pruner = PrunerMain.start(new PrunerMain.Config(8, bundle, sessions, server(transport, "glimpse-" + id + "-pruner")),
-                    List.of());
+                    rpcMetrics(meters, "pruner"), meters);
             s.hosts.add(pruner);
             RunnerMain.Running runner = RunnerMain.start(new RunnerMain.Config(bundle, sessions, runnerLimits,
-                    server(transport, "glimpse-" + id + "-runner")), List.of());
+                    server(transport, "glimpse-" + id + "-runner")), rpcMetrics(meters, "runner"), meters);
             s.hosts.add(runner.host());
             s.runnerEngine = runner.engine();
             BackendTargets targets = transport == Transport.IN_PROCESS
@@ -67,7 +77,8 @@ public final class EmbeddedStack implements AutoCloseable {
             ServerConfig gw = transport == Transport.IN_PROCESS
                     ? ServerConfig.inProcess("glimpse-" + id + "-gateway")
                     : ServerConfig.tcp(gatewayPort);
-            s.gateway = GatewayMain.start(new GatewayMain.Config(targets, GatewayLimits.defaults(), gw), List.of());
+            s.gateway = GatewayMain.start(new GatewayMain.Config(targets, GatewayLimits.defaults(), gw),
+                    rpcMetrics(meters, "gateway"));
             s.hosts.add(s.gateway);
             s.channel = transport == Transport.IN_PROCESS
                     ? InProcessChannelBuilder.forName("glimpse-" + id + "-gateway").maxInboundMessageSize(64 << 20).build()
@@ -78,6 +89,10 @@ public final class EmbeddedStack implements AutoCloseable {
             s.close();
             throw e;
         }
+    }
+
+    private static List<ServerInterceptor> rpcMetrics(MeterRegistry meters, String service) {
+        return List.of(new RpcMetricsInterceptor(meters, service));
     }
 
     private static ServerConfig server(Transport t, String name) {

@@ -1,10 +1,20 @@
 package io.glimpse.app;
 
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.glimpse.common.metrics.MetricsEndpoint;
+import io.glimpse.common.server.RpcMetricsInterceptor;
 import io.glimpse.common.server.ServerConfig;
 import io.glimpse.common.server.ServiceHost;
 import io.glimpse.gateway.GatewayMain;
 import io.glimpse.gateway.chain.BackendTargets;
 import io.glimpse.gateway.chain.GatewayLimits;
+import io.glimpse.gateway.discovery.BackendDiscovery;
+import io.glimpse.gateway.discovery.KubernetesDiscovery;
+import io.glimpse.gateway.discovery.StaticDiscovery;
+import io.grpc.ServerInterceptor;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.glimpse.pruner.PrunerMain;
 import io.glimpse.runner.RunnerMain;
 import io.glimpse.runner.engine.RunnerLimits;
@@ -58,6 +68,19 @@ final class ServeCommand implements Callable<Integer> {
             description = "Largest image (width x height) the tokenizer decodes.")
     long maxPixels;
 
+    @Option(names = "--metrics-port", defaultValue = "${env:GLIMPSE_METRICS_PORT:-9090}",
+            description = "Prometheus metrics at http://HOST:PORT/metrics (0 = off; default ${DEFAULT-VALUE}).")
+    int metricsPort;
+
+    @Option(names = "--discovery", defaultValue = "${env:GLIMPSE_DISCOVERY:-static}",
+            description = "Gateway: how backend replicas are found: static (the targets are host:port[,host:port...]), "
+                    + "kubernetes (watch the EndpointSlices of the Services the targets name), dns (gRPC's DNS resolver).")
+    String discovery;
+
+    @Option(names = "--namespace", defaultValue = "${env:GLIMPSE_NAMESPACE:-}",
+            description = "Gateway with kubernetes discovery: the backends' namespace (default: the pod's own).")
+    String namespace;
+
     @Option(names = "--encoder-max-batch", defaultValue = "${env:GLIMPSE_ENCODER_MAX_BATCH:-8}",
             description = "Tokenizer: images per vision-encoder run across concurrent requests (1 = no batching).")
     int encoderMaxBatch;
@@ -77,27 +100,53 @@ final class ServeCommand implements Callable<Integer> {
             description = "Runner: generations waiting; beyond it RESOURCE_EXHAUSTED.")
     int maxQueued;
 
+    /** The gateway's backend discovery; null = gRPC's DNS resolver. */
+    private BackendDiscovery discovery() {
+        return switch (discovery.trim().toLowerCase(java.util.Locale.ROOT)) {
+            case "static" -> new StaticDiscovery();
+            case "dns" -> null;
+            case "kubernetes" -> {
+                KubernetesClient client = new KubernetesClientBuilder().build();
+                String ns = namespace == null || namespace.isBlank() ? client.getNamespace() : namespace;
+                yield new KubernetesDiscovery(client, ns == null ? "default" : ns);
+            }
+            default -> throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+                    "--discovery must be static, kubernetes or dns, got " + discovery);
+        };
+    }
+
     @Override
     public Integer call() throws Exception {
         ServerConfig server = new ServerConfig(port, null, maxMessageBytes, Duration.ofSeconds(30),
                 Duration.ofSeconds(10), Duration.ofSeconds(drainSeconds));
         RunnerLimits runnerLimits = new RunnerLimits(maxNewTokensCap, Math.min(32, maxNewTokensCap), 2000, maxImages,
                 maxConcurrent, maxQueued);
+        PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        MetricsEndpoint metrics = metricsPort > 0 ? MetricsEndpoint.start(meters, metricsPort) : null;
+        List<ServerInterceptor> interceptors = List.of(new RpcMetricsInterceptor(meters, service.name()));
         ServiceHost host = switch (service) {
             case tokenizer -> TokenizerMain.start(new TokenizerMain.Config(model.openBundle(), model.sessions(),
                     new ImageLimits(maxMessageBytes, maxPixels, 8), maxImages, 4, 64,
-                    new ImageTokenizerEngine.Batching(encoderMaxBatch, encoderMaxWaitMicros), server), List.of());
-            case pruner -> PrunerMain.start(new PrunerMain.Config(maxImages, model.openBundle(), model.sessions(), server), List.of());
+                    new ImageTokenizerEngine.Batching(encoderMaxBatch, encoderMaxWaitMicros), server), interceptors, meters);
+            case pruner -> PrunerMain.start(new PrunerMain.Config(maxImages, model.openBundle(), model.sessions(), server),
+                    interceptors, meters);
             case runner -> RunnerMain.start(new RunnerMain.Config(model.openBundle(), model.sessions(), runnerLimits,
-                    server), List.of()).host();
+                    server), interceptors, meters).host();
             case gateway -> GatewayMain.start(new GatewayMain.Config(
                     new BackendTargets(tokenizerTarget, prunerTarget, runnerTarget),
-                    new GatewayLimits(maxImages, maxMessageBytes, 2000, Duration.ofSeconds(60)), server), List.of());
+                    new GatewayLimits(maxImages, maxMessageBytes, 2000, Duration.ofSeconds(60)), server, discovery()),
+                    interceptors);
             case all -> null;
         };
+        if (metrics != null) {
+            if (host != null) {
+                host.onClose(metrics);
+            }
+            System.err.println("glimpse: metrics on http://0.0.0.0:" + metrics.port() + "/metrics");
+        }
         if (host == null) {
             EmbeddedStack stack = EmbeddedStack.start(model.openBundle(), model.sessions(),
-                    EmbeddedStack.Transport.LOOPBACK, runnerLimits, port);
+                    EmbeddedStack.Transport.LOOPBACK, runnerLimits, port, meters);
             Runtime.getRuntime().addShutdownHook(new Thread(stack::close, "glimpse-shutdown"));
             System.err.println("glimpse: all services up; gateway on port " + stack.gatewayPort());
             stack.awaitTermination();

@@ -8,6 +8,8 @@ import io.glimpse.pruner.grpc.TokenPrunerService;
 import io.glimpse.pruner.query.QueryModel;
 import io.glimpse.pruner.select.TokenPrunerEngine;
 import io.grpc.ServerInterceptor;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 
 import java.util.List;
 
@@ -28,9 +30,13 @@ public final class PrunerMain {
     }
 
     public static ServiceHost start(Config c, List<ServerInterceptor> interceptors) {
+        return start(c, interceptors, new SimpleMeterRegistry());
+    }
+
+    public static ServiceHost start(Config c, List<ServerInterceptor> interceptors, MeterRegistry meters) {
         QueryModel model = c.bundle() == null ? QueryModel.none() : new QueryModel(c.bundle(), c.sessions());
         ServiceHost host = ServiceHost.start("token-pruner", c.server(),
-                List.of(new TokenPrunerService(new TokenPrunerEngine(model), c.maxImages())), interceptors);
+                List.of(new TokenPrunerService(new TokenPrunerEngine(model), c.maxImages(), meters)), interceptors);
         host.onClose(model);
         host.markReady();
         return host;

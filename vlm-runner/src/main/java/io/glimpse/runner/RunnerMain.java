@@ -7,7 +7,11 @@ import io.glimpse.common.server.ServiceHost;
 import io.glimpse.runner.engine.RunnerLimits;
 import io.glimpse.runner.engine.VlmEngine;
 import io.glimpse.runner.grpc.VlmRunnerService;
+import io.glimpse.common.admission.BoundedAdmission;
 import io.grpc.ServerInterceptor;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 
 import java.util.List;
 
@@ -24,8 +28,15 @@ public final class RunnerMain {
     }
 
     public static Running start(Config c, List<ServerInterceptor> interceptors) {
+        return start(c, interceptors, new SimpleMeterRegistry());
+    }
+
+    public static Running start(Config c, List<ServerInterceptor> interceptors, MeterRegistry meters) {
         VlmEngine engine = new VlmEngine(c.bundle(), c.sessions(), c.limits());
-        ServiceHost host = ServiceHost.start("vlm-runner", c.server(), List.of(new VlmRunnerService(engine)), interceptors);
+        ServiceHost host = ServiceHost.start("vlm-runner", c.server(), List.of(new VlmRunnerService(engine, meters)), interceptors);
+        // the gpu overlay's autoscaler scales the runner on this (prometheus-adapter, docs/deploy.md)
+        Gauge.builder("glimpse.runner.queue.depth", engine.admission(), BoundedAdmission::queued).register(meters);
+        Gauge.builder("glimpse.runner.in.flight", engine.admission(), BoundedAdmission::inFlight).register(meters);
         host.onClose(engine);
         engine.warmUp();
         host.markReady();

@@ -1,6 +1,7 @@
 package io.glimpse.gateway.grpc;
 
 import io.glimpse.gateway.chain.BackendTargets;
+import io.glimpse.gateway.discovery.BackendDiscovery;
 import io.glimpse.proto.v1.ImageTokenizerGrpc;
 import io.glimpse.proto.v1.TokenPrunerGrpc;
 import io.glimpse.proto.v1.VlmRunnerGrpc;
@@ -22,17 +23,28 @@ public final class Backends implements AutoCloseable {
     private final ManagedChannel runner;
 
     public Backends(BackendTargets targets) {
-        this.tokenizer = channel(targets.tokenizer());
-        this.pruner = channel(targets.pruner());
-        this.runner = channel(targets.runner());
+        this(targets, null);
     }
 
-    static ManagedChannel channel(String target) {
+    /** @param discovery where backends' replicas are found; null = gRPC's own resolver (DNS) */
+    public Backends(BackendTargets targets, BackendDiscovery discovery) {
+        this.tokenizer = channel(targets.tokenizer(), discovery);
+        this.pruner = channel(targets.pruner(), discovery);
+        this.runner = channel(targets.runner(), discovery);
+    }
+
+    @SuppressWarnings("deprecation")   // a per-channel resolver factory keeps the discovery out of the global registry
+    public static ManagedChannel channel(String target, BackendDiscovery discovery) {
         if (target.startsWith(IN_PROCESS)) {
             return InProcessChannelBuilder.forName(target.substring(IN_PROCESS.length()))
                     .maxInboundMessageSize(MAX_MESSAGE).build();
         }
-        return Grpc.newChannelBuilder(target, InsecureChannelCredentials.create())
+        // a full gRPC target URI (dns:///svc:50051, ...) goes to gRPC's own resolver
+        var builder = discovery == null || target.contains("://")
+                ? Grpc.newChannelBuilder(target, InsecureChannelCredentials.create())
+                : Grpc.newChannelBuilder(DiscoveryNameResolver.SCHEME + ":///" + target, InsecureChannelCredentials.create())
+                .nameResolverFactory(new DiscoveryNameResolver.Factory(discovery));
+        return builder
                 .defaultLoadBalancingPolicy("round_robin")
                 .maxInboundMessageSize(MAX_MESSAGE)
                 .keepAliveTime(30, TimeUnit.SECONDS)

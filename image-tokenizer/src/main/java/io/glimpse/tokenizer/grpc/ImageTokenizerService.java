@@ -15,6 +15,9 @@ import io.glimpse.proto.v1.Tokenization;
 import io.glimpse.tokenizer.encode.ImageTokenizerEngine;
 import io.glimpse.tokenizer.encode.TokenizationSpec;
 import io.grpc.Context;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 
@@ -25,7 +28,16 @@ public final class ImageTokenizerService extends ImageTokenizerGrpc.ImageTokeniz
     private final ImageTokenizerEngine engine;
     private final BoundedAdmission admission;
 
+    private final Counter tokensOut;
+    private final Counter imagesIn;
+
     public ImageTokenizerService(ImageTokenizerEngine engine, BoundedAdmission admission) {
+        this(engine, admission, new SimpleMeterRegistry());
+    }
+
+    public ImageTokenizerService(ImageTokenizerEngine engine, BoundedAdmission admission, MeterRegistry meters) {
+        this.tokensOut = meters.counter("glimpse.tokenizer.visual.tokens");
+        this.imagesIn = meters.counter("glimpse.tokenizer.images");
         this.engine = engine;
         this.admission = admission;
     }
@@ -50,7 +62,9 @@ public final class ImageTokenizerService extends ImageTokenizerGrpc.ImageTokeniz
             TokenizeResponse.Builder b = TokenizeResponse.newBuilder();
             for (TokenSet s : sets) {
                 b.addImages(VisualTokensCodec.encode(s, attentionDtype));
+                tokensOut.increment(s.count());
             }
+            imagesIn.increment(sets.size());
             out.onNext(b.setComputeMicros((System.nanoTime() - t0) / 1000).build());
             out.onCompleted();
         } catch (Throwable t) {

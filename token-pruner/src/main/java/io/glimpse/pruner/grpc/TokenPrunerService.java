@@ -13,6 +13,9 @@ import io.glimpse.pruner.select.PruningMethod;
 import io.glimpse.pruner.select.PruningSpec;
 import io.glimpse.pruner.select.TokenPrunerEngine;
 import io.grpc.Context;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 
@@ -24,7 +27,16 @@ public final class TokenPrunerService extends TokenPrunerGrpc.TokenPrunerImplBas
     private final TokenPrunerEngine engine;
     private final int maxImages;
 
+    private final Counter tokensIn;
+    private final Counter tokensOut;
+
     public TokenPrunerService(TokenPrunerEngine engine, int maxImages) {
+        this(engine, maxImages, new SimpleMeterRegistry());
+    }
+
+    public TokenPrunerService(TokenPrunerEngine engine, int maxImages, MeterRegistry meters) {
+        this.tokensIn = meters.counter("glimpse.pruner.visual.tokens.in");
+        this.tokensOut = meters.counter("glimpse.pruner.visual.tokens.out");
         this.engine = engine;
         this.maxImages = maxImages;
     }
@@ -47,6 +59,8 @@ public final class TokenPrunerService extends TokenPrunerGrpc.TokenPrunerImplBas
             TokenPrunerEngine.Result kept = engine.prune(sets, spec(request.getPruning()), request.getQuestion());
             PruneResponse.Builder b = PruneResponse.newBuilder();
             kept.images().forEach(s -> b.addImages(VisualTokensCodec.encode(s, DType.FP32)));
+            sets.forEach(s -> tokensIn.increment(s.count()));
+            kept.images().forEach(s -> tokensOut.increment(s.count()));
             out.onNext(b.setComputeMicros((System.nanoTime() - t0) / 1000).setFlops(kept.flops()).build());
             out.onCompleted();
         } catch (Throwable t) {

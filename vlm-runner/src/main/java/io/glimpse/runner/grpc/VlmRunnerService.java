@@ -14,6 +14,10 @@ import io.glimpse.runner.engine.GenerationParams;
 import io.glimpse.runner.engine.GenerationResult;
 import io.glimpse.runner.engine.VlmEngine;
 import io.grpc.Context;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 
@@ -24,8 +28,18 @@ import java.util.List;
 public final class VlmRunnerService extends VlmRunnerGrpc.VlmRunnerImplBase {
     private final VlmEngine engine;
 
+    private final Counter generated;
+    private final DistributionSummary tokensPerSecond;
+
     public VlmRunnerService(VlmEngine engine) {
+        this(engine, new SimpleMeterRegistry());
+    }
+
+    public VlmRunnerService(VlmEngine engine, MeterRegistry meters) {
         this.engine = engine;
+        this.generated = meters.counter("glimpse.runner.generated.tokens");
+        this.tokensPerSecond = DistributionSummary.builder("glimpse.runner.tokens.per.second")
+                .description("generated tokens per second of decoding, per generation").register(meters);
     }
 
     @Override
@@ -48,6 +62,10 @@ public final class VlmRunnerService extends VlmRunnerGrpc.VlmRunnerImplBase {
                             out.onNext(GenerateEvent.newBuilder().setDelta(delta).build());
                         }
                     }, cancel);
+            generated.increment(r.generatedTokens());
+            if (r.decodeMicros() > 0) {
+                tokensPerSecond.record(r.generatedTokens() * 1e6 / r.decodeMicros());
+            }
             out.onNext(GenerateEvent.newBuilder().setDone(GenerateDone.newBuilder()
                     .setText(r.text()).setPromptTokens(r.promptTokens()).setVisualTokens(r.visualTokens())
                     .setGeneratedTokens(r.generatedTokens()).setFinishReason(r.finishReason())

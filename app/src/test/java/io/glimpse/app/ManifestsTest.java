@@ -1,0 +1,201 @@
+package io.glimpse.app;
+
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Probe;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.reflect.Method;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Every manifest under k8s/ parses with the fabric8 model without unknown fields, and the rendered
+ * overlays (with kubectl, where installed) hang together: selectors match pods, probe ports exist,
+ * autoscalers and budgets target real workloads, every container has requests, limits and probes.
+ */
+class ManifestsTest {
+    static final Path K8S = StackFixture.HOME.resolve("k8s");
+    static KubernetesClient client;
+
+    @BeforeAll
+    static void client() {
+        client = new KubernetesClientBuilder().build();   // parsing only: never contacts a cluster
+    }
+
+    @AfterAll
+    static void close() {
+        client.close();
+    }
+
+    static List<HasMetadata> parse(String yaml) {
+        try (InputStream in = new ByteArrayInputStream(yaml.getBytes(StandardCharsets.UTF_8))) {
+            return client.load(in).items();
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Test
+    void everyFileParsesWithNoUnknownFields() throws IOException {
+        List<Path> files;
+        try (Stream<Path> s = Files.walk(K8S)) {
+            files = s.filter(p -> p.toString().endsWith(".yaml") && !p.getFileName().toString().equals("kustomization.yaml")).toList();
+        }
+        assertTrue(files.size() >= 10, "manifests found: " + files);
+        for (Path f : files) {
+            List<HasMetadata> items = parse(Files.readString(f));
+            assertFalse(items.isEmpty(), f + " holds resources");
+            for (HasMetadata item : items) {
+                List<String> unknown = new ArrayList<>();
+                unknownFields(item, item.getKind() + "/" + item.getMetadata().getName(), unknown, new IdentityHashMap<>());
+                assertTrue(unknown.isEmpty(), f + ": unknown fields " + unknown);
+            }
+        }
+    }
+
+    /** fabric8 puts fields it does not know (typos) into additionalProperties, at any depth. */
+    static void unknownFields(Object o, String path, List<String> out, Map<Object, Boolean> seen) {
+        if (o == null || seen.put(o, true) != null || !o.getClass().getName().startsWith("io.fabric8.kubernetes.api.model")) {
+            return;
+        }
+        for (Method m : o.getClass().getMethods()) {
+            if (m.getParameterCount() != 0 || !m.getName().startsWith("get") || m.getName().equals("getClass")) {
+                continue;
+            }
+            Object v;
+            try {
+                v = m.invoke(o);
+            } catch (ReflectiveOperationException e) {
+                continue;
+            }
+            if (m.getName().equals("getAdditionalProperties")) {
+                if (v instanceof Map<?, ?> map && !map.isEmpty()) {
+                    out.add(path + ": " + map.keySet());
+                }
+            } else if (v instanceof Collection<?> c) {
+                for (Object x : c) {
+                    unknownFields(x, path + "." + m.getName().substring(3), out, seen);
+                }
+            } else if (v instanceof Map<?, ?> map) {
+                for (Object x : map.values()) {
+                    unknownFields(x, path + "." + m.getName().substring(3), out, seen);
+                }
+            } else {
+                unknownFields(v, path + "." + m.getName().substring(3), out, seen);
+            }
+        }
+    }
+
+    static String render(String overlay) throws Exception {
+        Process p = new ProcessBuilder("kubectl", "kustomize", K8S.resolve("overlays/" + overlay).toString())
+                .redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(0, p.exitValue(), out);
+        return out;
+    }
+
+    static boolean kubectl() {
+        try {
+            return new ProcessBuilder("kubectl", "version", "--client").start().waitFor(20, TimeUnit.SECONDS);
+        } catch (IOException | InterruptedException e) {
+            return false;
+        }
+    }
+
+    /** The base's files concatenated: what the overlays render when kubectl is missing. */
+    static String base() throws IOException {
+        StringBuilder sb = new StringBuilder();
+        try (Stream<Path> s = Files.list(K8S.resolve("base"))) {
+            for (Path f : s.sorted().toList()) {
+                if (!f.getFileName().toString().equals("kustomization.yaml")) {
+                    sb.append(Files.readString(f)).append("\n---\n");
+                }
+            }
+        }
+        return sb.toString();
+    }
+
+    @Test
+    void renderedOverlaysHangTogether() throws Exception {
+        boolean rendered = kubectl();
+        for (String overlay : List.of("cpu", "gpu")) {
+            List<HasMetadata> items = parse(rendered ? render(overlay) : base());
+            List<Deployment> deployments = items.stream().filter(Deployment.class::isInstance).map(Deployment.class::cast).toList();
+            assertEquals(4, deployments.size(), overlay);
+            for (Deployment d : deployments) {
+                Map<String, String> podLabels = d.getSpec().getTemplate().getMetadata().getLabels();
+                assertTrue(podLabels.entrySet().containsAll(d.getSpec().getSelector().getMatchLabels().entrySet()));
+                var pod = d.getSpec().getTemplate().getSpec();
+                assertTrue(pod.getSecurityContext().getRunAsNonRoot(), d.getMetadata().getName() + " runs as non-root");
+                for (Container c : pod.getContainers()) {
+                    String what = overlay + "/" + d.getMetadata().getName() + "/" + c.getName();
+                    assertFalse(c.getResources().getRequests().isEmpty(), what + " requests");
+                    assertFalse(c.getResources().getLimits().isEmpty(), what + " limits");
+                    assertTrue(c.getSecurityContext().getReadOnlyRootFilesystem(), what + " read-only root");
+                    Set<Integer> ports = new java.util.HashSet<>();
+                    c.getPorts().forEach(p -> ports.add(p.getContainerPort()));
+                    for (Probe probe : List.of(c.getReadinessProbe(), c.getLivenessProbe(), c.getStartupProbe())) {
+                        assertNotNull(probe, what + " has readiness, liveness and startup probes");
+                        assertNotNull(probe.getGrpc(), what + " probes speak gRPC");
+                        assertTrue(ports.contains(probe.getGrpc().getPort()), what + " probe port is a container port");
+                    }
+                    assertEquals("readiness", c.getReadinessProbe().getGrpc().getService(), what);
+                }
+                for (Container c : pod.getInitContainers()) {
+                    assertFalse(c.getResources().getLimits().isEmpty(), overlay + " init container limits");
+                }
+            }
+            for (Service s : items.stream().filter(Service.class::isInstance).map(Service.class::cast).toList()) {
+                assertTrue(s.getSpec().getPorts().stream().anyMatch(p -> p.getName().equals("grpc")), s.getMetadata().getName());
+                assertTrue(deployments.stream().anyMatch(d -> d.getSpec().getTemplate().getMetadata().getLabels().entrySet()
+                        .containsAll(s.getSpec().getSelector().entrySet())), "service " + s.getMetadata().getName() + " selects pods");
+            }
+            List<HorizontalPodAutoscaler> hpas = items.stream().filter(HorizontalPodAutoscaler.class::isInstance)
+                    .map(HorizontalPodAutoscaler.class::cast).toList();
+            assertEquals(4, hpas.size());
+            for (HorizontalPodAutoscaler h : hpas) {
+                assertTrue(deployments.stream().anyMatch(d -> d.getMetadata().getName().equals(h.getSpec().getScaleTargetRef().getName())
+                        && h.getSpec().getScaleTargetRef().getKind().equals("Deployment")), "HPA " + h.getMetadata().getName());
+            }
+            for (PodDisruptionBudget b : items.stream().filter(PodDisruptionBudget.class::isInstance)
+                    .map(PodDisruptionBudget.class::cast).toList()) {
+                assertTrue(deployments.stream().anyMatch(d -> d.getSpec().getTemplate().getMetadata().getLabels().entrySet()
+                        .containsAll(b.getSpec().getSelector().getMatchLabels().entrySet())), "PDB " + b.getMetadata().getName());
+            }
+            if (rendered && overlay.equals("gpu")) {
+                Deployment runner = deployments.stream().filter(d -> d.getMetadata().getName().equals("vlm-runner")).findFirst().orElseThrow();
+                var res = runner.getSpec().getTemplate().getSpec().getContainers().get(0).getResources();
+                assertEquals("1", res.getLimits().get("nvidia.com/gpu").getAmount(), "the gpu overlay asks for a GPU");
+                HorizontalPodAutoscaler h = hpas.stream().filter(x -> x.getMetadata().getName().equals("vlm-runner")).findFirst().orElseThrow();
+                assertEquals("glimpse_runner_queue_depth", h.getSpec().getMetrics().get(0).getPods().getMetric().getName());
+            }
+        }
+    }
+}

@@ -1,0 +1,120 @@
+package io.glimpse.gateway.discovery;
+
+import io.fabric8.kubernetes.api.model.discovery.v1.Endpoint;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointPort;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Ready backend pods from the EndpointSlices of a Service (fabric8 informer): endpoints whose
+ * condition is ready (unset counts as ready, as the API says) and not terminating, on the slice's
+ * port named {@code grpc} (else its first port). A pod that appears is in the next list within
+ * the watch latency; plain DNS round-robin would only see it when connections break.
+ */
+public final class KubernetesDiscovery implements BackendDiscovery {
+    private static final Logger LOG = LoggerFactory.getLogger(KubernetesDiscovery.class);
+    public static final String SERVICE_LABEL = "kubernetes.io/service-name";
+
+    private final KubernetesClient client;
+    private final String namespace;
+    private final List<SharedIndexInformer<EndpointSlice>> informers = new ArrayList<>();
+
+    public KubernetesDiscovery(KubernetesClient client, String namespace) {
+        this.client = client;
+        this.namespace = namespace;
+    }
+
+    @Override
+    public synchronized AutoCloseable watch(String service, Listener listener) {
+        SharedIndexInformer<EndpointSlice>[] holder = new SharedIndexInformer[1];
+        ResourceEventHandler<EndpointSlice> handler = new ResourceEventHandler<>() {
+            @Override
+            public void onAdd(EndpointSlice s) {
+                publish();
+            }
+
+            @Override
+            public void onUpdate(EndpointSlice before, EndpointSlice after) {
+                publish();
+            }
+
+            @Override
+            public void onDelete(EndpointSlice s, boolean unknownFinalState) {
+                publish();
+            }
+
+            private void publish() {
+                if (holder[0] != null) {
+                    List<InetSocketAddress> ready = ready(holder[0].getStore().list());
+                    LOG.debug("{}: {} ready endpoints", service, ready.size());
+                    listener.onAddresses(ready);
+                }
+            }
+        };
+        SharedIndexInformer<EndpointSlice> informer = client.discovery().v1().endpointSlices().inNamespace(namespace)
+                .withLabel(SERVICE_LABEL, service).runnableInformer(0);
+        holder[0] = informer;
+        informer.addEventHandler(handler);
+        informer.start().whenComplete((ok, err) -> {
+            if (err != null) {
+                listener.onError("cannot watch EndpointSlices of " + namespace + "/" + service + ": " + err.getMessage());
+            } else {
+                listener.onAddresses(ready(informer.getStore().list()));
+            }
+        });
+        informers.add(informer);
+        return informer::close;
+    }
+
+    static List<InetSocketAddress> ready(List<EndpointSlice> slices) {
+        Set<InetSocketAddress> out = new LinkedHashSet<>();
+        for (EndpointSlice s : slices) {
+            Integer port = port(s);
+            if (port == null || s.getEndpoints() == null) {
+                continue;
+            }
+            for (Endpoint e : s.getEndpoints()) {
+                var c = e.getConditions();
+                boolean ready = c == null || c.getReady() == null || c.getReady();
+                boolean terminating = c != null && Boolean.TRUE.equals(c.getTerminating());
+                if (!ready || terminating || e.getAddresses() == null) {
+                    continue;
+                }
+                for (String ip : e.getAddresses()) {
+                    out.add(new InetSocketAddress(ip, port));
+                }
+            }
+        }
+        List<InetSocketAddress> sorted = new ArrayList<>(out);
+        sorted.sort((a, b) -> (a.getHostString() + ":" + a.getPort()).compareTo(b.getHostString() + ":" + b.getPort()));
+        return sorted;
+    }
+
+    private static Integer port(EndpointSlice s) {
+        if (s.getPorts() == null || s.getPorts().isEmpty()) {
+            return null;
+        }
+        for (EndpointPort p : s.getPorts()) {
+            if ("grpc".equals(p.getName())) {
+                return p.getPort();
+            }
+        }
+        return s.getPorts().get(0).getPort();
+    }
+
+    @Override
+    public synchronized void close() {
+        informers.forEach(SharedIndexInformer::close);
+        informers.clear();
+    }
+}
