@@ -68,8 +68,8 @@ final class ServeCommand implements Callable<Integer> {
             description = "Largest image (width x height) the tokenizer decodes.")
     long maxPixels;
 
-    @Option(names = "--metrics-port", defaultValue = "${env:GLIMPSE_METRICS_PORT:-9090}",
-            description = "Prometheus metrics at http://HOST:PORT/metrics (0 = off; default ${DEFAULT-VALUE}).")
+    @Option(names = "--metrics-port", defaultValue = "${env:GLIMPSE_METRICS_PORT:-0}",
+            description = "Prometheus metrics at http://HOST:PORT/metrics (0 = off, the default; the manifests use 9090).")
     int metricsPort;
 
     @Option(names = "--discovery", defaultValue = "${env:GLIMPSE_DISCOVERY:-static}",
