@@ -20,7 +20,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * own overhead = end-to-end minus the time spent inside the stages' handlers.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = "Benchmark Ask through the chain (embedded over loopback TCP, or --target).")
+        description = "Benchmark Ask through the chain (embedded over loopback TCP, or --target).",
+        subcommands = TokenizerBenchCommand.class)
 final class BenchCommand implements Callable<Integer> {
     @Option(names = "--requests", defaultValue = "200", description = "Measured requests per concurrency level.")
     int requests;
