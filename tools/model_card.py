@@ -9,6 +9,7 @@ def main():
     ap.add_argument("--work", required=True)
     ap.add_argument("--out", required=True)
     ap.add_argument("--minutes", type=int, default=0)
+    ap.add_argument("--steps", type=int, default=3600)
     args = ap.parse_args()
     py = json.load(open(os.path.join(args.work, "eval-python.json")))
     jv = json.load(open(os.path.join(args.work, "eval-java.json")))
@@ -47,15 +48,19 @@ def main():
     w("`tools/train-default-model.sh` (one command, seeded, resumable):")
     w("")
     w("1. `glimpse shapes generate`: 120,000 training samples (seed 1), 1,024 dev samples (seed 4242), 2,000 held-out samples (seed 20261128, never used in training).")
-    w("2. `tools/train.py`: 5,200 steps of 32 images, AdamW (lr 1e-3, warm-up 200, cosine), one thread. Each batch uses one input mode so one model serves them all: full grid 45%, grid average-pooled to n x n with n in {2,3,4,6,8} 20% (TokenFLEX), a register prefix of log-uniform length 1..32 25% (nested dropout), a random subset of 8..143 grid tokens keeping original positions 10%.")
+    w(f"2. `tools/train.py`: {args.steps:,} steps of 32 images, AdamW (lr 1e-3, warm-up 200, cosine), one thread. Each batch uses one input mode so one model serves them all: full grid 45%, grid average-pooled to n x n with n in {2,3,4,6,8} 20% (TokenFLEX), a register prefix of log-uniform length 1..32 25% (nested dropout), a random subset of 8..143 grid tokens keeping original positions 10%.")
     w("   Two things made this budget enough (the first attempts plateaued near 30-40%):")
     w("   - six question/answer segments share each image's visual tokens in one sequence (the generator's question plus five more derived from the scene's object list by `tools/scene_questions.py`, checked against the Java generator's answers); a block mask lets each segment see only `<bos>`, the visual tokens and itself, and each starts at the position inference uses, so the model sees exactly the inference layout six times per image;")
     w("   - an auxiliary loss (weight 1.0) asks a linear probe on the projected patch features for the colour, shape, size and region of the object covering each patch (pixel coverage by the renderer's rule); the probe is dropped at export.")
-    w("3. The sufficiency head is then fitted alone (2,048 training samples; labels = does the k-register prefix give the full-grid answer, from the model's own greedy answers).")
+    w("3. The sufficiency head is then fitted alone (4,096 training samples; labels = does the k-register prefix give the full-grid answer, from the model's own greedy answers).")
     w("4. `tools/export.py` writes every ONNX file (opset 17, checked with `onnx.checker`); `tools/evaluate.py` and `glimpse eval` score the held-out samples.")
+    w("5. `glimpse bundle calibrate --tokens pooled --write` fits the complexity proxy's calibration table (ADAPTIVE without the head) on 600 training samples and writes it into `config.json`.")
     if args.minutes:
         w("")
-        w(f"The whole run took {args.minutes} minutes on the 2-core development machine.")
+        times = [float(l.split()[-1].rstrip("s/step")) for l in log if l.split()[-1].endswith("s/step")]
+        mean = sum(times) / len(times) if times else 0
+        w(f"The whole run took {args.minutes} minutes on the 2-core development machine; training averaged "
+          f"{mean:.2f} s per step (one thread; about 0.8 s when the other core is idle).")
     if suff:
         w("")
         w("Sufficiency labels (mean agreement of k = 1, 2, 4, 8, 16, 32 registers with the full grid): "

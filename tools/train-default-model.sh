@@ -3,12 +3,12 @@
 # PyTorch and through the Java chain, write the model card. Seeded. Needs Debian's python3-torch,
 # python3-onnx, python3-pil and libopenblas0-pthread (see ENVIRONMENT.md).
 #
-#   tools/train-default-model.sh            # WORK=tools/work, STEPS=5200
-#   WORK=/scratch STEPS=5200 tools/train-default-model.sh
+#   tools/train-default-model.sh            # WORK=tools/work, STEPS=3600
+#   WORK=/scratch STEPS=3600 tools/train-default-model.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 WORK="${WORK:-tools/work}"
-STEPS="${STEPS:-5200}"
+STEPS="${STEPS:-3600}"
 PY="${PYTHON:-/usr/bin/python3}"
 OUT="${OUT:-models/glimpse-shapes}"
 HELDOUT_SEED=20261128        # never used in training
@@ -32,5 +32,6 @@ start=$(date +%s)
     --out "$WORK/eval-python.json" --predictions "$WORK/predictions-python.jsonl")
 ./glimpse eval --bundle "$OUT" --count 2000 --seed $HELDOUT_SEED \
     --out "$WORK/eval-java.json" --predictions "$WORK/predictions-java.jsonl"
-"$PY" tools/model_card.py --work "$WORK" --out "$OUT/MODEL_CARD.md" --minutes $(( ($(date +%s) - start) / 60 ))
+./glimpse bundle calibrate --bundle "$OUT" --tokens pooled --write > "$WORK/calibration.json"
+"$PY" tools/model_card.py --work "$WORK" --out "$OUT/MODEL_CARD.md" --steps "$STEPS" --minutes $(( ($(date +%s) - start) / 60 ))
 echo "done in $(( ($(date +%s) - start) / 60 )) minutes: $OUT"

@@ -179,7 +179,7 @@ def main():
     ap.add_argument("--data", required=True)
     ap.add_argument("--heldout", required=True)
     ap.add_argument("--out", required=True)
-    ap.add_argument("--steps", type=int, default=5200)
+    ap.add_argument("--steps", type=int, default=3600)
     ap.add_argument("--batch", type=int, default=32)
     ap.add_argument("--lr", type=float, default=1e-3)
     ap.add_argument("--seed", type=int, default=1234)

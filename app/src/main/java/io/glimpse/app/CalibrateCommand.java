@@ -1,7 +1,6 @@
 package io.glimpse.app;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.protobuf.ByteString;
 import io.glimpse.common.bundle.ModelBundle;
@@ -89,13 +88,17 @@ final class CalibrateCommand implements Callable<Integer> {
             }
         }
         ObjectNode table = ComplexityCalibration.fit(tokens, counts, complexity, agree, bins).toJson();
-        ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-        System.out.println(json.writeValueAsString(table));
+        ObjectMapper json = new ObjectMapper();
+        // the same "key": value layout as the Python export writes
+        var printer = new com.fasterxml.jackson.core.util.DefaultPrettyPrinter().withSeparators(
+                com.fasterxml.jackson.core.util.Separators.createDefaultInstance()
+                        .withObjectFieldValueSpacing(com.fasterxml.jackson.core.util.Separators.Spacing.AFTER));
+        System.out.println(json.writer(printer).writeValueAsString(table));
         if (write) {
             Path cfg = bundle.dir().resolve(ModelBundle.CONFIG);
             ObjectNode root = (ObjectNode) json.readTree(cfg.toFile());
             root.set("complexity_calibration", table);
-            Files.writeString(cfg, json.writeValueAsString(root) + "\n");
+            Files.writeString(cfg, json.writer(printer).writeValueAsString(root) + "\n");
             System.err.println("calibrate: wrote complexity_calibration into " + cfg);
         }
         return 0;

@@ -42,7 +42,7 @@ class BundleValidatorTest {
     void misShapedTensorIsNamed(@TempDir Path tmp) throws IOException {
         Path copy = copy(BUNDLE, tmp.resolve("b"));
         Path cfg = copy.resolve("config.json");
-        Files.writeString(cfg, Files.readString(cfg).replace("\"hidden_size\": 128", "\"hidden_size\": 256"));
+        Files.writeString(cfg, Files.readString(cfg).replaceFirst("\"hidden_size\"\\s*:\\s*128", "\"hidden_size\": 256"));
         BundleValidator.Report r = BundleValidator.check(copy);
         assertTrue(r.problems().stream().anyMatch(p -> p.contains("vision_encoder.onnx") && p.contains("image_features")),
                 r.problems().toString());
