@@ -81,8 +81,8 @@ final class ServeCommand implements Callable<Integer> {
             description = "Gateway with kubernetes discovery: the backends' namespace (default: the pod's own).")
     String namespace;
 
-    @Option(names = "--encoder-max-batch", defaultValue = "${env:GLIMPSE_ENCODER_MAX_BATCH:-8}",
-            description = "Tokenizer: images per vision-encoder run across concurrent requests (1 = no batching).")
+    @Option(names = "--encoder-max-batch", defaultValue = "${env:GLIMPSE_ENCODER_MAX_BATCH:-1}",
+            description = "Tokenizer: images per vision-encoder run across concurrent requests (1 = no batching, the default: it does not pay on CPU, docs/tokenization.md).")
     int encoderMaxBatch;
 
     @Option(names = "--encoder-max-wait-micros", defaultValue = "${env:GLIMPSE_ENCODER_MAX_WAIT_MICROS:-2000}",

@@ -25,18 +25,34 @@ public final class EncoderBatcher implements AutoCloseable {
     private final long maxWaitNanos;
     private final int plane;
     private final LinkedBlockingQueue<Job> queue = new LinkedBlockingQueue<>();
-    private final Thread worker;
+    private final List<Thread> workers = new ArrayList<>();
     private volatile boolean closed;
     private final java.util.concurrent.atomic.AtomicLong runs = new java.util.concurrent.atomic.AtomicLong();
+    /** Requests decoding their images, about to join: a batch waits for them, never for nobody. */
+    private final java.util.concurrent.atomic.AtomicInteger arriving = new java.util.concurrent.atomic.AtomicInteger();
 
-    public EncoderBatcher(VisionEncoder encoder, int maxBatch, long maxWaitMicros, int plane) {
+    /** @param workers batches that may run at once (one ONNX Runtime run each) */
+    public EncoderBatcher(VisionEncoder encoder, int maxBatch, long maxWaitMicros, int plane, int workers) {
         this.encoder = encoder;
         this.maxBatch = maxBatch;
         this.maxWaitNanos = TimeUnit.MICROSECONDS.toNanos(maxWaitMicros);
         this.plane = plane;
-        this.worker = new Thread(this::loop, "vision-encoder-batcher");
-        this.worker.setDaemon(true);
-        this.worker.start();
+        for (int i = 0; i < workers; i++) {
+            Thread t = new Thread(this::loop, "vision-encoder-batcher-" + i);
+            t.setDaemon(true);
+            t.start();
+            this.workers.add(t);
+        }
+    }
+
+    /** A request has started decoding its images and will call {@link #encode} (or {@link #leave}). */
+    public void arrive() {
+        arriving.incrementAndGet();
+    }
+
+    /** A request that {@link #arrive}d will not encode after all (bad input). */
+    public void leave() {
+        arriving.decrementAndGet();
     }
 
     /** Encodes {@code images} images (pixels concatenated), joining whatever batch is forming. */
@@ -46,6 +62,7 @@ public final class EncoderBatcher implements AutoCloseable {
         }
         Job job = new Job(pixels, images, attention, new CompletableFuture<>());
         queue.add(job);
+        arriving.decrementAndGet();
         try {
             return job.result().get();
         } catch (InterruptedException e) {
@@ -76,7 +93,13 @@ public final class EncoderBatcher implements AutoCloseable {
                         break;      // it opens the next batch
                     }
                     long left = deadline - System.nanoTime();
-                    next = left > 0 ? queue.poll(left, TimeUnit.NANOSECONDS) : queue.poll();
+                    if (next == null && arriving.get() <= 0) {
+                        break;      // nobody else is on the way: waiting would only add latency
+                    }
+                    next = left > 0 ? queue.poll(Math.min(left, 50_000), TimeUnit.NANOSECONDS) : queue.poll();
+                    if (next == null && left > 0) {
+                        continue;
+                    }
                     if (next == null) {
                         break;
                     }
@@ -139,7 +162,7 @@ public final class EncoderBatcher implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
-        worker.interrupt();
+        workers.forEach(Thread::interrupt);
         Job j;
         while ((j = queue.poll()) != null) {
             j.result().completeExceptionally(new GlimpseException(GlimpseException.Kind.UNAVAILABLE, "the image tokenizer is shutting down"));

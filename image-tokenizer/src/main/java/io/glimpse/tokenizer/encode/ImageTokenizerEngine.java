@@ -40,9 +40,17 @@ public final class ImageTokenizerEngine implements AutoCloseable {
         this(bundle, sessions, limits, maxImages, Batching.OFF);
     }
 
-    /** Cross-request batching of the vision encoder: up to {@code maxBatch} images, waiting at most {@code maxWaitMicros}. */
-    public record Batching(int maxBatch, long maxWaitMicros) {
-        public static final Batching OFF = new Batching(1, 0);
+    /**
+     * Cross-request batching of the vision encoder: up to {@code maxBatch} images, waiting at most
+     * {@code maxWaitMicros} (and only while other requests are on their way), {@code workers}
+     * batches at once.
+     */
+    public record Batching(int maxBatch, long maxWaitMicros, int workers) {
+        public static final Batching OFF = new Batching(1, 0, 1);
+
+        public Batching(int maxBatch, long maxWaitMicros) {
+            this(maxBatch, maxWaitMicros, 2);
+        }
     }
 
     public ImageTokenizerEngine(ModelBundle bundle, OrtSessionFactory sessions, ImageLimits limits, int maxImages,
@@ -54,7 +62,7 @@ public final class ImageTokenizerEngine implements AutoCloseable {
         this.encoder = new VisionEncoder(bundle, sessions);
         int plane = 3 * bundle.preprocessor().height() * bundle.preprocessor().width();
         this.batcher = batching.maxBatch() > 1
-                ? new EncoderBatcher(encoder, batching.maxBatch(), batching.maxWaitMicros(), plane) : null;
+                ? new EncoderBatcher(encoder, batching.maxBatch(), batching.maxWaitMicros(), plane, batching.workers()) : null;
         this.resampler = bundle.has(ModelBundle.RESAMPLER) ? new RegisterResampler(bundle, sessions) : null;
         this.calibration = ComplexityCalibration.parse(config.complexityCalibration());
         this.maxImages = maxImages;
@@ -91,10 +99,20 @@ public final class ImageTokenizerEngine implements AutoCloseable {
         int plane = 3 * preprocessor.height() * preprocessor.width();
         float[] pixels = new float[images.size() * plane];
         List<RgbImage> decoded = new ArrayList<>();
-        for (int i = 0; i < images.size(); i++) {
-            RgbImage img = decoder.decode(images.get(i), "images[" + i + "]");
-            decoded.add(img);
-            preprocessor.toPixelValues(img, pixels, i * plane);
+        if (batcher != null) {
+            batcher.arrive();
+        }
+        try {
+            for (int i = 0; i < images.size(); i++) {
+                RgbImage img = decoder.decode(images.get(i), "images[" + i + "]");
+                decoded.add(img);
+                preprocessor.toPixelValues(img, pixels, i * plane);
+            }
+        } catch (RuntimeException e) {
+            if (batcher != null) {
+                batcher.leave();
+            }
+            throw e;
         }
         boolean attention = includeAttention && spec.mode() == TokenizationMode.FULL;
         VisionOutputs out = batcher != null ? batcher.encode(pixels, images.size(), attention)
