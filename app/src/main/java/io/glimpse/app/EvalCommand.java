@@ -44,6 +44,22 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--predictions", description = "Write one JSON line per sample (question, expected, answer) here.")
     Path predictions;
 
+    @Option(names = "--grid", description = "Run the evaluation grid (modes x methods x budgets, ADAPTIVE targets) instead of one policy.")
+    boolean grid;
+
+    @Option(names = "--methods", split = ",", defaultValue = "RANDOM,UNIFORM,ZERO_TPRUNE,TOME,VISIONZIP,DIVPRUNE,FASTV,CORE_MATCHING,QUOTA",
+            description = "Grid: pruning methods.")
+    List<io.glimpse.proto.v1.Pruning.Method> methods;
+
+    @Option(names = "--budgets", split = ",", defaultValue = "4,9,16,36,64,144", description = "Grid: visual-token budgets.")
+    int[] budgets;
+
+    @Option(names = "--targets", split = ",", defaultValue = "0.9,0.95,0.99", description = "Grid: ADAPTIVE quality targets.")
+    double[] targets;
+
+    @Option(names = "--out-dir", defaultValue = "eval-out", description = "Grid: where results.{md,csv,json} and the plots go.")
+    Path outDir;
+
     @Option(names = "--agreement", description = "Also ask with all tokens and report how often the answers agree (fidelity).")
     boolean agreement;
 
@@ -53,6 +69,7 @@ final class EvalCommand implements Callable<Integer> {
     @Mixin
     PolicyOptions policy;
 
+    /** One evaluation sample. */
     record Item(byte[] image, String question, String answer, String family) {
     }
 
@@ -69,6 +86,17 @@ final class EvalCommand implements Callable<Integer> {
                 Sample s = gen.next();
                 items.add(new Item(ScenePng.encode(s.scene()), s.question(), s.answer(), s.family().key()));
             }
+        }
+        if (grid) {
+            try (GlimpseConnection c = GlimpseConnection.open(target, model, EmbeddedStack.Transport.IN_PROCESS)) {
+                var cfg = model.openBundle().config();
+                List<EvalGrid.Cell> cells = EvalGrid.cells(methods, budgets, targets, cfg.gridTokens(), cfg.registers());
+                String source = data != null ? data.toString() : "Shapes-VQA seed " + seed;
+                EvalGrid.run(items, c, cells, policy.generation(), outDir, source);
+                System.out.println(Files.readString(outDir.resolve("results.md")));
+                System.err.println("eval: " + cells.size() + " policies x " + items.size() + " samples -> " + outDir.toAbsolutePath());
+            }
+            return 0;
         }
         Report report = new Report();
         ObjectMapper json = new ObjectMapper();
@@ -107,6 +135,10 @@ final class EvalCommand implements Callable<Integer> {
     static final class Report {
         private final Map<String, int[]> families = new TreeMap<>();
         private final List<Double> latencyMs = new ArrayList<>();
+        private final List<Double> tokenizeMs = new ArrayList<>();
+        private final List<Double> pruneMs = new ArrayList<>();
+        private final List<Double> generateMs = new ArrayList<>();
+        private final List<Double> prefillMs = new ArrayList<>();
         private int hits;
         private int n;
         private long tokensUsed;
@@ -131,6 +163,10 @@ final class EvalCommand implements Callable<Integer> {
             flopsUsed += r.getUsage().getPrefillFlopsUsed();
             flopsFull += r.getUsage().getPrefillFlopsFull();
             latencyMs.add(r.getTimings().getTotalMicros() / 1000.0);
+            tokenizeMs.add(r.getTimings().getTokenizeMicros() / 1000.0);
+            pruneMs.add(r.getTimings().getPruneMicros() / 1000.0);
+            generateMs.add(r.getTimings().getGenerateMicros() / 1000.0);
+            prefillMs.add(r.getTimings().getPrefillMicros() / 1000.0);
         }
 
         double accuracy() {
@@ -167,6 +203,12 @@ final class EvalCommand implements Callable<Integer> {
             Percentiles lat = new Percentiles(latencyMs.stream().mapToDouble(Double::doubleValue).toArray());
             o.put("latency_ms_p50", lat.at(50));
             o.put("latency_ms_p95", lat.at(95));
+            ObjectNode stages = o.putObject("stage_latency_ms");
+            for (var e : Map.of("tokenize", tokenizeMs, "prune", pruneMs, "generate", generateMs, "prefill", prefillMs,
+                    "total", latencyMs).entrySet()) {
+                Percentiles p = new Percentiles(e.getValue().stream().mapToDouble(Double::doubleValue).toArray());
+                stages.putObject(e.getKey()).put("p50", p.at(50)).put("p95", p.at(95));
+            }
             ObjectNode fam = o.putObject("families");
             families.forEach((k, v) -> fam.putObject(k).put("accuracy", (double) v[0] / v[1]).put("samples", v[1]));
             return o;

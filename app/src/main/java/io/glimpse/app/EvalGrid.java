@@ -1,0 +1,209 @@
+package io.glimpse.app;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.google.protobuf.ByteString;
+import io.glimpse.proto.v1.AskRequest;
+import io.glimpse.proto.v1.AskResponse;
+import io.glimpse.proto.v1.Generation;
+import io.glimpse.proto.v1.Image;
+import io.glimpse.proto.v1.Pruning;
+import io.glimpse.proto.v1.TokenPolicy;
+import io.glimpse.proto.v1.Tokenization;
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.VectorGraphicsEncoder;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.XYSeries;
+import org.knowm.xchart.style.markers.SeriesMarkers;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The evaluation grid: every sample through the chain under each policy — FULL, POOLED(n²),
+ * FLEX_PREFIX(k), each pruning method at each budget, ADAPTIVE at each target with each estimator —
+ * reported as Markdown, CSV, JSON and plots (accuracy and latency against visual tokens).
+ */
+final class EvalGrid {
+    /** One policy of the grid: its series (for the plots) and its label. */
+    record Cell(String series, String label, TokenPolicy policy) {
+    }
+
+    private EvalGrid() {
+    }
+
+    static List<Cell> cells(List<Pruning.Method> methods, int[] budgets, double[] targets, int gridTokens, int registers) {
+        List<Cell> cells = new ArrayList<>();
+        cells.add(new Cell("FULL", "FULL (" + gridTokens + ")", TokenPolicy.getDefaultInstance()));
+        for (int b : budgets) {
+            int side = (int) Math.round(Math.sqrt(b));
+            if (side * side == b && b <= gridTokens) {
+                cells.add(new Cell("POOLED", "POOLED " + side + "x" + side, TokenPolicy.newBuilder().setTokenization(
+                        Tokenization.newBuilder().setMode(Tokenization.Mode.POOLED).setTokens(b)).build()));
+            }
+        }
+        for (int b : budgets) {
+            if (b <= registers) {
+                cells.add(new Cell("FLEX_PREFIX", "FLEX_PREFIX " + b, TokenPolicy.newBuilder().setTokenization(
+                        Tokenization.newBuilder().setMode(Tokenization.Mode.FLEX_PREFIX).setTokens(b)).build()));
+            }
+        }
+        for (Pruning.Method m : methods) {
+            if (m == Pruning.Method.NONE || m == Pruning.Method.METHOD_UNSPECIFIED) {
+                continue;
+            }
+            for (int b : budgets) {
+                if (b < gridTokens) {
+                    cells.add(new Cell(m.name(), m.name() + " " + b, TokenPolicy.newBuilder().setPruning(
+                            Pruning.newBuilder().setMethod(m).setKeepTokens(b).setSeed(1)).build()));
+                }
+            }
+        }
+        for (Tokenization.Estimator e : List.of(Tokenization.Estimator.SUFFICIENCY_HEAD, Tokenization.Estimator.COMPLEXITY_PROXY)) {
+            for (double t : targets) {
+                String name = e == Tokenization.Estimator.SUFFICIENCY_HEAD ? "ADAPTIVE head" : "ADAPTIVE proxy";
+                cells.add(new Cell(name, name + " " + t, TokenPolicy.newBuilder().setTokenization(Tokenization.newBuilder()
+                        .setMode(Tokenization.Mode.ADAPTIVE).setQualityTarget((float) t).setEstimator(e)).build()));
+            }
+        }
+        return cells;
+    }
+
+    /** Runs the grid and writes results.{md,csv,json} and the plots into {@code out}; returns the JSON. */
+    static ObjectNode run(List<EvalCommand.Item> items, GlimpseConnection c, List<Cell> cells, Generation generation,
+                          Path out, String source) throws IOException {
+        ObjectMapper json = new ObjectMapper();
+        ProgressLine progress = new ProgressLine(cells.size() * items.size());
+        Map<Cell, EvalCommand.Report> reports = new LinkedHashMap<>();
+        String[] fullAnswers = new String[items.size()];
+        for (int i = 0; i < Math.min(5, items.size()); i++) {   // warm-up: first calls pay for lazy initialisation
+            for (Cell cell : cells) {
+                c.blocking().ask(AskRequest.newBuilder().addImages(Image.newBuilder()
+                        .setData(ByteString.copyFrom(items.get(i).image()))).setQuestion(items.get(i).question())
+                        .setPolicy(cell.policy()).setGeneration(generation).build());
+            }
+        }
+        for (Cell cell : cells) {
+            EvalCommand.Report report = new EvalCommand.Report();
+            for (int i = 0; i < items.size(); i++) {
+                EvalCommand.Item it = items.get(i);
+                AskResponse r = c.blocking().ask(AskRequest.newBuilder()
+                        .addImages(Image.newBuilder().setData(ByteString.copyFrom(it.image())))
+                        .setQuestion(it.question()).setPolicy(cell.policy()).setGeneration(generation).build());
+                report.add(it, r);
+                if (fullAnswers[i] == null) {
+                    fullAnswers[i] = r.getAnswer();   // the first cell is FULL
+                }
+                report.agreement(r.getAnswer().equals(fullAnswers[i]));
+                progress.step(cell.label());
+            }
+            reports.put(cell, report);
+        }
+        ObjectNode root = json.createObjectNode();
+        root.put("source", source);
+        root.put("samples", items.size());
+        ArrayNode arr = root.putArray("cells");
+        reports.forEach((cell, r) -> {
+            ObjectNode o = r.toJson(json, cell.label(), source);
+            o.put("series", cell.series());
+            arr.add(o);
+        });
+        Files.createDirectories(out);
+        json.writerWithDefaultPrettyPrinter().writeValue(out.resolve("results.json").toFile(), root);
+        Files.writeString(out.resolve("results.csv"), csv(arr));
+        Files.writeString(out.resolve("results.md"), markdown(arr, source, items.size()));
+        plots(arr, out);
+        return root;
+    }
+
+    static final List<String> FAMILIES = List.of("closest", "color", "count", "exist", "shape", "size", "where");
+
+    static String csv(ArrayNode cells) {
+        StringBuilder sb = new StringBuilder("policy,series,samples,accuracy,ci_low,ci_high,agreement_with_full,"
+                + "mean_visual_tokens,mean_prefill_gflops,latency_p50_ms,latency_p95_ms,tokenize_p50_ms,prune_p50_ms,"
+                + "prefill_p50_ms,generate_p50_ms");
+        FAMILIES.forEach(f -> sb.append(",acc_").append(f));
+        sb.append('\n');
+        for (var c : cells) {
+            var st = c.path("stage_latency_ms");
+            sb.append(String.format(Locale.ROOT, "\"%s\",%s,%d,%.4f,%.4f,%.4f,%.4f,%.2f,%.5f,%.2f,%.2f,%.2f,%.2f,%.2f,%.2f",
+                    c.path("policy").asText(), c.path("series").asText(), c.path("samples").asInt(),
+                    c.path("accuracy").asDouble(), c.path("accuracy_ci95").get(0).asDouble(), c.path("accuracy_ci95").get(1).asDouble(),
+                    c.path("agreement_with_full").asDouble(), c.path("mean_visual_tokens").asDouble(),
+                    c.path("mean_prefill_flops").asDouble() / 1e9, c.path("latency_ms_p50").asDouble(),
+                    c.path("latency_ms_p95").asDouble(), st.path("tokenize").path("p50").asDouble(),
+                    st.path("prune").path("p50").asDouble(), st.path("prefill").path("p50").asDouble(),
+                    st.path("generate").path("p50").asDouble()));
+            for (String f : FAMILIES) {
+                sb.append(String.format(Locale.ROOT, ",%.4f", c.path("families").path(f).path("accuracy").asDouble(Double.NaN)));
+            }
+            sb.append('\n');
+        }
+        return sb.toString();
+    }
+
+    static String markdown(ArrayNode cells, String source, int samples) {
+        StringBuilder sb = new StringBuilder();
+        sb.append("| policy | tokens | accuracy % (95% CI) | agrees with FULL % | prefill GFLOPs | p50 / p95 ms (tokenize, prune, prefill) |");
+        FAMILIES.forEach(f -> sb.append(' ').append(f).append(" |"));
+        sb.append("\n|---|---|---|---|---|---|");
+        FAMILIES.forEach(f -> sb.append("---|"));
+        sb.append('\n');
+        for (var c : cells) {
+            var st = c.path("stage_latency_ms");
+            sb.append(String.format(Locale.ROOT, "| %s | %.1f | %.1f (%.1f-%.1f) | %.1f | %.4f | %.1f / %.1f (%.1f, %.2f, %.1f) |",
+                    c.path("policy").asText(), c.path("mean_visual_tokens").asDouble(), 100 * c.path("accuracy").asDouble(),
+                    100 * c.path("accuracy_ci95").get(0).asDouble(), 100 * c.path("accuracy_ci95").get(1).asDouble(),
+                    100 * c.path("agreement_with_full").asDouble(), c.path("mean_prefill_flops").asDouble() / 1e9,
+                    c.path("latency_ms_p50").asDouble(), c.path("latency_ms_p95").asDouble(),
+                    st.path("tokenize").path("p50").asDouble(), st.path("prune").path("p50").asDouble(),
+                    st.path("prefill").path("p50").asDouble()));
+            for (String f : FAMILIES) {
+                double a = c.path("families").path(f).path("accuracy").asDouble(Double.NaN);
+                sb.append(Double.isNaN(a) ? " |" : String.format(Locale.ROOT, " %.1f |", 100 * a));
+            }
+            sb.append('\n');
+        }
+        return sb.toString();
+    }
+
+    static void plots(ArrayNode cells, Path out) throws IOException {
+        Map<String, List<double[]>> series = new LinkedHashMap<>();
+        for (var c : cells) {
+            series.computeIfAbsent(c.path("series").asText(), k -> new ArrayList<>()).add(new double[]{
+                    c.path("mean_visual_tokens").asDouble(), 100 * c.path("accuracy").asDouble(),
+                    c.path("stage_latency_ms").path("prefill").path("p50").asDouble(), c.path("latency_ms_p50").asDouble()});
+        }
+        XYChart acc = chart("Accuracy against visual tokens", "Accuracy (%)");
+        XYChart lat = chart("Prefill latency against visual tokens", "LM prefill p50 (ms)");
+        series.forEach((name, pts) -> {
+            pts.sort((a, b) -> Double.compare(a[0], b[0]));
+            double[] x = pts.stream().mapToDouble(p -> p[0]).toArray();
+            XYSeries s = acc.addSeries(name, x, pts.stream().mapToDouble(p -> p[1]).toArray());
+            s.setMarker(SeriesMarkers.CIRCLE);
+            XYSeries l = lat.addSeries(name, x, pts.stream().mapToDouble(p -> p[2]).toArray());
+            l.setMarker(SeriesMarkers.CIRCLE);
+        });
+        for (var e : Map.of("accuracy_vs_tokens", acc, "latency_vs_tokens", lat).entrySet()) {
+            BitmapEncoder.saveBitmap(e.getValue(), out.resolve(e.getKey()).toString(), BitmapEncoder.BitmapFormat.PNG);
+            VectorGraphicsEncoder.saveVectorGraphic(e.getValue(), out.resolve(e.getKey()).toString(),
+                    VectorGraphicsEncoder.VectorGraphicsFormat.SVG);
+        }
+    }
+
+    private static XYChart chart(String title, String yTitle) {
+        XYChart chart = new XYChartBuilder().width(900).height(560).title(title).xAxisTitle("Visual tokens into the LM (mean)")
+                .yAxisTitle(yTitle).build();
+        chart.getStyler().setXAxisLogarithmic(true);
+        chart.getStyler().setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.OutsideE);
+        return chart;
+    }
+}
