@@ -89,8 +89,11 @@ final class EvalCommand implements Callable<Integer> {
         }
         if (grid) {
             try (GlimpseConnection c = GlimpseConnection.open(target, model, EmbeddedStack.Transport.IN_PROCESS)) {
-                var cfg = model.openBundle().config();
-                List<EvalGrid.Cell> cells = EvalGrid.cells(methods, budgets, targets, cfg.gridTokens(), cfg.registers());
+                var bundle = model.openBundle();
+                var cfg = bundle.config();
+                boolean resampler = bundle.has(io.glimpse.common.bundle.ModelBundle.RESAMPLER);
+                List<EvalGrid.Cell> cells = EvalGrid.cells(methods, budgets, targets, cfg.gridTokens(),
+                        resampler ? cfg.registers() : 0, !cfg.complexityCalibration().isMissingNode());
                 String source = data != null ? data.toString() : "Shapes-VQA seed " + seed;
                 EvalGrid.run(items, c, cells, policy.generation(), outDir, source);
                 System.out.println(Files.readString(outDir.resolve("results.md")));

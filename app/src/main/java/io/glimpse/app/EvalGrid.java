@@ -40,7 +40,12 @@ final class EvalGrid {
     private EvalGrid() {
     }
 
-    static List<Cell> cells(List<Pruning.Method> methods, int[] budgets, double[] targets, int gridTokens, int registers) {
+    /**
+     * @param registers the bundle's resampler registers (0: no FLEX_PREFIX and no sufficiency head)
+     * @param calibrated whether the bundle has a complexity calibration (the proxy's ADAPTIVE)
+     */
+    static List<Cell> cells(List<Pruning.Method> methods, int[] budgets, double[] targets, int gridTokens, int registers,
+                            boolean calibrated) {
         List<Cell> cells = new ArrayList<>();
         cells.add(new Cell("FULL", "FULL (" + gridTokens + ")", TokenPolicy.getDefaultInstance()));
         for (int b : budgets) {
@@ -68,7 +73,8 @@ final class EvalGrid {
             }
         }
         for (Tokenization.Estimator e : List.of(Tokenization.Estimator.SUFFICIENCY_HEAD, Tokenization.Estimator.COMPLEXITY_PROXY)) {
-            for (double t : targets) {
+            boolean available = e == Tokenization.Estimator.SUFFICIENCY_HEAD ? registers > 0 : calibrated;
+            for (double t : available ? targets : new double[0]) {
                 String name = e == Tokenization.Estimator.SUFFICIENCY_HEAD ? "ADAPTIVE head" : "ADAPTIVE proxy";
                 cells.add(new Cell(name, name + " " + t, TokenPolicy.newBuilder().setTokenization(Tokenization.newBuilder()
                         .setMode(Tokenization.Mode.ADAPTIVE).setQualityTarget((float) t).setEstimator(e)).build()));
