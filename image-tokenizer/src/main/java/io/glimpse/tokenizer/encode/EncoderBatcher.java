@@ -1,7 +1,6 @@
 package io.glimpse.tokenizer.encode;
 
 import io.glimpse.common.error.GlimpseException;
-import io.glimpse.common.tensor.FloatTensor;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -139,24 +138,11 @@ public final class EncoderBatcher implements AutoCloseable {
         VisionOutputs all = encoder.encode(pixels, images, attention);
         at = 0;
         for (Job j : batch) {
-            j.result().complete(new VisionOutputs(rows(all.features(), at, j.images()),
-                    j.attention() ? rows(all.attentions(), at, j.images()) : null,
-                    j.attention() ? rows(all.keys(), at, j.images()) : null));
+            j.result().complete(new VisionOutputs(VisionOutputs.images(all.features(), at, j.images()),
+                    j.attention() ? VisionOutputs.images(all.attentions(), at, j.images()) : null,
+                    j.attention() ? VisionOutputs.images(all.keys(), at, j.images()) : null));
             at += j.images();
         }
-    }
-
-    /** Images [from, from + count) of a batched [B, ...] tensor. */
-    private static FloatTensor rows(FloatTensor batched, int from, int count) {
-        if (batched == null) {
-            return null;
-        }
-        int per = batched.data().length / batched.dim(0);
-        float[] out = new float[count * per];
-        System.arraycopy(batched.data(), from * per, out, 0, count * per);
-        int[] shape = batched.shape().clone();
-        shape[0] = count;
-        return new FloatTensor(shape, out);
     }
 
     @Override

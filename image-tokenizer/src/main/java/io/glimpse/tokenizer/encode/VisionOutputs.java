@@ -14,13 +14,20 @@ public record VisionOutputs(FloatTensor features, FloatTensor attentions, FloatT
 
     /** Image {@code b} of a batched [B, ...] tensor as an unbatched tensor. */
     public static FloatTensor slice(FloatTensor batched, int b) {
+        FloatTensor one = images(batched, b, 1);
+        return one == null ? null : new FloatTensor(java.util.Arrays.copyOfRange(one.shape(), 1, one.rank()), one.data());
+    }
+
+    /** Images [from, from + count) of a batched [B, ...] tensor, still batched. */
+    public static FloatTensor images(FloatTensor batched, int from, int count) {
         if (batched == null) {
             return null;
         }
-        int[] shape = java.util.Arrays.copyOfRange(batched.shape(), 1, batched.rank());
         int per = batched.data().length / batched.dim(0);
-        float[] out = new float[per];
-        System.arraycopy(batched.data(), b * per, out, 0, per);
+        float[] out = new float[count * per];
+        System.arraycopy(batched.data(), from * per, out, 0, count * per);
+        int[] shape = batched.shape().clone();
+        shape[0] = count;
         return new FloatTensor(shape, out);
     }
 }

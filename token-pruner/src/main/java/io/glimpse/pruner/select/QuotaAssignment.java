@@ -39,7 +39,11 @@ final class QuotaAssignment {
     }
 
     Outcome reduce(List<TokenSet> images, PruningSpec spec, QueryContext query) {
-        spec.checkParams(PARAMS);
+        String innerName = spec.params().getOrDefault("within", "resize").trim().toUpperCase(java.util.Locale.ROOT);
+        Set<String> known = new java.util.HashSet<>(PARAMS);
+        selectors.entrySet().stream().filter(e -> e.getKey().name().equals(innerName))
+                .forEach(e -> known.addAll(e.getValue().params()));      // the inner method's own knobs
+        spec.checkParams(known);
         if (!spec.hasBudget()) {
             throw GlimpseException.invalid("QUOTA needs a budget: keep_tokens (per image, or the total with global_budget) or keep_ratio");
         }
@@ -92,7 +96,7 @@ final class QuotaAssignment {
             for (int i = 0; i < images.size(); i++) {
                 TokenSet t = images.get(i);
                 int[] g = fullGrid(t);
-                units.add(new Unit(i, range(t.count()), g == null ? 0 : g[0], g == null ? 0 : g[1]));
+                units.add(new Unit(i, TokenPrunerEngine.all(t.count()), g == null ? 0 : g[0], g == null ? 0 : g[1]));
             }
             return units;
         }
@@ -108,7 +112,7 @@ final class QuotaAssignment {
             if (rr < 1 || rc < 1) {
                 throw GlimpseException.invalid("pruning parameter regions must be at least 1x1");
             }
-            units.add(new Unit(0, range(t.count()), g == null ? 0 : g[0], g == null ? 0 : g[1]));
+            units.add(new Unit(0, TokenPrunerEngine.all(t.count()), g == null ? 0 : g[0], g == null ? 0 : g[1]));
             return units;
         }
         for (int a = 0; a < rr; a++) {
@@ -332,11 +336,4 @@ final class QuotaAssignment {
         return b;
     }
 
-    private static int[] range(int n) {
-        int[] r = new int[n];
-        for (int i = 0; i < n; i++) {
-            r[i] = i;
-        }
-        return r;
-    }
 }

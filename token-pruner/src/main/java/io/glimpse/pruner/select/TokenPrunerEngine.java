@@ -96,7 +96,7 @@ public final class TokenPrunerEngine {
         return new Result(out, flops);
     }
 
-    private static int[] all(int n) {
+    static int[] all(int n) {
         int[] r = new int[n];
         for (int i = 0; i < n; i++) {
             r[i] = i;
