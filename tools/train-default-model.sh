@@ -28,10 +28,13 @@ start=$(date +%s)
     --steps "$STEPS" --layout ifirst --qa-per-image 6 --aux-weight 1.0)
 
 (cd tools && "$PY" export.py --checkpoint "$WORK/run/checkpoint.pt" --out "$OUT")
+# the PyTorch evaluation (one thread) runs beside the Java evaluation and calibration (the other core)
 (cd tools && "$PY" evaluate.py --checkpoint "$WORK/run/checkpoint.pt" --data "$WORK/heldout" \
-    --out "$WORK/eval-python.json" --predictions "$WORK/predictions-python.jsonl")
-./glimpse eval --bundle "$OUT" --count 2000 --seed $HELDOUT_SEED \
+    --out "$WORK/eval-python.json" --predictions "$WORK/predictions-python.jsonl") &
+pytorch_eval=$!
+./glimpse eval --bundle "$OUT" --count 2000 --seed $HELDOUT_SEED --threads 1 \
     --out "$WORK/eval-java.json" --predictions "$WORK/predictions-java.jsonl"
-./glimpse bundle calibrate --bundle "$OUT" --tokens pooled --write > "$WORK/calibration.json"
+./glimpse bundle calibrate --bundle "$OUT" --tokens pooled --threads 1 --write > "$WORK/calibration.json"
+wait $pytorch_eval
 "$PY" tools/model_card.py --work "$WORK" --out "$OUT/MODEL_CARD.md" --steps "$STEPS" --minutes $(( ($(date +%s) - start) / 60 ))
 echo "done in $(( ($(date +%s) - start) / 60 )) minutes: $OUT"
