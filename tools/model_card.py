@@ -60,7 +60,7 @@ def main():
         times = [float(l.split()[-1].rstrip("s/step")) for l in log if l.split()[-1].endswith("s/step")]
         mean = sum(times) / len(times) if times else 0
         w(f"The whole run took {args.minutes} minutes on the 2-core development machine; training averaged "
-          f"{mean:.2f} s per step (one thread; about 0.8 s when the other core is idle).")
+          f"{mean:.2f} s per step (one thread).")
     if suff:
         w("")
         w("Sufficiency labels (mean agreement of k = 1, 2, 4, 8, 16, 32 registers with the full grid): "
