@@ -56,14 +56,14 @@ final class CalibrateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (!tokens.equals("pooled") && !tokens.equals("registers")) {
+            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "--tokens must be registers or pooled");
+        }
         ModelBundle bundle = model.openBundle();
         int[] counts = tokens.equals("pooled")
                 ? Arrays.stream(bundle.config().pooledSides()).map(s -> s * s).toArray()
                 : bundle.config().sufficiencyKs().length > 0 ? bundle.config().sufficiencyKs()
                 : IntStream.iterate(1, k -> k <= bundle.config().registers(), k -> k * 2).toArray();
-        if (!tokens.equals("pooled") && !tokens.equals("registers")) {
-            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "--tokens must be registers or pooled");
-        }
         ShapesVqaGenerator gen = new ShapesVqaGenerator(seed);
         ImageDecoder decoder = new ImageDecoder(ImageLimits.defaults());
         double[] complexity = new double[count];

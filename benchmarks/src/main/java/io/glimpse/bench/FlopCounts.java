@@ -25,6 +25,8 @@ public final class FlopCounts {
                 PruningBenchmarks.spec(PruningMethod.TOME, n - n / 4, Map.of()), q, 0).flops());
         System.out.println("divPrune64 " + new DivPruneSelector().select(s.tokens, 64,
                 PruningBenchmarks.spec(PruningMethod.DIVPRUNE, 64, Map.of()), q, 0).flops());
+        System.out.println("divPrune64Mean " + new DivPruneSelector().select(s.tokens, 64,
+                PruningBenchmarks.spec(PruningMethod.DIVPRUNE, 64, Map.of("first", "mean")), q, 0).flops());
         System.out.println("coreMatchingScores " + ((long) (n + PruningBenchmarks.PROMPT_TEXT) * PruningBenchmarks.FFN
                 + (long) n * PruningBenchmarks.FFN) + " comparisons (no multiply-adds)");
     }

@@ -34,7 +34,6 @@ public final class RpcMetricsInterceptor implements ServerInterceptor {
         long start = System.nanoTime();
         inFlight.incrementAndGet();
         java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
-        Runnable[] finish = new Runnable[1];
         ServerCall<Q, R> counted = new ForwardingServerCall.SimpleForwardingServerCall<Q, R>(call) {
             @Override
             public void close(Status status, Metadata trailers) {
@@ -50,7 +49,7 @@ public final class RpcMetricsInterceptor implements ServerInterceptor {
                 super.close(status, trailers);
             }
         };
-        finish[0] = () -> {
+        Runnable cancelled = () -> {
             if (done.compareAndSet(false, true)) {    // the client went away before the handler closed the call
                 inFlight.decrementAndGet();
                 Counter.builder("glimpse.rpc.requests").tags("service", service, "method", method, "status", "CANCELLED")
@@ -61,7 +60,7 @@ public final class RpcMetricsInterceptor implements ServerInterceptor {
         return new ForwardingServerCallListener.SimpleForwardingServerCallListener<>(listener) {
             @Override
             public void onCancel() {
-                finish[0].run();
+                cancelled.run();
                 super.onCancel();
             }
         };
