@@ -43,6 +43,31 @@ public final class EmbeddedStack implements AutoCloseable {
     private EmbeddedStack() {
     }
 
+    /**
+     * The four services' settings: the same typed configs {@code glimpse serve <service>} uses. The
+     * stack overrides only where each listens (loopback ports or in-process names) and the
+     * gateway's backend targets.
+     */
+    public record Services(TokenizerMain.Config tokenizer, PrunerMain.Config pruner, RunnerMain.Config runner,
+                           GatewayLimits gateway, ServerConfig gatewayServer) {
+        public static Services defaults(ModelBundle bundle, OrtSessionFactory sessions) {
+            ServerConfig base = ServerConfig.tcp(0);
+            return new Services(TokenizerMain.Config.defaults(bundle, sessions, base),
+                    new PrunerMain.Config(PrunerMain.DEFAULT_MAX_IMAGES, bundle, sessions, base),
+                    new RunnerMain.Config(bundle, sessions, RunnerLimits.defaults(), base),
+                    GatewayLimits.defaults(), base);
+        }
+
+        public Services withRunnerLimits(RunnerLimits limits) {
+            return new Services(tokenizer, pruner, new RunnerMain.Config(runner.bundle(), runner.sessions(), limits,
+                    runner.server()), gateway, gatewayServer);
+        }
+
+        public Services withGateway(GatewayLimits limits) {
+            return new Services(tokenizer, pruner, runner, limits, gatewayServer);
+        }
+    }
+
     public static EmbeddedStack start(ModelBundle bundle, OrtSessionFactory sessions, Transport transport) {
         return start(bundle, sessions, transport, RunnerLimits.defaults(), transport == Transport.LOOPBACK ? 0 : -1);
     }
@@ -50,23 +75,27 @@ public final class EmbeddedStack implements AutoCloseable {
     /** @param gatewayPort TCP port of the gateway for LOOPBACK (0 = any free one) */
     public static EmbeddedStack start(ModelBundle bundle, OrtSessionFactory sessions, Transport transport,
                                       RunnerLimits runnerLimits, int gatewayPort) {
-        return start(bundle, sessions, transport, runnerLimits, gatewayPort, new SimpleMeterRegistry());
+        return start(Services.defaults(bundle, sessions).withRunnerLimits(runnerLimits), transport, gatewayPort,
+                new SimpleMeterRegistry());
     }
 
-    /** @param meters every service's metrics (RPC counts and latency, queues, tokens) go here */
-    public static EmbeddedStack start(ModelBundle bundle, OrtSessionFactory sessions, Transport transport,
-                                      RunnerLimits runnerLimits, int gatewayPort, MeterRegistry meters) {
+    /**
+     * @param gatewayPort TCP port of the gateway for LOOPBACK (0 = any free one), on the gateway
+     *                    server's bind address; the backends always listen on loopback
+     * @param meters      every service's metrics (RPC counts and latency, queues, tokens) go here
+     */
+    public static EmbeddedStack start(Services c, Transport transport, int gatewayPort, MeterRegistry meters) {
         EmbeddedStack s = new EmbeddedStack();
         try {
             String id = UUID.randomUUID().toString().substring(0, 8);
-            ServiceHost tokenizer = TokenizerMain.start(TokenizerMain.Config.defaults(bundle, sessions,
-                    server(transport, "glimpse-" + id + "-tokenizer")), rpcMetrics(meters, "tokenizer"), meters);
+            ServiceHost tokenizer = TokenizerMain.start(c.tokenizer().withServer(
+                    server(c.tokenizer().server(), transport, "glimpse-" + id + "-tokenizer")), rpcMetrics(meters, "tokenizer"), meters);
             s.hosts.add(tokenizer);
-            ServiceHost pruner = PrunerMain.start(new PrunerMain.Config(8, bundle, sessions, server(transport, "glimpse-" + id + "-pruner")),
-                    rpcMetrics(meters, "pruner"), meters);
+            ServiceHost pruner = PrunerMain.start(c.pruner().withServer(
+                    server(c.pruner().server(), transport, "glimpse-" + id + "-pruner")), rpcMetrics(meters, "pruner"), meters);
             s.hosts.add(pruner);
-            RunnerMain.Running runner = RunnerMain.start(new RunnerMain.Config(bundle, sessions, runnerLimits,
-                    server(transport, "glimpse-" + id + "-runner")), rpcMetrics(meters, "runner"), meters);
+            RunnerMain.Running runner = RunnerMain.start(c.runner().withServer(
+                    server(c.runner().server(), transport, "glimpse-" + id + "-runner")), rpcMetrics(meters, "runner"), meters);
             s.hosts.add(runner.host());
             s.runnerEngine = runner.engine();
             BackendTargets targets = transport == Transport.IN_PROCESS
@@ -75,14 +104,14 @@ public final class EmbeddedStack implements AutoCloseable {
                     : new BackendTargets("127.0.0.1:" + tokenizer.port(), "127.0.0.1:" + pruner.port(),
                     "127.0.0.1:" + runner.host().port());
             ServerConfig gw = transport == Transport.IN_PROCESS
-                    ? ServerConfig.inProcess("glimpse-" + id + "-gateway")
-                    : ServerConfig.tcp(gatewayPort);
-            s.gateway = GatewayMain.start(new GatewayMain.Config(targets, GatewayLimits.defaults(), gw),
-                    rpcMetrics(meters, "gateway"));
+                    ? c.gatewayServer().withPort(-1).withInProcessName("glimpse-" + id + "-gateway")
+                    : c.gatewayServer().withPort(gatewayPort).withInProcessName(null);
+            s.gateway = GatewayMain.start(new GatewayMain.Config(targets, c.gateway(), gw),
+                    rpcMetrics(meters, "gateway"), meters);
             s.hosts.add(s.gateway);
             s.channel = transport == Transport.IN_PROCESS
                     ? InProcessChannelBuilder.forName("glimpse-" + id + "-gateway").maxInboundMessageSize(64 << 20).build()
-                    : Grpc.newChannelBuilder("127.0.0.1:" + s.gateway.port(), InsecureChannelCredentials.create())
+                    : Grpc.newChannelBuilder(hostFor(gw.bind()) + ":" + s.gateway.port(), InsecureChannelCredentials.create())
                     .maxInboundMessageSize(64 << 20).build();
             return s;
         } catch (RuntimeException e) {
@@ -91,12 +120,18 @@ public final class EmbeddedStack implements AutoCloseable {
         }
     }
 
-    private static List<ServerInterceptor> rpcMetrics(MeterRegistry meters, String service) {
-        return List.of(new RpcMetricsInterceptor(meters, service));
+    /** A wildcard bind is reached through loopback. */
+    private static String hostFor(String bind) {
+        return bind.equals("0.0.0.0") || bind.equals("::") ? "127.0.0.1" : bind.contains(":") ? "[" + bind + "]" : bind;
     }
 
-    private static ServerConfig server(Transport t, String name) {
-        return t == Transport.IN_PROCESS ? ServerConfig.inProcess(name) : ServerConfig.tcp(0);
+    private static ServerConfig server(ServerConfig base, Transport t, String name) {
+        return t == Transport.IN_PROCESS ? base.withPort(-1).withInProcessName(name)
+                : base.withBind(ServerConfig.LOOPBACK).withPort(0).withInProcessName(null);
+    }
+
+    private static List<ServerInterceptor> rpcMetrics(MeterRegistry meters, String service) {
+        return List.of(new RpcMetricsInterceptor(meters, service));
     }
 
     public ManagedChannel channel() {
@@ -113,6 +148,11 @@ public final class EmbeddedStack implements AutoCloseable {
 
     public VlmEngine runnerEngine() {
         return runnerEngine;
+    }
+
+    /** The backends in chain order: image-tokenizer, token-pruner, vlm-runner (tests call them directly). */
+    public List<ServiceHost> backends() {
+        return List.copyOf(hosts.subList(0, 3));
     }
 
     /** Gateway TCP port (LOOPBACK), else -1. */

@@ -2,7 +2,10 @@ package io.glimpse.app;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.glimpse.common.bundle.ModelBundle;
 import io.glimpse.common.metrics.MetricsEndpoint;
+import io.glimpse.common.onnx.OrtSessionFactory;
+import io.glimpse.common.server.GracefulShutdown;
 import io.glimpse.common.server.RpcMetricsInterceptor;
 import io.glimpse.common.server.ServerConfig;
 import io.glimpse.common.server.ServiceHost;
@@ -42,14 +45,20 @@ final class ServeCommand implements Callable<Integer> {
     @Mixin
     ModelOptions model;
 
+    @Option(names = "--bind", defaultValue = "${env:GLIMPSE_BIND:-" + ServerConfig.LOOPBACK + "}",
+            description = "Address to listen on (default ${DEFAULT-VALUE}, loopback only; 0.0.0.0 for every interface)."
+                    + " In 'serve all' only the gateway binds here; the backends stay on loopback.")
+    String bind;
+
     @Option(names = "--port", defaultValue = "${env:GLIMPSE_PORT:-50051}", description = "TCP port (default ${DEFAULT-VALUE}).")
     int port;
 
-    @Option(names = "--max-message-bytes", defaultValue = "${env:GLIMPSE_MAX_MESSAGE_BYTES:-33554432}")
+    @Option(names = "--max-message-bytes", defaultValue = "${env:GLIMPSE_MAX_MESSAGE_BYTES:-" + ServerConfig.DEFAULT_MAX_INBOUND_BYTES + "}",
+            description = "Largest request message, and the cap per encoded image (default ${DEFAULT-VALUE}).")
     int maxMessageBytes;
 
     @Option(names = "--drain-seconds", defaultValue = "${env:GLIMPSE_DRAIN_SECONDS:-20}",
-            description = "On SIGTERM: NOT_SERVING, then in-flight calls get this long to finish.")
+            description = "On SIGTERM: NOT_SERVING, then in-flight calls get this long to finish (default ${DEFAULT-VALUE}).")
     int drainSeconds;
 
     @Option(names = "--tokenizer-target", defaultValue = "${env:GLIMPSE_TOKENIZER_TARGET:-localhost:50052}")
@@ -61,15 +70,20 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--runner-target", defaultValue = "${env:GLIMPSE_RUNNER_TARGET:-localhost:50054}")
     String runnerTarget;
 
-    @Option(names = "--max-images", defaultValue = "${env:GLIMPSE_MAX_IMAGES:-8}")
+    @Option(names = "--max-images", defaultValue = "${env:GLIMPSE_MAX_IMAGES:-" + TokenizerMain.DEFAULT_MAX_IMAGES + "}",
+            description = "Images per request, at every stage (default ${DEFAULT-VALUE}).")
     int maxImages;
 
-    @Option(names = "--max-pixels", defaultValue = "${env:GLIMPSE_MAX_PIXELS:-40000000}",
-            description = "Largest image (width x height) the tokenizer decodes.")
+    @Option(names = "--max-pixels", defaultValue = "${env:GLIMPSE_MAX_PIXELS:-" + ImageLimits.DEFAULT_MAX_PIXELS + "}",
+            description = "Tokenizer: largest image (width x height) it decodes (default ${DEFAULT-VALUE}).")
     long maxPixels;
 
+    @Option(names = "--max-request-pixels", defaultValue = "${env:GLIMPSE_MAX_REQUEST_PIXELS:-" + ImageLimits.DEFAULT_MAX_REQUEST_PIXELS + "}",
+            description = "Tokenizer: pixels decoded per request, summed over its images (default ${DEFAULT-VALUE}).")
+    long maxRequestPixels;
+
     @Option(names = "--metrics-port", defaultValue = "${env:GLIMPSE_METRICS_PORT:-0}",
-            description = "Prometheus metrics at http://HOST:PORT/metrics (0 = off, the default; the manifests use 9090).")
+            description = "Prometheus metrics at http://BIND:PORT/metrics (0 = off, the default; the manifests use 9090).")
     int metricsPort;
 
     @Option(names = "--discovery", defaultValue = "${env:GLIMPSE_DISCOVERY:-static}",
@@ -89,16 +103,39 @@ final class ServeCommand implements Callable<Integer> {
             description = "Tokenizer: longest a request waits for others to join its encoder batch.")
     long encoderMaxWaitMicros;
 
-    @Option(names = "--max-new-tokens-cap", defaultValue = "${env:GLIMPSE_MAX_NEW_TOKENS_CAP:-256}")
+    @Option(names = "--tokenizer-max-concurrent", defaultValue = "${env:GLIMPSE_TOKENIZER_MAX_CONCURRENT:-" + TokenizerMain.DEFAULT_MAX_CONCURRENT + "}",
+            description = "Tokenizer: requests decoded and encoded at once (default ${DEFAULT-VALUE}).")
+    int tokenizerMaxConcurrent;
+
+    @Option(names = "--tokenizer-max-queued", defaultValue = "${env:GLIMPSE_TOKENIZER_MAX_QUEUED:-" + TokenizerMain.DEFAULT_MAX_QUEUED + "}",
+            description = "Tokenizer: requests waiting; beyond it RESOURCE_EXHAUSTED (default ${DEFAULT-VALUE}).")
+    int tokenizerMaxQueued;
+
+    @Option(names = "--pruner-max-concurrent", defaultValue = "${env:GLIMPSE_PRUNER_MAX_CONCURRENT:-" + PrunerMain.DEFAULT_MAX_CONCURRENT + "}",
+            description = "Pruner: requests pruned at once (default ${DEFAULT-VALUE}).")
+    int prunerMaxConcurrent;
+
+    @Option(names = "--pruner-max-queued", defaultValue = "${env:GLIMPSE_PRUNER_MAX_QUEUED:-" + PrunerMain.DEFAULT_MAX_QUEUED + "}",
+            description = "Pruner: requests waiting; beyond it RESOURCE_EXHAUSTED (default ${DEFAULT-VALUE}).")
+    int prunerMaxQueued;
+
+    @Option(names = "--max-new-tokens-cap", defaultValue = "${env:GLIMPSE_MAX_NEW_TOKENS_CAP:-" + RunnerLimits.DEFAULT_MAX_NEW_TOKENS_CAP + "}")
     int maxNewTokensCap;
 
-    @Option(names = "--max-concurrent", defaultValue = "${env:GLIMPSE_MAX_CONCURRENT:-2}",
-            description = "Runner: generations at once.")
+    @Option(names = {"--runner-max-concurrent", "--max-concurrent"},
+            defaultValue = "${env:GLIMPSE_RUNNER_MAX_CONCURRENT:-" + RunnerLimits.DEFAULT_MAX_CONCURRENT + "}",
+            description = "Runner: generations at once (default ${DEFAULT-VALUE}).")
     int maxConcurrent;
 
-    @Option(names = "--max-queued", defaultValue = "${env:GLIMPSE_MAX_QUEUED:-32}",
-            description = "Runner: generations waiting; beyond it RESOURCE_EXHAUSTED.")
+    @Option(names = {"--runner-max-queued", "--max-queued"},
+            defaultValue = "${env:GLIMPSE_RUNNER_MAX_QUEUED:-" + RunnerLimits.DEFAULT_MAX_QUEUED + "}",
+            description = "Runner: generations waiting; beyond it RESOURCE_EXHAUSTED (default ${DEFAULT-VALUE}).")
     int maxQueued;
+
+    @Option(names = "--gateway-max-in-flight", defaultValue = "${env:GLIMPSE_GATEWAY_MAX_IN_FLIGHT:-" + GatewayLimits.DEFAULT_MAX_IN_FLIGHT + "}",
+            description = "Gateway: Asks at once; beyond it RESOURCE_EXHAUSTED with a retry-after, before any backend is called"
+                    + " (default ${DEFAULT-VALUE}; size it to the runners' running + queued slots).")
+    int gatewayMaxInFlight;
 
     /** The gateway's backend discovery; null = gRPC's DNS resolver. */
     private BackendDiscovery discovery() {
@@ -115,40 +152,51 @@ final class ServeCommand implements Callable<Integer> {
         };
     }
 
+    /** Every service's typed config from the flags (and their environment variables): the one source for 'serve X' and 'serve all'. */
+    EmbeddedStack.Services services(ModelBundle bundle, OrtSessionFactory sessions) {
+        ServerConfig server = new ServerConfig(bind, port, null, maxMessageBytes, Duration.ofSeconds(30),
+                Duration.ofSeconds(10), Duration.ofSeconds(drainSeconds), 64);
+        RunnerLimits runnerLimits = new RunnerLimits(maxNewTokensCap, Math.min(RunnerLimits.DEFAULT_MAX_NEW_TOKENS, maxNewTokensCap),
+                GatewayLimits.defaults().maxQuestionChars(), maxImages, maxConcurrent, maxQueued);
+        return new EmbeddedStack.Services(
+                new TokenizerMain.Config(bundle, sessions, new ImageLimits(maxMessageBytes, maxPixels, 8, maxRequestPixels),
+                        maxImages, tokenizerMaxConcurrent, tokenizerMaxQueued,
+                        new ImageTokenizerEngine.Batching(encoderMaxBatch, encoderMaxWaitMicros), server),
+                new PrunerMain.Config(maxImages, bundle, sessions, server, prunerMaxConcurrent, prunerMaxQueued),
+                new RunnerMain.Config(bundle, sessions, runnerLimits, server),
+                new GatewayLimits(maxImages, maxMessageBytes, GatewayLimits.defaults().maxQuestionChars(),
+                        GatewayLimits.defaults().defaultDeadline(), gatewayMaxInFlight),
+                server);
+    }
+
     @Override
     public Integer call() throws Exception {
-        ServerConfig server = new ServerConfig(port, null, maxMessageBytes, Duration.ofSeconds(30),
-                Duration.ofSeconds(10), Duration.ofSeconds(drainSeconds));
-        RunnerLimits runnerLimits = new RunnerLimits(maxNewTokensCap, Math.min(32, maxNewTokensCap), 2000, maxImages,
-                maxConcurrent, maxQueued);
         PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        MetricsEndpoint metrics = metricsPort > 0 ? MetricsEndpoint.start(meters, metricsPort) : null;
+        MetricsEndpoint metrics = metricsPort > 0 ? MetricsEndpoint.start(meters, bind, metricsPort) : null;
         List<ServerInterceptor> interceptors = List.of(new RpcMetricsInterceptor(meters, service.name()));
+        ModelBundle bundle = service == Service.gateway ? null : model.openBundle();
+        OrtSessionFactory sessions = service == Service.gateway ? null : model.sessions();
+        EmbeddedStack.Services c = services(bundle, sessions);
         ServiceHost host = switch (service) {
-            case tokenizer -> TokenizerMain.start(new TokenizerMain.Config(model.openBundle(), model.sessions(),
-                    new ImageLimits(maxMessageBytes, maxPixels, 8), maxImages, 4, 64,
-                    new ImageTokenizerEngine.Batching(encoderMaxBatch, encoderMaxWaitMicros), server), interceptors, meters);
-            case pruner -> PrunerMain.start(new PrunerMain.Config(maxImages, model.openBundle(), model.sessions(), server),
-                    interceptors, meters);
-            case runner -> RunnerMain.start(new RunnerMain.Config(model.openBundle(), model.sessions(), runnerLimits,
-                    server), interceptors, meters).host();
+            case tokenizer -> TokenizerMain.start(c.tokenizer(), interceptors, meters);
+            case pruner -> PrunerMain.start(c.pruner(), interceptors, meters);
+            case runner -> RunnerMain.start(c.runner(), interceptors, meters).host();
             case gateway -> GatewayMain.start(new GatewayMain.Config(
-                    new BackendTargets(tokenizerTarget, prunerTarget, runnerTarget),
-                    new GatewayLimits(maxImages, maxMessageBytes, 2000, Duration.ofSeconds(60)), server, discovery()),
-                    interceptors);
+                    new BackendTargets(tokenizerTarget, prunerTarget, runnerTarget), c.gateway(), c.gatewayServer(),
+                    discovery()), interceptors, meters);
             case all -> null;
         };
         if (metrics != null) {
             if (host != null) {
                 host.onClose(metrics);
             }
-            System.err.println("glimpse: metrics on http://0.0.0.0:" + metrics.port() + "/metrics");
+            System.err.println("glimpse: metrics on http://" + metrics.address() + "/metrics");
         }
         if (host == null) {
-            EmbeddedStack stack = EmbeddedStack.start(model.openBundle(), model.sessions(),
-                    EmbeddedStack.Transport.LOOPBACK, runnerLimits, port, meters);
-            Runtime.getRuntime().addShutdownHook(new Thread(stack::close, "glimpse-shutdown"));
-            System.err.println("glimpse: all services up; gateway on port " + stack.gatewayPort());
+            EmbeddedStack stack = EmbeddedStack.start(c, EmbeddedStack.Transport.LOOPBACK, port, meters);
+            GracefulShutdown.onSignal("glimpse", stack::close);
+            System.err.println("glimpse: all services up; gateway on " + bind + ":" + stack.gatewayPort()
+                    + " (backends on loopback)");
             stack.awaitTermination();
             return 0;
         }

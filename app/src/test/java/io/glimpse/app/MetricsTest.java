@@ -30,9 +30,10 @@ class MetricsTest {
     @Test
     void endpointExposesTheDocumentedNamesAfterAFewCalls() throws Exception {
         PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        try (EmbeddedStack stack = EmbeddedStack.start(StackFixture.bundle(), OrtSessionFactory.cpu(),
-                EmbeddedStack.Transport.IN_PROCESS, RunnerLimits.defaults(), -1, meters);
-             MetricsEndpoint endpoint = MetricsEndpoint.start(meters, 0)) {
+        try (EmbeddedStack stack = EmbeddedStack.start(
+                EmbeddedStack.Services.defaults(StackFixture.bundle(), OrtSessionFactory.cpu()),
+                EmbeddedStack.Transport.IN_PROCESS, -1, meters);
+             MetricsEndpoint endpoint = MetricsEndpoint.start(meters, "127.0.0.1", 0)) {
             for (ExampleSet.Example e : StackFixture.examples().examples().subList(0, 3)) {
                 stack.blocking().ask(StackFixture.ask(e).setPolicy(TokenPolicy.newBuilder().setPruning(
                         Pruning.newBuilder().setMethod(Pruning.Method.UNIFORM).setKeepTokens(16))).build());

@@ -7,7 +7,12 @@ import io.glimpse.gateway.chain.GatewayLimits;
 import io.glimpse.gateway.discovery.BackendDiscovery;
 import io.glimpse.gateway.grpc.Backends;
 import io.glimpse.gateway.grpc.GlimpseService;
+import io.glimpse.common.admission.BoundedAdmission;
 import io.grpc.ServerInterceptor;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 
 import java.util.List;
 
@@ -24,14 +29,30 @@ public final class GatewayMain {
     }
 
     public static ServiceHost start(Config c, List<ServerInterceptor> interceptors) {
+        return start(c, interceptors, new SimpleMeterRegistry());
+    }
+
+    /** Readiness follows the backends: SERVING while each has a connected, ready replica. */
+    public static ServiceHost start(Config c, List<ServerInterceptor> interceptors, MeterRegistry meters) {
         Backends backends = new Backends(c.backends(), c.discovery());
-        ServiceHost host = ServiceHost.start("gateway", c.server(),
-                List.of(new GlimpseService(backends, c.limits())), interceptors);
+        // admitted calls never wait: a full gateway refuses at once, before any backend is called
+        BoundedAdmission admission = new BoundedAdmission("gateway", c.limits().maxInFlight(), 0);
+        ServiceHost host = ServiceHost.start("gateway", c.server().withHandlerThreadsFor(c.limits().maxInFlight(), 0),
+                List.of(new GlimpseService(backends, c.limits(), admission)), interceptors);
+        Gauge.builder("glimpse.gateway.in.flight", admission, BoundedAdmission::inFlight).register(meters);
+        FunctionCounter.builder("glimpse.gateway.refused", admission, BoundedAdmission::refused)
+                .description("Asks refused at admission (RESOURCE_EXHAUSTED before any backend call)").register(meters);
         host.onClose(backends);
         if (c.discovery() != null) {
             host.onClose(c.discovery());
         }
-        host.markReady();
+        backends.watchReadiness(ready -> {
+            if (ready) {
+                host.markReady();
+            } else {
+                host.markNotReady();
+            }
+        });
         return host;
     }
 }

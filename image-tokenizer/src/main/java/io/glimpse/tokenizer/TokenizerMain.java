@@ -12,15 +12,40 @@ import io.grpc.ServerInterceptor;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.util.List;
 
 /** Wiring of the image-tokenizer service; tests and {@code glimpse serve} both use {@link #start}. */
 public final class TokenizerMain {
+    private static final Logger LOG = LoggerFactory.getLogger(TokenizerMain.class);
+    public static final int DEFAULT_MAX_IMAGES = 8;
+    /** Decoding and the encoder are CPU-bound: about one request per core runs at once. */
+    public static final int DEFAULT_MAX_CONCURRENT = 2;
+    /** Each queued request holds its message (up to the message limit), so the queue stays short. */
+    public static final int DEFAULT_MAX_QUEUED = 8;
+
     public record Config(ModelBundle bundle, OrtSessionFactory sessions, ImageLimits limits, int maxImages,
                          int maxConcurrent, int maxQueued, ImageTokenizerEngine.Batching batching, ServerConfig server) {
         public static Config defaults(ModelBundle bundle, OrtSessionFactory sessions, ServerConfig server) {
-            return new Config(bundle, sessions, ImageLimits.defaults(), 8, 4, 64, ImageTokenizerEngine.Batching.OFF, server);
+            return new Config(bundle, sessions, ImageLimits.defaults(), DEFAULT_MAX_IMAGES, DEFAULT_MAX_CONCURRENT,
+                    DEFAULT_MAX_QUEUED, ImageTokenizerEngine.Batching.OFF, server);
+        }
+
+        public Config withServer(ServerConfig s) {
+            return new Config(bundle, sessions, limits, maxImages, maxConcurrent, maxQueued, batching, s);
+        }
+
+        /**
+         * Worst-case memory of requests in the tokenizer at these limits (docs/operations.md): every
+         * admitted or queued call holds its message; each running call also holds one image's bytes
+         * twice (Java and native copies), one decoded image (3 bytes a pixel) and the encoder input.
+         */
+        public long worstCaseRequestBytes(int inputSide) {
+            long perRunning = 2L * limits.maxBytes() + 3L * limits.maxPixels()
+                    + 4L * 3 * inputSide * inputSide * maxImages;
+            return (long) (maxConcurrent + maxQueued) * server.maxInboundBytes() + maxConcurrent * perRunning;
         }
     }
 
@@ -34,12 +59,20 @@ public final class TokenizerMain {
     public static ServiceHost start(Config c, List<ServerInterceptor> interceptors, MeterRegistry meters) {
         ImageTokenizerEngine engine = new ImageTokenizerEngine(c.bundle(), c.sessions(), c.limits(), c.maxImages(), c.batching());
         BoundedAdmission admission = new BoundedAdmission("image-tokenizer", c.maxConcurrent(), c.maxQueued());
-        ServiceHost host = ServiceHost.start("image-tokenizer", c.server(),
+        ServiceHost host = ServiceHost.start("image-tokenizer", c.server().withHandlerThreadsFor(c.maxConcurrent(), c.maxQueued()),
                 List.of(new ImageTokenizerService(engine, admission, meters)), interceptors);
         Gauge.builder("glimpse.tokenizer.queue.depth", admission, BoundedAdmission::queued).register(meters);
         Gauge.builder("glimpse.tokenizer.in.flight", admission, BoundedAdmission::inFlight).register(meters);
         Gauge.builder("glimpse.tokenizer.encoder.runs", engine, ImageTokenizerEngine::encoderRuns).register(meters);
         host.onClose(engine);
+        long worst = c.worstCaseRequestBytes(Math.max(c.bundle().preprocessor().height(), c.bundle().preprocessor().width()));
+        long heap = Runtime.getRuntime().maxMemory();
+        if (worst > heap * 3 / 4) {
+            LOG.warn("image-tokenizer: requests may need up to {} MiB at these limits, more than 3/4 of the {} MiB heap;"
+                    + " lower --tokenizer-max-queued, --max-message-bytes or --max-pixels", worst >> 20, heap >> 20);
+        } else {
+            LOG.info("image-tokenizer: requests need at most {} MiB at these limits (heap {} MiB)", worst >> 20, heap >> 20);
+        }
         engine.warmUp();
         host.markReady();
         return host;

@@ -7,7 +7,7 @@ import io.glimpse.tokenizer.image.ImageDecoder;
 import io.glimpse.tokenizer.image.ImageFormat;
 import io.glimpse.tokenizer.image.ImageHeader;
 import io.glimpse.tokenizer.image.ImageLimits;
-import io.glimpse.tokenizer.image.RgbImage;
+import io.glimpse.tokenizer.image.DecodedImage;
 import org.junit.jupiter.api.Test;
 import org.opencv.core.CvType;
 import org.opencv.core.Mat;
@@ -48,17 +48,70 @@ class ImageDecoderTest {
             assertEquals(c[1], h.format());
             assertEquals(37, h.width(), c[0].toString());
             assertEquals(23, h.height(), c[0].toString());
-            RgbImage img = DECODER.decode(b, "img");
-            assertEquals(37, img.width());
-            assertEquals(23, img.height());
+            try (DecodedImage img = DECODER.decode(b, "img")) {
+                assertEquals(37, img.width());
+                assertEquals(23, img.height());
+            }
         }
     }
 
     @Test
     void pngDecodesToTheExactGeneratedRgbPixels() {
         var scene = new ShapesVqaGenerator(1).next().scene();
-        RgbImage img = DECODER.decode(ScenePng.encode(scene), "img");
-        assertArrayEquals(scene.rgb(), img.rgb());
+        try (DecodedImage img = DECODER.decode(ScenePng.encode(scene), "img")) {
+            assertArrayEquals(scene.rgb(), img.rgbBytes());
+        }
+    }
+
+    /** A phone photo stored landscape with EXIF orientation 6 (turn 90° clockwise) decodes upright. */
+    @Test
+    void exifRotatedJpegDecodesUpright() {
+        byte[] jpeg = withExifOrientation(encode(".jpg", 128, 96), 6);
+        assertEquals(128, ImageHeader.read(jpeg).width());
+        try (DecodedImage img = DECODER.decode(jpeg, "images[0]")) {
+            assertEquals(96, img.width());
+            assertEquals(128, img.height());
+            assertEquals(96, img.rgb().cols());
+        }
+    }
+
+    /** A JPEG far larger than the model's input is decoded at a fraction of its size, never at full size. */
+    @Test
+    void largeJpegIsDecodedReduced() {
+        byte[] jpeg = encode(".jpg", 1600, 1200);
+        ImageHeader h = ImageHeader.read(jpeg);
+        assertEquals(8, ImageDecoder.reduction(h, 96, 96));
+        assertEquals(4, ImageDecoder.reduction(h, 300, 200));
+        assertEquals(1, ImageDecoder.reduction(ImageHeader.read(encode(".png", 1600, 1200)), 96, 96), "PNG has no DCT scaling");
+        assertEquals(200L * 150, ImageDecoder.decodedPixels(h, 8));
+        try (DecodedImage img = DECODER.decode(jpeg, "images[0]", 96, 96)) {
+            assertEquals(1600, img.width(), "the reported size is the image's own");
+            assertEquals(1200, img.height());
+            assertEquals(200, img.rgb().cols(), "decoded at 1/8 scale");
+            assertEquals(150, img.rgb().rows());
+        }
+    }
+
+    /** Inserts an APP1 Exif segment holding one Orientation tag right after the JPEG's SOI marker. */
+    static byte[] withExifOrientation(byte[] jpeg, int orientation) {
+        ByteBuffer tiff = ByteBuffer.allocate(26);
+        tiff.put("MM".getBytes()).putShort((short) 42).putInt(8)        // big-endian TIFF header, IFD at 8
+                .putShort((short) 1)                                    // one entry
+                .putShort((short) 0x0112).putShort((short) 3).putInt(1) // Orientation, SHORT, count 1
+                .putShort((short) orientation).putShort((short) 0)
+                .putInt(0);                                             // no next IFD
+        byte[] exif = ByteBuffer.allocate(6 + 26).put("Exif\0\0".getBytes()).put(tiff.array()).array();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.write(0xFF);
+        out.write(0xD8);
+        out.write(0xFF);
+        out.write(0xE1);
+        int len = exif.length + 2;
+        out.write(len >> 8);
+        out.write(len & 0xFF);
+        out.writeBytes(exif);
+        out.write(jpeg, 2, jpeg.length - 2);
+        return out.toByteArray();
     }
 
     /** A 20000 x 20000 PNG header: refused from the header alone, the pixels are never allocated. */

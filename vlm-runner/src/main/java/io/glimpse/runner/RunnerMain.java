@@ -18,6 +18,9 @@ import java.util.List;
 /** Wiring of the vlm-runner service; tests and {@code glimpse serve} both use {@link #start}. */
 public final class RunnerMain {
     public record Config(ModelBundle bundle, OrtSessionFactory sessions, RunnerLimits limits, ServerConfig server) {
+        public Config withServer(ServerConfig s) {
+            return new Config(bundle, sessions, limits, s);
+        }
     }
 
     /** A started runner and its engine (tests look at the engine's counters). */
@@ -33,7 +36,8 @@ public final class RunnerMain {
 
     public static Running start(Config c, List<ServerInterceptor> interceptors, MeterRegistry meters) {
         VlmEngine engine = new VlmEngine(c.bundle(), c.sessions(), c.limits());
-        ServiceHost host = ServiceHost.start("vlm-runner", c.server(), List.of(new VlmRunnerService(engine, meters)), interceptors);
+        ServiceHost host = ServiceHost.start("vlm-runner",
+                c.server().withHandlerThreadsFor(c.limits().maxConcurrent(), c.limits().maxQueued()), List.of(new VlmRunnerService(engine, meters)), interceptors);
         // the gpu overlay's autoscaler scales the runner on this (prometheus-adapter, docs/deploy.md)
         Gauge.builder("glimpse.runner.queue.depth", engine.admission(), BoundedAdmission::queued).register(meters);
         Gauge.builder("glimpse.runner.in.flight", engine.admission(), BoundedAdmission::inFlight).register(meters);

@@ -7,7 +7,7 @@ import io.glimpse.common.tokens.TokenKind;
 import io.glimpse.common.tokens.TokenSet;
 import io.glimpse.lm.LanguageModel;
 import io.glimpse.lm.PromptLayout;
-import io.glimpse.runner.engine.Cancellation;
+import io.glimpse.common.cancel.Cancellation;
 import io.glimpse.runner.engine.GenerationParams;
 import io.glimpse.runner.engine.GenerationResult;
 import io.glimpse.lm.KvCache;

@@ -2,15 +2,18 @@ package io.glimpse.common.admission;
 
 import io.glimpse.common.error.GlimpseException;
 
+import java.time.Duration;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 
 /**
  * At most {@code maxConcurrent} calls run; up to {@code maxQueued} more wait; anything beyond is
  * refused at once with RESOURCE_EXHAUSTED, so overload costs the caller a fast, clear answer
- * instead of an unbounded queue.
+ * instead of an unbounded queue. The refusal carries a retry-after: how long a slot is held on
+ * average (a moving average of recent calls), scaled by the calls already waiting for one.
  */
 public final class BoundedAdmission {
     /** Releases the slot when closed. */
@@ -19,11 +22,15 @@ public final class BoundedAdmission {
         void close();
     }
 
+    private static final long MIN_RETRY_MILLIS = 50;
+
     private final String what;
     private final int maxConcurrent;
     private final int maxQueued;
     private final Semaphore running;
     private final AtomicInteger waiting = new AtomicInteger();
+    private final AtomicLong meanHoldMicros = new AtomicLong(100_000);
+    private final AtomicLong refused = new AtomicLong();
 
     public BoundedAdmission(String what, int maxConcurrent, int maxQueued) {
         if (maxConcurrent < 1 || maxQueued < 0) {
@@ -43,8 +50,10 @@ public final class BoundedAdmission {
         if (!running.tryAcquire()) {
             if (waiting.incrementAndGet() > maxQueued) {
                 waiting.decrementAndGet();
+                refused.incrementAndGet();
+                Duration retry = retryAfter();
                 throw GlimpseException.exhausted(what + " is busy: " + maxConcurrent + " running and " + maxQueued
-                        + " queued; retry later or add replicas");
+                        + " queued; retry in " + retry.toMillis() + " ms or add replicas", retry);
             }
             try {
                 while (!running.tryAcquire(20, TimeUnit.MILLISECONDS)) {
@@ -59,7 +68,18 @@ public final class BoundedAdmission {
                 waiting.decrementAndGet();
             }
         }
-        return running::release;
+        long start = System.nanoTime();
+        return () -> {
+            long held = (System.nanoTime() - start) / 1000;
+            meanHoldMicros.updateAndGet(m -> m + (held - m) / 8);
+            running.release();
+        };
+    }
+
+    /** The hint a refused caller gets. */
+    public Duration retryAfter() {
+        long waves = 1 + (long) maxQueued / maxConcurrent;
+        return Duration.ofMillis(Math.max(MIN_RETRY_MILLIS, meanHoldMicros.get() * waves / 1000));
     }
 
     public int inFlight() {
@@ -68,5 +88,18 @@ public final class BoundedAdmission {
 
     public int queued() {
         return waiting.get();
+    }
+
+    /** Calls refused since start. */
+    public long refused() {
+        return refused.get();
+    }
+
+    public int maxConcurrent() {
+        return maxConcurrent;
+    }
+
+    public int maxQueued() {
+        return maxQueued;
     }
 }

@@ -9,11 +9,11 @@ import io.glimpse.proto.v1.Tensor;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.util.Arrays;
 
 /** Proto {@link Tensor} <-> {@link FloatTensor}; little-endian, row-major, FP32 or FP16 on the wire. */
 public final class TensorCodec {
-    private static final long MAX_ELEMENTS = Integer.MAX_VALUE - 8;
+    /** 2^24 floats (64 MiB decoded): above any tensor a request of the message-size limit can carry. */
+    public static final long MAX_TENSOR_ELEMENTS = 1L << 24;
 
     private TensorCodec() {
     }
@@ -46,46 +46,56 @@ public final class TensorCodec {
         return b.build();
     }
 
-    /** Decodes a FP32/FP16 tensor, validating shape against byte length; {@code what} names it in errors. */
+    /**
+     * Decodes a FP32/FP16 tensor; {@code what} names it in errors. The shape, the element count and
+     * the byte length are all checked before anything is allocated, so a tiny message claiming a
+     * huge shape costs nothing.
+     */
     public static FloatTensor decode(Tensor t, String what) {
+        return decode(t, what, MAX_TENSOR_ELEMENTS);
+    }
+
+    /** As {@link #decode(Tensor, String)} with a caller's cap on the element count. */
+    public static FloatTensor decode(Tensor t, String what, long maxElements) {
         if (t.getShapeCount() == 0) {
             throw GlimpseException.invalid(what + ": tensor has no shape");
         }
+        int elementBytes = switch (t.getDtype()) {
+            case FP32 -> 4;
+            case FP16 -> 2;
+            default -> throw GlimpseException.invalid(what + ": dtype " + t.getDtype() + " is not a float type (FP32 or FP16)");
+        };
         int[] shape = new int[t.getShapeCount()];
         long n = 1;
         for (int i = 0; i < shape.length; i++) {
             long d = t.getShape(i);
-            if (d < 0 || d > MAX_ELEMENTS) {
-                throw GlimpseException.invalid(what + ": bad dimension " + d);
+            if (d < 0 || d > Integer.MAX_VALUE) {
+                throw GlimpseException.invalid(what + ": bad dimension " + d + " in shape " + t.getShapeList());
+            }
+            n = d == 0 ? 0 : (n > maxElements / d + 1 ? maxElements + 1 : n * d);
+            if (n > maxElements) {
+                throw GlimpseException.invalid(what + ": shape " + t.getShapeList() + " has more than the limit of "
+                        + maxElements + " elements");
             }
             shape[i] = (int) d;
-            n *= d;
-            if (n > MAX_ELEMENTS) {
-                throw GlimpseException.invalid(what + ": too many elements");
-            }
         }
+        expectBytes(what, t, n * elementBytes, t.getData().size());
         ByteBuffer buf = t.getData().asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
         float[] data = new float[(int) n];
-        switch (t.getDtype()) {
-            case FP32 -> {
-                expectBytes(what, shape, n * 4, buf.remaining());
-                buf.asFloatBuffer().get(data);
+        if (elementBytes == 4) {
+            buf.asFloatBuffer().get(data);
+        } else {
+            for (int i = 0; i < n; i++) {
+                data[i] = Half.toFloat(buf.getShort());
             }
-            case FP16 -> {
-                expectBytes(what, shape, n * 2, buf.remaining());
-                for (int i = 0; i < n; i++) {
-                    data[i] = Half.toFloat(buf.getShort());
-                }
-            }
-            default -> throw GlimpseException.invalid(what + ": dtype " + t.getDtype() + " is not a float type (FP32 or FP16)");
         }
         return new FloatTensor(shape, data);
     }
 
-    private static void expectBytes(String what, int[] shape, long expected, int actual) {
+    private static void expectBytes(String what, Tensor t, long expected, int actual) {
         if (expected != actual) {
-            throw GlimpseException.invalid(what + ": shape " + Arrays.toString(shape) + " needs " + expected
-                    + " bytes, got " + actual);
+            throw GlimpseException.invalid(what + ": shape " + t.getShapeList() + " of " + t.getDtype() + " needs "
+                    + expected + " bytes, got " + actual);
         }
     }
 }

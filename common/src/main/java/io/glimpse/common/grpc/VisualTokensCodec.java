@@ -52,11 +52,30 @@ public final class VisualTokensCodec {
         return b.build();
     }
 
-    /** Decodes and validates image {@code index} of a request. */
+    /** Decodes and validates image {@code index} of a request, with no cap beyond the codec's. */
     public static TokenSet decode(VisualTokens v, int index) {
+        return decode(v, index, Integer.MAX_VALUE);
+    }
+
+    /**
+     * Decodes and validates image {@code index} of a request. {@code maxTokens} caps the tokens and
+     * the span (what the bundle's grid can produce); it is checked from the declared shape, before
+     * any tensor is decoded.
+     */
+    public static TokenSet decode(VisualTokens v, int index, int maxTokens) {
         String what = "images[" + index + "]";
         if (!v.hasEmbeddings()) {
             throw GlimpseException.invalid(what + ".embeddings is missing");
+        }
+        if (v.getEmbeddings().getShapeCount() > 0 && v.getEmbeddings().getShape(0) > maxTokens) {
+            throw GlimpseException.invalid(what + ".embeddings has " + v.getEmbeddings().getShape(0)
+                    + " tokens; at most " + maxTokens + " per image (what the model's vision grid produces)");
+        }
+        if (v.getSpan() > maxTokens || v.getSpan() < 0) {
+            throw GlimpseException.invalid(what + ".span " + v.getSpan() + " must be in 0.." + maxTokens);
+        }
+        if (v.getOriginCount() > maxTokens) {
+            throw GlimpseException.invalid(what + ": " + v.getOriginCount() + " origins; at most " + maxTokens + " per image");
         }
         FloatTensor emb = TensorCodec.decode(v.getEmbeddings(), what + ".embeddings");
         if (emb.rank() != 2 || emb.dim(0) == 0) {
@@ -99,6 +118,9 @@ public final class VisualTokensCodec {
             keys = TensorCodec.decode(v.getKeys(), what + ".keys");
             if (keys.rank() != 3 || keys.dim(1) != n + 1) {
                 throw GlimpseException.invalid(what + ".keys must be [heads, n+1, head_dim] with n = " + n);
+            }
+            if (!keys.allFinite()) {
+                throw GlimpseException.invalid(what + ".keys contains NaN or Inf");
             }
         }
         TokenizationReport report = null;

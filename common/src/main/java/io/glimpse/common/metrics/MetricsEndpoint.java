@@ -7,31 +7,58 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
 
-/** Serves a Prometheus registry as text at {@code /metrics} on its own port (the JDK's HTTP server). */
+/**
+ * Serves a Prometheus registry as text at {@code /metrics} on its own port (the JDK's HTTP server).
+ * Requests run on a small pool of their own and the JDK server's request and response timeouts are
+ * set, so one stalled connection cannot hold the endpoint the autoscaler reads.
+ */
 public final class MetricsEndpoint implements AutoCloseable {
-    private final HttpServer server;
+    private static final int THREADS = 4;
 
-    private MetricsEndpoint(HttpServer server) {
-        this.server = server;
+    static {
+        // read once by the JDK's server configuration: close requests that take longer (seconds)
+        System.setProperty("sun.net.httpserver.maxReqTime", System.getProperty("sun.net.httpserver.maxReqTime", "5"));
+        System.setProperty("sun.net.httpserver.maxRspTime", System.getProperty("sun.net.httpserver.maxRspTime", "10"));
     }
 
-    /** @param port TCP port, 0 for any free one */
-    public static MetricsEndpoint start(PrometheusMeterRegistry registry, int port) {
+    private final HttpServer server;
+    private final ExecutorService executor;
+
+    private MetricsEndpoint(HttpServer server, ExecutorService executor) {
+        this.server = server;
+        this.executor = executor;
+    }
+
+    /** @param bind address to listen on; @param port TCP port, 0 for any free one */
+    public static MetricsEndpoint start(PrometheusMeterRegistry registry, String bind, int port) {
+        AtomicInteger n = new AtomicInteger();
+        ExecutorService executor = Executors.newFixedThreadPool(THREADS, r -> {
+            Thread t = new Thread(r, "metrics-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
         try {
-            HttpServer s = HttpServer.create(new InetSocketAddress(port), 16);
+            HttpServer s = HttpServer.create(new InetSocketAddress(bind, port), 16);
+            s.setExecutor(executor);
             s.createContext("/metrics", exchange -> {
-                byte[] body = registry.scrape().getBytes(StandardCharsets.UTF_8);
-                exchange.getResponseHeaders().set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
-                exchange.sendResponseHeaders(200, body.length);
-                try (OutputStream out = exchange.getResponseBody()) {
-                    out.write(body);
+                try (exchange) {
+                    byte[] body = registry.scrape().getBytes(StandardCharsets.UTF_8);
+                    exchange.getResponseHeaders().set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+                    exchange.sendResponseHeaders(200, body.length);
+                    try (OutputStream out = exchange.getResponseBody()) {
+                        out.write(body);
+                    }
                 }
             });
             s.start();
-            return new MetricsEndpoint(s);
+            return new MetricsEndpoint(s, executor);
         } catch (IOException e) {
-            throw new IllegalStateException("cannot serve metrics on port " + port + ": " + e.getMessage(), e);
+            executor.shutdown();
+            throw new IllegalStateException("cannot serve metrics on " + bind + ":" + port + ": " + e.getMessage(), e);
         }
     }
 
@@ -39,8 +66,13 @@ public final class MetricsEndpoint implements AutoCloseable {
         return server.getAddress().getPort();
     }
 
+    public String address() {
+        return server.getAddress().getHostString() + ":" + port();
+    }
+
     @Override
     public void close() {
         server.stop(0);
+        executor.shutdownNow();
     }
 }

@@ -5,28 +5,58 @@ import java.time.Duration;
 /**
  * How a service listens.
  *
- * @param port           TCP port; 0 = any free port; negative = no TCP listener
- * @param inProcessName  also serve on this in-process name (null = not)
+ * @param bind            address the TCP listener binds (loopback unless told otherwise)
+ * @param port            TCP port; 0 = any free port; negative = no TCP listener
+ * @param inProcessName   also serve on this in-process name (null = not)
  * @param maxInboundBytes largest request message accepted
- * @param keepAliveTime  server-side keepalive ping interval
+ * @param keepAliveTime   server-side keepalive ping interval
  * @param keepAliveTimeout how long to wait for a ping ack before closing the connection
- * @param drainTimeout   on shutdown, how long in-flight calls may finish before being cancelled
+ * @param drainTimeout    on shutdown, how long in-flight calls may finish before being cancelled
+ * @param handlerThreads  threads that run calls: a fixed pool, so a burst of calls queues as small
+ *                        tasks instead of growing a thread per call; each service sizes it from its
+ *                        admission limits (running + queued + headroom for health and refusals)
  */
-public record ServerConfig(int port, String inProcessName, int maxInboundBytes, Duration keepAliveTime,
-                           Duration keepAliveTimeout, Duration drainTimeout) {
+public record ServerConfig(String bind, int port, String inProcessName, int maxInboundBytes, Duration keepAliveTime,
+                           Duration keepAliveTimeout, Duration drainTimeout, int handlerThreads) {
     public static final int DEFAULT_MAX_INBOUND_BYTES = 32 * 1024 * 1024;
+    public static final String LOOPBACK = "127.0.0.1";
+    /** Threads beyond a service's admission limits: health checks, reflection and fast refusals. */
+    public static final int HEADROOM_THREADS = 8;
+
+    public ServerConfig {
+        if (handlerThreads < 1) {
+            throw new IllegalArgumentException("handlerThreads must be >= 1");
+        }
+    }
 
     public static ServerConfig tcp(int port) {
-        return new ServerConfig(port, null, DEFAULT_MAX_INBOUND_BYTES, Duration.ofSeconds(30),
-                Duration.ofSeconds(10), Duration.ofSeconds(20));
+        return new ServerConfig(LOOPBACK, port, null, DEFAULT_MAX_INBOUND_BYTES, Duration.ofSeconds(30),
+                Duration.ofSeconds(10), Duration.ofSeconds(20), 64);
     }
 
     public static ServerConfig inProcess(String name) {
-        return new ServerConfig(-1, name, DEFAULT_MAX_INBOUND_BYTES, Duration.ofSeconds(30),
-                Duration.ofSeconds(10), Duration.ofSeconds(5));
+        return new ServerConfig(LOOPBACK, -1, name, DEFAULT_MAX_INBOUND_BYTES, Duration.ofSeconds(30),
+                Duration.ofSeconds(10), Duration.ofSeconds(5), 64);
     }
 
     public ServerConfig withInProcessName(String name) {
-        return new ServerConfig(port, name, maxInboundBytes, keepAliveTime, keepAliveTimeout, drainTimeout);
+        return new ServerConfig(bind, port, name, maxInboundBytes, keepAliveTime, keepAliveTimeout, drainTimeout,
+                handlerThreads);
+    }
+
+    public ServerConfig withPort(int p) {
+        return new ServerConfig(bind, p, inProcessName, maxInboundBytes, keepAliveTime, keepAliveTimeout, drainTimeout,
+                handlerThreads);
+    }
+
+    public ServerConfig withBind(String address) {
+        return new ServerConfig(address, port, inProcessName, maxInboundBytes, keepAliveTime, keepAliveTimeout,
+                drainTimeout, handlerThreads);
+    }
+
+    /** Threads for a service admitting {@code running} calls with {@code queued} more waiting. */
+    public ServerConfig withHandlerThreadsFor(int running, int queued) {
+        return new ServerConfig(bind, port, inProcessName, maxInboundBytes, keepAliveTime, keepAliveTimeout,
+                drainTimeout, running + queued + HEADROOM_THREADS);
     }
 }

@@ -16,14 +16,19 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Runs one Glimpse service: gRPC health (overall "" plus "readiness", which turns SERVING only
  * after {@link #markReady()} — i.e. models loaded and warmed), reflection v1, message-size limit,
- * keepalive, and graceful shutdown (NOT_SERVING, drain in-flight calls, then stop).
+ * keepalive, a fixed pool of handler threads, unparsable requests answered INVALID_ARGUMENT, and
+ * graceful shutdown (NOT_SERVING, drain in-flight calls, then stop, then close the models).
  */
 public final class ServiceHost implements AutoCloseable {
     public static final String READINESS = "readiness";
@@ -35,11 +40,18 @@ public final class ServiceHost implements AutoCloseable {
     private final List<Server> servers = new ArrayList<>();
     private final List<String> serviceNames = new ArrayList<>();
     private final List<AutoCloseable> resources = new ArrayList<>();
+    private final ExecutorService handlers;
     private volatile boolean stopped;
 
     private ServiceHost(String name, ServerConfig config) {
         this.name = name;
         this.config = config;
+        AtomicInteger n = new AtomicInteger();
+        this.handlers = Executors.newFixedThreadPool(config.handlerThreads(), r -> {
+            Thread t = new Thread(r, name + "-handler-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
     }
 
     /** Starts listening; readiness stays NOT_SERVING until {@link #markReady()}. */
@@ -50,14 +62,14 @@ public final class ServiceHost implements AutoCloseable {
         host.health.setStatus(READINESS, ServingStatus.NOT_SERVING);
         List<ServerServiceDefinition> defs = new ArrayList<>();
         for (BindableService s : services) {
-            ServerServiceDefinition def = ServerInterceptors.intercept(s, interceptors);
+            ServerServiceDefinition def = ParseGuard.wrap(ServerInterceptors.intercept(s, interceptors));
             defs.add(def);
             host.serviceNames.add(def.getServiceDescriptor().getName());
             host.health.setStatus(def.getServiceDescriptor().getName(), ServingStatus.NOT_SERVING);
         }
         try {
             if (config.port() >= 0) {
-                NettyServerBuilder b = NettyServerBuilder.forPort(config.port())
+                NettyServerBuilder b = NettyServerBuilder.forAddress(new InetSocketAddress(config.bind(), config.port()))
                         .maxInboundMessageSize(config.maxInboundBytes())
                         .keepAliveTime(config.keepAliveTime().toMillis(), TimeUnit.MILLISECONDS)
                         .keepAliveTimeout(config.keepAliveTimeout().toMillis(), TimeUnit.MILLISECONDS)
@@ -72,13 +84,15 @@ public final class ServiceHost implements AutoCloseable {
             }
         } catch (IOException e) {
             host.close();
-            throw new UncheckedIOException("cannot start " + name + " on port " + config.port() + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot start " + name + " on " + config.bind() + ":" + config.port() + ": "
+                    + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage()), e);
         }
         LOG.info("{} listening on {}", name, host.describe());
         return host;
     }
 
     private <T extends ServerBuilder<T>> T register(T builder, List<ServerServiceDefinition> defs) {
+        builder.executor(handlers);
         defs.forEach(builder::addService);
         builder.addService(health.getHealthService());
         builder.addService(ProtoReflectionServiceV1.newInstance());
@@ -97,6 +111,15 @@ public final class ServiceHost implements AutoCloseable {
         LOG.info("{} ready", name);
     }
 
+    /** Readiness and every service turn NOT_SERVING (e.g. a gateway whose backend has no ready replica). */
+    public void markNotReady() {
+        if (stopped) {
+            return;
+        }
+        health.setStatus(READINESS, ServingStatus.NOT_SERVING);
+        serviceNames.forEach(s -> health.setStatus(s, ServingStatus.NOT_SERVING));
+    }
+
     /** TCP port actually bound (useful with port 0), or -1 when not listening on TCP. */
     public int port() {
         return config.port() >= 0 ? servers.get(0).getPort() : -1;
@@ -105,7 +128,7 @@ public final class ServiceHost implements AutoCloseable {
     public String describe() {
         List<String> parts = new ArrayList<>();
         if (config.port() >= 0 && !servers.isEmpty()) {
-            parts.add("port " + servers.get(0).getPort());
+            parts.add(config.bind() + ":" + servers.get(0).getPort());
         }
         if (config.inProcessName() != null) {
             parts.add("in-process '" + config.inProcessName() + "'");
@@ -113,9 +136,9 @@ public final class ServiceHost implements AutoCloseable {
         return String.join(" and ", parts);
     }
 
-    /** Stops on SIGTERM / SIGINT through the JVM's shutdown hook. */
+    /** On SIGTERM / SIGINT: drain, close the models, then exit ({@link GracefulShutdown}). */
     public ServiceHost closeOnShutdown() {
-        Runtime.getRuntime().addShutdownHook(new Thread(this::close, name + "-shutdown"));
+        GracefulShutdown.onSignal(name, this::close);
         return this;
     }
 
@@ -145,6 +168,19 @@ public final class ServiceHost implements AutoCloseable {
                 s.shutdownNow();
                 Thread.currentThread().interrupt();
             }
+        }
+        // a cancelled call's handler may still be inside a native run: the models close only
+        // after every handler has returned, else the run would touch freed sessions (SIGSEGV)
+        handlers.shutdown();
+        try {
+            long left = Math.max(deadline - System.nanoTime(), TimeUnit.SECONDS.toNanos(5));
+            if (!handlers.awaitTermination(left, TimeUnit.NANOSECONDS)) {
+                LOG.warn("{}: calls still running after the drain; leaving the models open for the process exit", name);
+                return;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
         }
         for (AutoCloseable r : resources) {
             try {

@@ -11,10 +11,20 @@ import java.time.Duration;
  * @param maxImageBytes    bytes per encoded image
  * @param maxQuestionChars question length
  * @param defaultDeadline  applied when the caller sets none
+ * @param maxInFlight      Asks the gateway runs at once; beyond it a call is refused with
+ *                         RESOURCE_EXHAUSTED before any backend is called. The default matches one
+ *                         runner's running + queued slots, so a full gateway does not overflow it.
  */
-public record GatewayLimits(int maxImages, int maxImageBytes, int maxQuestionChars, Duration defaultDeadline) {
+public record GatewayLimits(int maxImages, int maxImageBytes, int maxQuestionChars, Duration defaultDeadline,
+                            int maxInFlight) {
+    public static final int DEFAULT_MAX_IN_FLIGHT = 32;
+
+    public GatewayLimits(int maxImages, int maxImageBytes, int maxQuestionChars, Duration defaultDeadline) {
+        this(maxImages, maxImageBytes, maxQuestionChars, defaultDeadline, DEFAULT_MAX_IN_FLIGHT);
+    }
+
     public static GatewayLimits defaults() {
-        return new GatewayLimits(8, 16 * 1024 * 1024, 2000, Duration.ofSeconds(60));
+        return new GatewayLimits(8, 16 * 1024 * 1024, 2000, Duration.ofSeconds(60), DEFAULT_MAX_IN_FLIGHT);
     }
 
     /** Checks the parts of a request the gateway can judge alone. */

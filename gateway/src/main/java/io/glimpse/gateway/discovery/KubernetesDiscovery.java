@@ -19,7 +19,8 @@ import java.util.Set;
  * Ready backend pods from the EndpointSlices of a Service (fabric8 informer): endpoints whose
  * condition is ready (unset counts as ready, as the API says) and not terminating, on the slice's
  * port named {@code grpc} (else its first port). A pod that appears is in the next list within
- * the watch latency; plain DNS round-robin would only see it when connections break.
+ * the watch latency; plain DNS round-robin would only see it when connections break. A failed
+ * list or watch is retried with backoff for as long as the watch is open.
  */
 public final class KubernetesDiscovery implements BackendDiscovery {
     private static final Logger LOG = LoggerFactory.getLogger(KubernetesDiscovery.class);
@@ -65,6 +66,15 @@ public final class KubernetesDiscovery implements BackendDiscovery {
                 .withLabel(SERVICE_LABEL, service).runnableInformer(0);
         holder[0] = informer;
         informer.addEventHandler(handler);
+        // keep retrying (with the informer's backoff) after a failed list or watch: a missing
+        // RBAC rule or an API-server blip must not leave the gateway without backends for good
+        informer.exceptionHandler((started, err) -> {
+            LOG.warn("EndpointSlices of {}/{}: {}; retrying", namespace, service, err.toString());
+            if (!started) {
+                listener.onError("cannot list EndpointSlices of " + namespace + "/" + service + ": " + err.getMessage());
+            }
+            return true;
+        });
         informer.start().whenComplete((ok, err) -> {
             if (err != null) {
                 listener.onError("cannot watch EndpointSlices of " + namespace + "/" + service + ": " + err.getMessage());

@@ -19,7 +19,12 @@ import io.glimpse.proto.v1.TokenizeRequest;
 import io.glimpse.proto.v1.TokenizeResponse;
 import io.glimpse.proto.v1.Usage;
 import io.glimpse.proto.v1.VisualTokens;
+import io.grpc.Context;
+import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.glimpse.common.grpc.PruningPipeline;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.util.EnumSet;
 import java.util.Iterator;
@@ -35,6 +40,9 @@ final class AskChain {
     /** Methods that read the ViT attention graph or keys the tokenizer can forward. */
     private static final Set<Pruning.Method> NEEDS_ATTENTION =
             EnumSet.of(Pruning.Method.ZERO_TPRUNE, Pruning.Method.TOME, Pruning.Method.VISIONZIP);
+
+    private static final Logger LOG = LoggerFactory.getLogger(AskChain.class);
+    private static final int GENERATE_ATTEMPTS = 3;
 
     private final Backends backends;
     private final GatewayLimits limits;
@@ -56,10 +64,17 @@ final class AskChain {
         return p.getThenList().stream().anyMatch(AskChain::needsAttention);
     }
 
-    AskResponse run(AskRequest request, Consumer<String> deltas) {
-        long t0 = System.nanoTime();
+    /** What the gateway can judge alone, before a slot or a backend is spent on the request. */
+    void validate(AskRequest request) {
         limits.check(request.getImagesCount(),
                 request.getImagesList().stream().mapToInt(i -> i.getData().size()).toArray(), request.getQuestion());
+        PruningPipeline.check(request.getPolicy().getPruning());
+    }
+
+    /** @param deltas receives streamed text (null: the caller only wants the final answer) */
+    AskResponse run(AskRequest request, Consumer<String> deltas) {
+        long t0 = System.nanoTime();
+        backends.requireReachable();
         Pruning pruning = request.getPolicy().getPruning();
 
         TokenizeResponse tokens = stage("image-tokenizer", () -> backends.tokenizer().tokenize(TokenizeRequest.newBuilder()
@@ -92,22 +107,7 @@ final class AskChain {
                 .setVisualTokensFull(full);
         // the runner needs embeddings and origins only: drop the pruner's per-token scores
         pruned.getImagesList().forEach(v -> gen.addImages(v.toBuilder().clearScores().clearAttention().clearKeys()));
-        GenerateDone done = stage("vlm-runner", () -> {
-            Iterator<GenerateEvent> events = backends.runner().generate(gen.build());
-            GenerateDone last = null;
-            while (events.hasNext()) {
-                GenerateEvent e = events.next();
-                if (e.hasDelta()) {
-                    deltas.accept(e.getDelta());
-                } else if (e.hasDone()) {
-                    last = e.getDone();
-                }
-            }
-            if (last == null) {
-                throw new GlimpseException(GlimpseException.Kind.INTERNAL, "stream ended without a final event");
-            }
-            return last;
-        });
+        GenerateDone done = generate(gen.build(), deltas);
         long t3 = System.nanoTime();
 
         AskResponse.Builder out = AskResponse.newBuilder()
@@ -139,6 +139,43 @@ final class AskChain {
                     .setSpan(v.getSpan()).setReport(tokens.getImages(i).getReport()));
         }
         return out.build();
+    }
+
+    /**
+     * Generate, retried on another replica when the one serving it becomes UNAVAILABLE (died or
+     * began draining) before any text reached the client: the answer of a greedy run is the same.
+     */
+    private GenerateDone generate(GenerateRequest request, Consumer<String> deltas) {
+        boolean[] forwarded = {false};
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return stage("vlm-runner", () -> {
+                    Iterator<GenerateEvent> events = backends.runner().generate(request);
+                    GenerateDone last = null;
+                    while (events.hasNext()) {
+                        GenerateEvent e = events.next();
+                        if (e.hasDelta() && deltas != null) {
+                            forwarded[0] = true;
+                            deltas.accept(e.getDelta());
+                        } else if (e.hasDone()) {
+                            last = e.getDone();
+                        }
+                    }
+                    if (last == null) {
+                        throw new GlimpseException(GlimpseException.Kind.INTERNAL, "stream ended without a final event");
+                    }
+                    return last;
+                });
+            } catch (StatusRuntimeException e) {
+                boolean retry = e.getStatus().getCode() == Status.Code.UNAVAILABLE && !forwarded[0]
+                        && attempt < GENERATE_ATTEMPTS && !Context.current().isCancelled();
+                if (!retry) {
+                    throw e;
+                }
+                LOG.info("vlm-runner attempt {} unavailable ({}); retrying on another replica", attempt,
+                        e.getStatus().getDescription());
+            }
+        }
     }
 
     private interface Call<T> {

@@ -1,26 +1,57 @@
 package io.glimpse.gateway.grpc;
 
+import io.glimpse.common.error.GlimpseException;
 import io.glimpse.gateway.chain.BackendTargets;
 import io.glimpse.gateway.discovery.BackendDiscovery;
 import io.glimpse.proto.v1.ImageTokenizerGrpc;
 import io.glimpse.proto.v1.TokenPrunerGrpc;
 import io.glimpse.proto.v1.VlmRunnerGrpc;
+import io.grpc.ConnectivityState;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.inprocess.InProcessChannelBuilder;
 
+import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
-/** Channels to the three backends (round_robin over whatever the target resolves to). */
+/**
+ * Channels to the three backends (round_robin over whatever the target resolves to). Tokenize and
+ * Prune are retried on UNAVAILABLE by gRPC's retry policy — on another replica when one dies under
+ * a call; Generate is retried by {@link AskChain}, which knows whether the client has seen output.
+ * The gateway is ready while every backend has a connected replica.
+ */
 public final class Backends implements AutoCloseable {
     public static final String IN_PROCESS = "in-process:";
     private static final int MAX_MESSAGE = 64 * 1024 * 1024;
+    /** How long a caller refused for an unreachable backend should wait before trying again. */
+    static final Duration UNREACHABLE_RETRY = Duration.ofSeconds(1);
+
+    /**
+     * gRPC service config: retries of the idempotent unary stages (numbers are JSON doubles), and
+     * client-side health checking on each replica's "readiness" service, so round_robin sends
+     * nothing to a replica that is still warming up or has begun to drain.
+     */
+    private static final Map<String, Object> SERVICE_CONFIG = Map.of(
+            "healthCheckConfig", Map.of("serviceName", "readiness"),
+            "methodConfig", List.of(Map.of(
+            "name", List.of(Map.of("service", "glimpse.v1.ImageTokenizer"), Map.of("service", "glimpse.v1.TokenPruner")),
+            "retryPolicy", Map.of(
+                    "maxAttempts", 4.0,
+                    "initialBackoff", "0.05s",
+                    "maxBackoff", "1s",
+                    "backoffMultiplier", 2.0,
+                    "retryableStatusCodes", List.of("UNAVAILABLE")))));
 
     private final ManagedChannel tokenizer;
     private final ManagedChannel pruner;
     private final ManagedChannel runner;
+    private final BackendTargets targets;
+    private Consumer<Boolean> readiness;
+    private Boolean lastReady;
 
     public Backends(BackendTargets targets) {
         this(targets, null);
@@ -28,26 +59,44 @@ public final class Backends implements AutoCloseable {
 
     /** @param discovery where backends' replicas are found; null = gRPC's own resolver (DNS) */
     public Backends(BackendTargets targets, BackendDiscovery discovery) {
-        this.tokenizer = channel(targets.tokenizer(), discovery);
-        this.pruner = channel(targets.pruner(), discovery);
-        this.runner = channel(targets.runner(), discovery);
+        this.targets = targets;
+        this.tokenizer = channel(targets.tokenizer(), discovery, true);
+        this.pruner = channel(targets.pruner(), discovery, true);
+        this.runner = channel(targets.runner(), discovery, false);
     }
 
-    @SuppressWarnings("deprecation")   // a per-channel resolver factory keeps the discovery out of the global registry
     public static ManagedChannel channel(String target, BackendDiscovery discovery) {
+        return channel(target, discovery, true);
+    }
+
+    /**
+     * @param retry whether gRPC's retry policy applies; off for the runner, whose streaming call
+     *              {@link AskChain} retries itself (gRPC's retry machinery would also delay the
+     *              propagation of a cancel to the runner)
+     */
+    @SuppressWarnings("deprecation")   // a per-channel resolver factory keeps the discovery out of the global registry
+    static ManagedChannel channel(String target, BackendDiscovery discovery, boolean retry) {
         if (target.startsWith(IN_PROCESS)) {
-            return InProcessChannelBuilder.forName(target.substring(IN_PROCESS.length()))
-                    .maxInboundMessageSize(MAX_MESSAGE).build();
+            var b = InProcessChannelBuilder.forName(target.substring(IN_PROCESS.length()))
+                    .maxInboundMessageSize(MAX_MESSAGE).defaultServiceConfig(SERVICE_CONFIG);
+            return (retry ? b.enableRetry() : b.disableRetry()).build();
         }
         // a full gRPC target URI (dns:///svc:50051, ...) goes to gRPC's own resolver
         var builder = discovery == null || target.contains("://")
                 ? Grpc.newChannelBuilder(target, InsecureChannelCredentials.create())
                 : Grpc.newChannelBuilder(DiscoveryNameResolver.SCHEME + ":///" + target, InsecureChannelCredentials.create())
                 .nameResolverFactory(new DiscoveryNameResolver.Factory(discovery));
+        builder = retry ? builder.enableRetry() : builder.disableRetry();
         return builder
                 .defaultLoadBalancingPolicy("round_robin")
+                .defaultServiceConfig(SERVICE_CONFIG)
+                // a request is replayed from this buffer on retry; below the message size it would not be retried
+                .perRpcBufferLimit(MAX_MESSAGE)
+                .retryBufferSize(4L * MAX_MESSAGE)
                 .maxInboundMessageSize(MAX_MESSAGE)
                 .keepAliveTime(30, TimeUnit.SECONDS)
+                // readiness follows the channels' state; an idle channel would read as not ready
+                .idleTimeout(30, TimeUnit.DAYS)
                 .build();
     }
 
@@ -61,6 +110,51 @@ public final class Backends implements AutoCloseable {
 
     public VlmRunnerGrpc.VlmRunnerBlockingStub runner() {
         return VlmRunnerGrpc.newBlockingStub(runner);
+    }
+
+    /**
+     * Refuses at once, before any stage runs, while a backend has no reachable replica (its channel
+     * is in TRANSIENT_FAILURE): the work of the earlier stages would be wasted.
+     */
+    public void requireReachable() {
+        check("image-tokenizer", tokenizer, targets.tokenizer());
+        check("token-pruner", pruner, targets.pruner());
+        check("vlm-runner", runner, targets.runner());
+    }
+
+    private static void check(String stage, ManagedChannel c, String target) {
+        if (c.getState(true) == ConnectivityState.TRANSIENT_FAILURE) {
+            throw GlimpseException.unavailable(stage + ": no reachable replica at " + target + "; retry in "
+                    + UNREACHABLE_RETRY.toMillis() + " ms", UNREACHABLE_RETRY);
+        }
+    }
+
+    /** Calls {@code listener} with true once every backend has a connected replica, false when one has none. */
+    public synchronized void watchReadiness(Consumer<Boolean> listener) {
+        this.readiness = listener;
+        for (ManagedChannel c : List.of(tokenizer, pruner, runner)) {
+            watch(c);
+        }
+        publish();
+    }
+
+    private void watch(ManagedChannel c) {
+        ConnectivityState s = c.getState(true);
+        c.notifyWhenStateChanged(s, () -> {
+            if (!c.isShutdown()) {
+                watch(c);
+                publish();
+            }
+        });
+    }
+
+    private synchronized void publish() {
+        boolean ready = List.of(tokenizer, pruner, runner).stream()
+                .allMatch(c -> c.getState(false) == ConnectivityState.READY);
+        if (readiness != null && !Boolean.valueOf(ready).equals(lastReady)) {
+            lastReady = ready;
+            readiness.accept(ready);
+        }
     }
 
     @Override

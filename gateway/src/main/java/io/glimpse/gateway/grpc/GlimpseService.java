@@ -1,5 +1,6 @@
 package io.glimpse.gateway.grpc;
 
+import io.glimpse.common.admission.BoundedAdmission;
 import io.glimpse.common.grpc.StatusMapping;
 import io.glimpse.gateway.chain.GatewayLimits;
 import io.glimpse.proto.v1.AskEvent;
@@ -26,16 +27,22 @@ public final class GlimpseService extends GlimpseGrpc.GlimpseImplBase {
 
     private final AskChain chain;
     private final GatewayLimits limits;
+    private final BoundedAdmission admission;
 
-    public GlimpseService(Backends backends, GatewayLimits limits) {
+    public GlimpseService(Backends backends, GatewayLimits limits, BoundedAdmission admission) {
         this.chain = new AskChain(backends, limits);
         this.limits = limits;
+        this.admission = admission;
     }
 
     @Override
     public void ask(AskRequest request, StreamObserver<AskResponse> out) {
         try {
-            AskResponse r = withDefaultDeadline(() -> chain.run(request, d -> { }));
+            chain.validate(request);
+            AskResponse r;
+            try (BoundedAdmission.Permit ignored = admission.admit(() -> !Context.current().isCancelled())) {
+                r = withDefaultDeadline(() -> chain.run(request, null));
+            }
             out.onNext(r);
             out.onCompleted();
         } catch (Throwable t) {
@@ -48,11 +55,15 @@ public final class GlimpseService extends GlimpseGrpc.GlimpseImplBase {
         ServerCallStreamObserver<AskEvent> out = (ServerCallStreamObserver<AskEvent>) responses;
         out.setOnCancelHandler(() -> { });   // the context's cancellation stops the backends
         try {
-            AskResponse r = withDefaultDeadline(() -> chain.run(request, delta -> {
-                if (!out.isCancelled()) {
-                    out.onNext(AskEvent.newBuilder().setDelta(delta).build());
-                }
-            }));
+            chain.validate(request);
+            AskResponse r;
+            try (BoundedAdmission.Permit ignored = admission.admit(() -> !Context.current().isCancelled())) {
+                r = withDefaultDeadline(() -> chain.run(request, delta -> {
+                    if (!out.isCancelled()) {
+                        out.onNext(AskEvent.newBuilder().setDelta(delta).build());
+                    }
+                }));
+            }
             out.onNext(AskEvent.newBuilder().setDone(r).build());
             out.onCompleted();
         } catch (Throwable t) {

@@ -2,6 +2,7 @@ package io.glimpse.tokenizer.encode;
 
 import io.glimpse.common.bundle.BundleConfig;
 import io.glimpse.common.bundle.ModelBundle;
+import io.glimpse.common.cancel.Cancellation;
 import io.glimpse.common.error.GlimpseException;
 import io.glimpse.common.onnx.OrtSessionFactory;
 import io.glimpse.common.tensor.FloatTensor;
@@ -14,13 +15,15 @@ import io.glimpse.tokenizer.encode.TokenizationSpec.Estimator;
 import io.glimpse.tokenizer.image.ImageLimits;
 import io.glimpse.tokenizer.image.PngComplexity;
 import io.glimpse.tokenizer.image.Preprocessor;
-import io.glimpse.tokenizer.image.RgbImage;
+import io.glimpse.tokenizer.image.DecodedImage;
+import io.glimpse.tokenizer.image.ImageHeader;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.Supplier;
 
 /** Images -> visual tokens: decode, preprocess, one batched vision-encoder run, then the mode's selection. */
 public final class ImageTokenizerEngine implements AutoCloseable {
@@ -35,6 +38,7 @@ public final class ImageTokenizerEngine implements AutoCloseable {
     private final RegisterResampler resampler;   // null when the bundle has none
     private final ComplexityCalibration calibration;   // null when the bundle has none
     private final int maxImages;
+    private final ImageLimits limits;
 
     public ImageTokenizerEngine(ModelBundle bundle, OrtSessionFactory sessions, ImageLimits limits, int maxImages) {
         this(bundle, sessions, limits, maxImages, Batching.OFF);
@@ -66,6 +70,7 @@ public final class ImageTokenizerEngine implements AutoCloseable {
         this.resampler = bundle.has(ModelBundle.RESAMPLER) ? new RegisterResampler(bundle, sessions) : null;
         this.calibration = ComplexityCalibration.parse(config.complexityCalibration());
         this.maxImages = maxImages;
+        this.limits = limits;
         LOG.info("image tokenizer: OpenCV {}, bundle {}, grid {}x{}, registers {}", ImageDecoder.openCvVersion(),
                 bundle.dir(), config.gridH(), config.gridW(), resampler == null ? "none" : config.registers());
     }
@@ -89,6 +94,16 @@ public final class ImageTokenizerEngine implements AutoCloseable {
     }
 
     public List<TokenSet> tokenize(List<byte[]> images, TokenizationSpec spec, boolean includeAttention) {
+        return tokenizeSources(images.stream().<Supplier<byte[]>>map(b -> () -> b).toList(), spec, includeAttention);
+    }
+
+    /**
+     * Tokenizes images whose bytes are fetched one at a time (so a request's images are never all
+     * copied at once). Every header is checked first, against the per-image and per-request pixel
+     * limits, before any pixel is decoded; then each image is decoded, preprocessed (and scored for
+     * the complexity proxy) and released before the next, checking for cancellation in between.
+     */
+    public List<TokenSet> tokenizeSources(List<Supplier<byte[]>> images, TokenizationSpec spec, boolean includeAttention) {
         if (images.isEmpty()) {
             throw GlimpseException.invalid("no images: send at least one");
         }
@@ -96,18 +111,36 @@ public final class ImageTokenizerEngine implements AutoCloseable {
             throw GlimpseException.invalid("too many images: " + images.size() + " (the limit is " + maxImages + ")");
         }
         validate(spec);
-        int plane = 3 * preprocessor.height() * preprocessor.width();
+        Estimator estimator = estimator(spec);
+        boolean proxy = estimator == Estimator.COMPLEXITY_PROXY;
+        int h = preprocessor.height();
+        int w = preprocessor.width();
+        long requestPixels = 0;
+        for (int i = 0; i < images.size(); i++) {
+            ImageHeader header = decoder.header(images.get(i).get(), "images[" + i + "]");
+            requestPixels += ImageDecoder.decodedPixels(header, ImageDecoder.reduction(header, w, h));
+        }
+        if (requestPixels > limits.maxRequestPixels()) {
+            throw GlimpseException.invalid("images decode to " + requestPixels + " pixels in all; the limit per request is "
+                    + limits.maxRequestPixels() + " (send fewer or smaller images)");
+        }
+        int plane = 3 * h * w;
         float[] pixels = new float[images.size() * plane];
-        List<RgbImage> decoded = new ArrayList<>();
+        int[][] sizes = new int[images.size()][];
+        double[] complexity = new double[images.size()];
         if (batcher != null) {
             batcher.arrive();
         }
         try {
             for (int i = 0; i < images.size(); i++) {
-                RgbImage img = decoder.decode(images.get(i), "images[" + i + "]");
-                decoded.add(img);
-                preprocessor.toPixelValues(img, pixels, i * plane);
+                Cancellation.checkpoint();
+                try (DecodedImage img = decoder.decode(images.get(i).get(), "images[" + i + "]", w, h)) {
+                    preprocessor.toPixelValues(img, pixels, i * plane);
+                    complexity[i] = proxy ? PngComplexity.bitsPerPixel(img, w) : Double.NaN;
+                    sizes[i] = new int[]{img.width(), img.height()};
+                }
             }
+            Cancellation.checkpoint();
         } catch (RuntimeException e) {
             if (batcher != null) {
                 batcher.leave();
@@ -117,11 +150,10 @@ public final class ImageTokenizerEngine implements AutoCloseable {
         boolean attention = includeAttention && spec.mode() == TokenizationMode.FULL;
         VisionOutputs out = batcher != null ? batcher.encode(pixels, images.size(), attention)
                 : encoder.encode(pixels, images.size(), attention);
-        Estimator estimator = estimator(spec);
         RegisterResampler.Output regs = needsRegisters(spec, estimator) ? resampler.run(out.features()) : null;
         List<TokenSet> result = new ArrayList<>();
         for (int b = 0; b < images.size(); b++) {
-            RgbImage img = decoded.get(b);
+            int[] img = sizes[b];
             FloatTensor grid = VisionOutputs.slice(out.features(), b);
             result.add(switch (spec.mode()) {
                 case FULL -> new TokenSet(grid, TokenKind.GRID, range(grid.dim(0)), grid.dim(0), config.gridH(),
@@ -132,7 +164,8 @@ public final class ImageTokenizerEngine implements AutoCloseable {
                         report(spec, img, spec.tokens(), 0f, 0f, new int[]{spec.tokens()}));
                 case ADAPTIVE -> estimator == Estimator.SUFFICIENCY_HEAD
                         ? adaptive(VisionOutputs.slice(regs.registers(), b), VisionOutputs.slice(regs.sufficiency(), b), grid, spec, img)
-                        : adaptiveByProxy(grid, regs == null ? null : VisionOutputs.slice(regs.registers(), b), spec, img);
+                        : adaptiveByProxy(grid, regs == null ? null : VisionOutputs.slice(regs.registers(), b), spec, img,
+                        complexity[b]);
             });
         }
         return result;
@@ -169,8 +202,8 @@ public final class ImageTokenizerEngine implements AutoCloseable {
     }
 
     /** Non-learned single pass: PNG complexity of the image -> the calibrated count for the target. */
-    private TokenSet adaptiveByProxy(FloatTensor grid, FloatTensor registers, TokenizationSpec spec, RgbImage img) {
-        double bpp = PngComplexity.bitsPerPixel(img, preprocessor.width());
+    private TokenSet adaptiveByProxy(FloatTensor grid, FloatTensor registers, TokenizationSpec spec, int[] img,
+                                     double bpp) {
         boolean pooled = calibration.tokens().equals("pooled");
         int cap = pooled ? config.gridTokens() : config.registers();
         int min = spec.minTokens() > 0 ? spec.minTokens() : 1;
@@ -226,7 +259,7 @@ public final class ImageTokenizerEngine implements AutoCloseable {
         }
     }
 
-    private TokenSet pooled(FloatTensor grid, int n, TokenizationSpec spec, RgbImage img) {
+    private TokenSet pooled(FloatTensor grid, int n, TokenizationSpec spec, int[] img) {
         FloatTensor pooled = AdaptiveAvgPool.pool(grid, config.gridH(), config.gridW(), n);
         return new TokenSet(pooled, TokenKind.POOLED, range(n * n), n * n, config.gridH(), config.gridW(), n,
                 null, null, report(spec, img, n * n, 0f, 0f, new int[]{n * n}), null);
@@ -244,7 +277,7 @@ public final class ImageTokenizerEngine implements AutoCloseable {
      * target; when none does and {@code max_tokens} allows, the full grid (fidelity 1 by definition).
      */
     private TokenSet adaptive(FloatTensor registers, FloatTensor sufficiency, FloatTensor grid, TokenizationSpec spec,
-                              RgbImage img) {
+                              int[] img) {
         int[] ks = config.sufficiencyKs();
         int min = spec.minTokens() > 0 ? spec.minTokens() : 1;
         int max = spec.maxTokens() > 0 ? spec.maxTokens() : config.gridTokens();
@@ -282,9 +315,9 @@ public final class ImageTokenizerEngine implements AutoCloseable {
         return prefix(registers, chosen, report(spec, img, chosen, complexity, fidelity, counts));
     }
 
-    private static TokenizationReport report(TokenizationSpec spec, RgbImage img, int chosen, float complexity,
+    private static TokenizationReport report(TokenizationSpec spec, int[] img, int chosen, float complexity,
                                              float fidelity, int[] considered) {
-        return new TokenizationReport(spec.mode(), complexity, chosen, fidelity, considered, img.width(), img.height());
+        return new TokenizationReport(spec.mode(), complexity, chosen, fidelity, considered, img[0], img[1]);
     }
 
     private static int side(int tokens) {

@@ -1,7 +1,9 @@
 package io.glimpse.tokenizer.grpc;
 
 import io.glimpse.common.admission.BoundedAdmission;
+import io.glimpse.common.cancel.Cancellation;
 import io.glimpse.common.error.GlimpseException;
+import io.glimpse.common.grpc.CallCancellation;
 import io.glimpse.common.grpc.StatusMapping;
 import io.glimpse.common.grpc.VisualTokensCodec;
 import io.glimpse.common.tokens.TokenSet;
@@ -22,6 +24,7 @@ import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 
 import java.util.List;
+import java.util.function.Supplier;
 
 /** Maps {@code ImageTokenizer.Tokenize} to the engine. */
 public final class ImageTokenizerService extends ImageTokenizerGrpc.ImageTokenizerImplBase {
@@ -45,7 +48,9 @@ public final class ImageTokenizerService extends ImageTokenizerGrpc.ImageTokeniz
     @Override
     public void tokenize(TokenizeRequest request, StreamObserver<TokenizeResponse> out) {
         Context ctx = Context.current();
-        try (BoundedAdmission.Permit ignored = admission.admit(() -> !ctx.isCancelled())) {
+        Cancellation cancel = CallCancellation.current();
+        try (BoundedAdmission.Permit ignored = admission.admit(() -> !ctx.isCancelled());
+             Cancellation.Scope bound = Cancellation.bind(cancel)) {
             if (ctx.isCancelled()) {
                 out.onError(Status.DEADLINE_EXCEEDED.withDescription("deadline expired before tokenizing").asRuntimeException());
                 return;
@@ -57,8 +62,9 @@ public final class ImageTokenizerService extends ImageTokenizerGrpc.ImageTokeniz
                 default -> throw GlimpseException.invalid("attention_dtype must be FP32 or FP16, got "
                         + request.getAttentionDtype());
             };
-            List<byte[]> images = request.getImagesList().stream().map(Image::getData).map(b -> b.toByteArray()).toList();
-            List<TokenSet> sets = engine.tokenize(images, spec(request.getTokenization()), request.getIncludeAttention());
+            List<Supplier<byte[]>> images = request.getImagesList().stream().map(Image::getData)
+                    .<Supplier<byte[]>>map(b -> b::toByteArray).toList();
+            List<TokenSet> sets = engine.tokenizeSources(images, spec(request.getTokenization()), request.getIncludeAttention());
             TokenizeResponse.Builder b = TokenizeResponse.newBuilder();
             for (TokenSet s : sets) {
                 b.addImages(VisualTokensCodec.encode(s, attentionDtype));

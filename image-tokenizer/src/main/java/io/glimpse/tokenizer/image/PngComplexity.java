@@ -1,7 +1,6 @@
 package io.glimpse.tokenizer.image;
 
 import nu.pattern.OpenCV;
-import org.opencv.core.CvType;
 import org.opencv.core.Mat;
 import org.opencv.core.MatOfByte;
 import org.opencv.core.MatOfInt;
@@ -26,14 +25,13 @@ public final class PngComplexity {
     }
 
     /** @param side the encoder's input side; the image is area-resized to side x side first */
-    public static double bitsPerPixel(RgbImage img, int side) {
-        Mat rgb = new Mat(img.height(), img.width(), CvType.CV_8UC3);
+    public static double bitsPerPixel(DecodedImage img, int side) {
+        Mat rgb = img.rgb();
         Mat sized = new Mat();
         Mat denoised = new Mat();
         MatOfByte png = new MatOfByte();
         try {
-            rgb.put(0, 0, img.rgb());
-            if (img.width() != side || img.height() != side) {
+            if (rgb.cols() != side || rgb.rows() != side) {
                 Imgproc.resize(rgb, sized, new Size(side, side), 0, 0, Imgproc.INTER_AREA);
             } else {
                 rgb.copyTo(sized);
@@ -42,7 +40,6 @@ public final class PngComplexity {
             Imgcodecs.imencode(".png", denoised, png, new MatOfInt(Imgcodecs.IMWRITE_PNG_COMPRESSION, 9));
             return 8.0 * png.total() / ((double) side * side);
         } finally {
-            rgb.release();
             sized.release();
             denoised.release();
             png.release();

@@ -1,7 +1,6 @@
 package io.glimpse.tokenizer.image;
 
 import io.glimpse.common.bundle.PreprocessorConfig;
-import org.opencv.core.CvType;
 import org.opencv.core.Mat;
 import org.opencv.core.Size;
 import org.opencv.imgproc.Imgproc;
@@ -23,19 +22,21 @@ public final class Preprocessor {
     }
 
     /** Writes the image as [3, H, W] into {@code out} starting at {@code offset}. */
-    public void toPixelValues(RgbImage image, float[] out, int offset) {
-        byte[] rgb = image.rgb();
+    public void toPixelValues(DecodedImage image, float[] out, int offset) {
         int h = config.height();
         int w = config.width();
-        if (image.width() != w || image.height() != h) {
-            Mat src = new Mat(image.height(), image.width(), CvType.CV_8UC3);
-            src.put(0, 0, rgb);
+        Mat src = image.rgb();
+        byte[] rgb = new byte[w * h * 3];
+        if (src.cols() != w || src.rows() != h) {
             Mat dst = new Mat();
-            Imgproc.resize(src, dst, new Size(w, h), 0, 0, interpolation(image));
-            rgb = new byte[w * h * 3];
-            dst.get(0, 0, rgb);
-            src.release();
-            dst.release();
+            try {
+                Imgproc.resize(src, dst, new Size(w, h), 0, 0, interpolation(src));
+                dst.get(0, 0, rgb);
+            } finally {
+                dst.release();
+            }
+        } else {
+            src.get(0, 0, rgb);
         }
         float scale = config.doRescale() ? (float) config.rescaleFactor() : 1f;
         int plane = h * w;
@@ -48,8 +49,8 @@ public final class Preprocessor {
         }
     }
 
-    private int interpolation(RgbImage image) {
-        boolean shrinking = image.width() > config.width() || image.height() > config.height();
+    private int interpolation(Mat image) {
+        boolean shrinking = image.cols() > config.width() || image.rows() > config.height();
         return switch (config.resample()) {
             case "nearest" -> Imgproc.INTER_NEAREST;
             case "bicubic" -> Imgproc.INTER_CUBIC;

@@ -1,6 +1,10 @@
 package io.glimpse.pruner.grpc;
 
+import io.glimpse.common.admission.BoundedAdmission;
+import io.glimpse.common.cancel.Cancellation;
 import io.glimpse.common.error.GlimpseException;
+import io.glimpse.common.grpc.CallCancellation;
+import io.glimpse.common.grpc.PruningPipeline;
 import io.glimpse.common.grpc.StatusMapping;
 import io.glimpse.common.grpc.VisualTokensCodec;
 import io.glimpse.common.tokens.TokenSet;
@@ -15,7 +19,6 @@ import io.glimpse.pruner.select.TokenPrunerEngine;
 import io.grpc.Context;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 
@@ -26,25 +29,27 @@ import java.util.List;
 public final class TokenPrunerService extends TokenPrunerGrpc.TokenPrunerImplBase {
     private final TokenPrunerEngine engine;
     private final int maxImages;
+    private final int maxTokensPerImage;
+    private final BoundedAdmission admission;
 
     private final Counter tokensIn;
     private final Counter tokensOut;
 
-    public TokenPrunerService(TokenPrunerEngine engine, int maxImages) {
-        this(engine, maxImages, new SimpleMeterRegistry());
-    }
-
-    public TokenPrunerService(TokenPrunerEngine engine, int maxImages, MeterRegistry meters) {
+    public TokenPrunerService(TokenPrunerEngine engine, int maxImages, int maxTokensPerImage, BoundedAdmission admission,
+                              MeterRegistry meters) {
         this.tokensIn = meters.counter("glimpse.pruner.visual.tokens.in");
         this.tokensOut = meters.counter("glimpse.pruner.visual.tokens.out");
         this.engine = engine;
         this.maxImages = maxImages;
+        this.maxTokensPerImage = maxTokensPerImage;
+        this.admission = admission;
     }
 
     @Override
     public void prune(PruneRequest request, StreamObserver<PruneResponse> out) {
+        Context ctx = Context.current();
         try {
-            if (Context.current().isCancelled()) {
+            if (ctx.isCancelled()) {
                 out.onError(Status.DEADLINE_EXCEEDED.withDescription("deadline expired before pruning").asRuntimeException());
                 return;
             }
@@ -52,11 +57,17 @@ public final class TokenPrunerService extends TokenPrunerGrpc.TokenPrunerImplBas
             if (request.getImagesCount() > maxImages) {
                 throw GlimpseException.invalid("too many images: " + request.getImagesCount() + " (the limit is " + maxImages + ")");
             }
+            PruningSpec spec = spec(request.getPruning());
+            // the token cap is checked from each tensor's declared shape before anything is decoded
             List<TokenSet> sets = new ArrayList<>();
             for (int i = 0; i < request.getImagesCount(); i++) {
-                sets.add(VisualTokensCodec.decode(request.getImages(i), i));
+                sets.add(VisualTokensCodec.decode(request.getImages(i), i, maxTokensPerImage));
             }
-            TokenPrunerEngine.Result kept = engine.prune(sets, spec(request.getPruning()), request.getQuestion());
+            TokenPrunerEngine.Result kept;
+            try (BoundedAdmission.Permit ignored = admission.admit(() -> !ctx.isCancelled());
+                 Cancellation.Scope bound = Cancellation.bind(CallCancellation.current())) {
+                kept = engine.prune(sets, spec, request.getQuestion());
+            }
             PruneResponse.Builder b = PruneResponse.newBuilder();
             kept.images().forEach(s -> b.addImages(VisualTokensCodec.encode(s, DType.FP32)));
             sets.forEach(s -> tokensIn.increment(s.count()));
@@ -69,18 +80,20 @@ public final class TokenPrunerService extends TokenPrunerGrpc.TokenPrunerImplBas
     }
 
     public static PruningSpec spec(Pruning p) {
+        PruningPipeline.check(p);
+        return step(p);
+    }
+
+    private static PruningSpec step(Pruning p) {
         PruningMethod method = switch (p.getMethod()) {
             case METHOD_UNSPECIFIED, NONE -> PruningMethod.NONE;
             case UNRECOGNIZED -> throw GlimpseException.invalid("unknown pruning method " + p.getMethodValue()
                     + "; known: NONE, RANDOM, UNIFORM, ZERO_TPRUNE, CORE_MATCHING, QUOTA, TOME, FASTV, VISIONZIP, DIVPRUNE");
             default -> PruningMethod.valueOf(p.getMethod().name());
         };
-        if (p.getThenCount() > 16) {
-            throw GlimpseException.invalid("a pruning pipeline has at most 16 steps, got " + p.getThenCount());
-        }
         List<PruningSpec> then = new ArrayList<>();
         for (Pruning step : p.getThenList()) {
-            then.add(spec(step));
+            then.add(step(step));
         }
         return new PruningSpec(method, p.getKeepTokens(), p.getKeepRatio(), p.getGlobalBudget(), p.getSeed(),
                 p.getParamsMap(), then);

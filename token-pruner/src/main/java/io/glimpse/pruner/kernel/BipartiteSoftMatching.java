@@ -1,5 +1,7 @@
 package io.glimpse.pruner.kernel;
 
+import io.glimpse.common.cancel.Cancellation;
+
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -35,6 +37,7 @@ public final class BipartiteSoftMatching {
         }
         long flops = 0;
         while (tokens.size() > keep) {
+            Cancellation.checkpoint();
             int m = tokens.size();
             int na = (m + 1) / 2;
             int nb = m / 2;

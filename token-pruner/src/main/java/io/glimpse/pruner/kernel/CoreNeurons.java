@@ -1,5 +1,7 @@
 package io.glimpse.pruner.kernel;
 
+import io.glimpse.common.cancel.Cancellation;
+
 /**
  * CoreMatching's core neurons and token scores. Per token, its top {@code rho} fraction of positive
  * FFN activations; core neurons = the top {@code beta} fraction (by how many tokens have them in
@@ -14,6 +16,9 @@ public final class CoreNeurons {
         int[] freq = new int[f];
         int[] hist = new int[4096];
         for (int t = 0; t < tokens; t++) {
+            if ((t & 15) == 0) {
+                Cancellation.checkpoint();
+            }
             int base = t * f;
             // one branch-free pass: histogram of sign + exponent + 3 mantissa bits; negatives land >= 2048
             java.util.Arrays.fill(hist, 0);

@@ -1,5 +1,7 @@
 package io.glimpse.pruner.kernel;
 
+import io.glimpse.common.cancel.Cancellation;
+
 /**
  * DivPrune's greedy max-min diversity on {@code 1 - cos}: start from one token (see {@link First}),
  * then repeatedly add the token farthest from everything kept so far. A running minimum makes each
@@ -34,6 +36,9 @@ public final class MaxMinDiversity {
         float firstV = Float.NEGATIVE_INFINITY;
         if (firstRule == First.ISOLATED) {
             for (int i = 0; i < n; i++) {
+                if ((i & 63) == 0) {
+                    Cancellation.checkpoint();
+                }
                 Rows.dotsWith(cols, u, i * d, dots);
                 float nearest = Float.POSITIVE_INFINITY;
                 for (int j = 0; j < n; j++) {
@@ -71,6 +76,7 @@ public final class MaxMinDiversity {
         int next = first;
         float nextV = firstV;
         for (int p = 0; p < k; p++) {
+            Cancellation.checkpoint();
             picked[p] = next;
             taken[next] = true;
             scores[next] = nextV;

@@ -1,5 +1,7 @@
 package io.glimpse.pruner.kernel;
 
+import io.glimpse.common.cancel.Cancellation;
+
 /**
  * Zero-TPrune's Weighted PageRank on one head's attention graph: {@code s <- A^T s}, rows of A
  * (queries) summing to 1, so a token is important when important tokens attend to it.
@@ -52,6 +54,7 @@ public final class WeightedPageRank {
         float[] t = new float[n];
         int it = 0;
         while (it < maxIterations) {
+            Cancellation.checkpoint();
             java.util.Arrays.fill(t, 0f);
             step.apply(s, t);
             it++;

@@ -12,7 +12,13 @@ package io.glimpse.runner.engine;
  */
 public record RunnerLimits(int maxNewTokensCap, int defaultMaxNewTokens, int maxQuestionChars, int maxImages,
                            int maxConcurrent, int maxQueued) {
+    public static final int DEFAULT_MAX_NEW_TOKENS_CAP = 256;
+    public static final int DEFAULT_MAX_NEW_TOKENS = 32;
+    public static final int DEFAULT_MAX_CONCURRENT = 2;
+    public static final int DEFAULT_MAX_QUEUED = 32;
+
     public static RunnerLimits defaults() {
-        return new RunnerLimits(256, 32, 2000, 8, 2, 32);
+        return new RunnerLimits(DEFAULT_MAX_NEW_TOKENS_CAP, DEFAULT_MAX_NEW_TOKENS, 2000, 8, DEFAULT_MAX_CONCURRENT,
+                DEFAULT_MAX_QUEUED);
     }
 }

@@ -4,6 +4,7 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import io.glimpse.common.admission.BoundedAdmission;
 import io.glimpse.common.bundle.BundleConfig;
+import io.glimpse.common.cancel.Cancellation;
 import io.glimpse.common.bundle.ModelBundle;
 import io.glimpse.common.cost.PrefillCost;
 import io.glimpse.common.error.GlimpseException;
@@ -56,6 +57,11 @@ public final class VlmEngine implements AutoCloseable {
         return admission;
     }
 
+    /** The most visual tokens one image can carry: what the bundle's grid or registers produce. */
+    public int maxTokensPerImage() {
+        return Math.max(config.gridTokens(), config.registers());
+    }
+
     /** Decode steps run since start (all calls); lets tests see that cancellation stops decoding. */
     public long decodeSteps() {
         return decodeSteps.get();
@@ -74,19 +80,21 @@ public final class VlmEngine implements AutoCloseable {
     public GenerationResult generate(String question, List<TokenSet> images, GenerationParams params,
                                      TokenStream stream, Cancellation cancel) {
         int maxNew = validate(question, images, params);
+        // the whole prompt is checked before the call takes a slot: a refusal costs no queueing
+        PromptLayout layout = PromptLayout.build(config, tokenizer, question.trim(), images);
+        if (layout.nextPosition() + maxNew > config.maxPositions()) {
+            throw GlimpseException.invalid("prompt needs positions up to " + (layout.nextPosition() + maxNew)
+                    + " (" + layout.length() + " prompt tokens incl. " + layout.visualTokens() + " visual, plus "
+                    + maxNew + " new) but the model has " + config.maxPositions()
+                    + "; shorten the question, use fewer visual tokens or lower max_new_tokens");
+        }
         long queued = System.nanoTime();
         try (BoundedAdmission.Permit ignored = admission.admit(() -> !cancel.isCancelled());
              OrtSession.RunOptions options = new OrtSession.RunOptions();
              KvCache cache = lm.newCache()) {
             long queueMicros = (System.nanoTime() - queued) / 1000;
             cancel.onCancel(() -> terminate(options));
-            PromptLayout layout = PromptLayout.build(config, tokenizer, question.trim(), images);
-            if (layout.nextPosition() + maxNew > config.maxPositions()) {
-                throw GlimpseException.invalid("prompt needs positions up to " + (layout.nextPosition() + maxNew)
-                        + " (" + layout.length() + " prompt tokens incl. " + layout.visualTokens() + " visual, plus "
-                        + maxNew + " new) but the model has " + config.maxPositions()
-                        + "; shorten the question, use fewer visual tokens or lower max_new_tokens");
-            }
+            checkCancelled(cancel);
             long t0 = System.nanoTime();
             float[] embeds = lm.embedPrompt(layout, images);
             checkCancelled(cancel);
@@ -143,6 +151,10 @@ public final class VlmEngine implements AutoCloseable {
             throw GlimpseException.invalid("too many images: " + images.size() + " (the limit is " + limits.maxImages() + ")");
         }
         for (int i = 0; i < images.size(); i++) {
+            if (images.get(i).count() > maxTokensPerImage()) {
+                throw GlimpseException.invalid("images[" + i + "] has " + images.get(i).count() + " visual tokens; at most "
+                        + maxTokensPerImage() + " per image (what the model's vision grid produces)");
+            }
             if (images.get(i).hidden() != config.hiddenSize()) {
                 throw GlimpseException.invalid("images[" + i + "] embeddings have width " + images.get(i).hidden()
                         + " but the language model expects " + config.hiddenSize());

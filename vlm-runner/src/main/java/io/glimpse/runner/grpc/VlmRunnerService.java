@@ -9,7 +9,7 @@ import io.glimpse.proto.v1.GenerateEvent;
 import io.glimpse.proto.v1.GenerateRequest;
 import io.glimpse.proto.v1.Generation;
 import io.glimpse.proto.v1.VlmRunnerGrpc;
-import io.glimpse.runner.engine.Cancellation;
+import io.glimpse.common.cancel.Cancellation;
 import io.glimpse.runner.engine.GenerationParams;
 import io.glimpse.runner.engine.GenerationResult;
 import io.glimpse.runner.engine.VlmEngine;
@@ -48,13 +48,16 @@ public final class VlmRunnerService extends VlmRunnerGrpc.VlmRunnerImplBase {
         Cancellation cancel = new Cancellation();
         out.setOnCancelHandler(cancel::cancel);
         Context.current().addListener(c -> cancel.cancel(), Runnable::run);
+        if (Context.current().isCancelled()) {
+            cancel.cancel();
+        }
         try {
             if (Context.current().isCancelled()) {
                 throw new GlimpseException(GlimpseException.Kind.DEADLINE_EXCEEDED, "deadline expired before generation");
             }
             List<TokenSet> images = new ArrayList<>();
             for (int i = 0; i < request.getImagesCount(); i++) {
-                images.add(VisualTokensCodec.decode(request.getImages(i), i));
+                images.add(VisualTokensCodec.decode(request.getImages(i), i, engine.maxTokensPerImage()));
             }
             GenerationResult r = engine.generate(request.getQuestion(), images, params(request.getGeneration()),
                     delta -> {
