@@ -29,6 +29,10 @@ final class GlimpseConnection implements AutoCloseable {
         return GlimpseGrpc.newBlockingStub(remote != null ? remote : embedded.channel());
     }
 
+    GlimpseGrpc.GlimpseStub async() {
+        return GlimpseGrpc.newStub(remote != null ? remote : embedded.channel());
+    }
+
     @Override
     public void close() throws InterruptedException {
         if (remote != null) {

@@ -51,4 +51,55 @@ class CliTest {
         assertTrue(out.contains("of 10 answered as expected"), out);
         assertEquals(10 + 3, out.lines().filter(l -> !l.isBlank()).count(), out);
     }
+
+    /** Every serve flag means the same in 'serve all' as in 'serve SERVICE': one typed config per service from the flags. */
+    @Test
+    void serveAllUsesEveryServeFlag() {
+        ServeCommand serve = new ServeCommand();
+        new picocli.CommandLine(serve).parseArgs("all", "--max-pixels", "1234567", "--max-request-pixels", "2345678",
+                "--encoder-max-batch", "4", "--encoder-max-wait-micros", "777", "--max-message-bytes", "5000000",
+                "--drain-seconds", "7", "--max-images", "3", "--tokenizer-max-queued", "5", "--pruner-max-concurrent", "3",
+                "--max-concurrent", "1", "--runner-max-queued", "9", "--gateway-max-in-flight", "11", "--bind", "0.0.0.0");
+        EmbeddedStack.Services c = serve.services(null, null);
+        assertEquals(1234567L, c.tokenizer().limits().maxPixels());
+        assertEquals(2345678L, c.tokenizer().limits().maxRequestPixels());
+        assertEquals(5000000, c.tokenizer().limits().maxBytes());
+        assertEquals(4, c.tokenizer().batching().maxBatch());
+        assertEquals(777L, c.tokenizer().batching().maxWaitMicros());
+        assertEquals(5, c.tokenizer().maxQueued());
+        assertEquals(3, c.tokenizer().maxImages());
+        assertEquals(3, c.pruner().maxImages());
+        assertEquals(3, c.pruner().maxConcurrent());
+        assertEquals(3, c.runner().limits().maxImages());
+        assertEquals(1, c.runner().limits().maxConcurrent());
+        assertEquals(9, c.runner().limits().maxQueued());
+        assertEquals(11, c.gateway().maxInFlight());
+        assertEquals(3, c.gateway().maxImages());
+        for (var server : java.util.List.of(c.tokenizer().server(), c.pruner().server(), c.runner().server(), c.gatewayServer())) {
+            assertEquals(5000000, server.maxInboundBytes());
+            assertEquals(java.time.Duration.ofSeconds(7), server.drainTimeout());
+        }
+        assertEquals("0.0.0.0", c.gatewayServer().bind());
+        // defaults come from the services' own constants
+        ServeCommand plain = new ServeCommand();
+        new picocli.CommandLine(plain).parseArgs("all");
+        EmbeddedStack.Services d = plain.services(null, null);
+        assertEquals(io.glimpse.tokenizer.image.ImageLimits.DEFAULT_MAX_PIXELS, d.tokenizer().limits().maxPixels());
+        assertEquals("127.0.0.1", d.gatewayServer().bind());
+    }
+
+    /** In 'serve all' the backends listen on loopback whatever the gateway binds. */
+    @Test
+    void embeddedBackendsListenOnLoopback() {
+        var c = EmbeddedStack.Services.defaults(StackFixture.bundle(), io.glimpse.common.onnx.OrtSessionFactory.cpu());
+        try (EmbeddedStack s = EmbeddedStack.start(new EmbeddedStack.Services(c.tokenizer(), c.pruner(), c.runner(),
+                c.gateway(), c.gatewayServer().withBind("0.0.0.0")), EmbeddedStack.Transport.LOOPBACK, 0,
+                new io.micrometer.core.instrument.simple.SimpleMeterRegistry())) {
+            for (var b : s.backends()) {
+                assertTrue(b.describe().startsWith("127.0.0.1:"), b.describe());
+            }
+            assertTrue(s.blocking().ask(StackFixture.ask(StackFixture.examples().examples().get(0)).build())
+                    .getAnswer().length() > 0);
+        }
+    }
 }

@@ -167,11 +167,21 @@ class ManifestsTest {
                         assertTrue(ports.contains(probe.getGrpc().getPort()), what + " probe port is a container port");
                     }
                     assertEquals("readiness", c.getReadinessProbe().getGrpc().getService(), what);
+                    // SIGTERM drains: the preStop pause plus --drain-seconds must end before the kill
+                    assertNotNull(c.getLifecycle() == null ? null : c.getLifecycle().getPreStop(), what + " has a preStop pause");
+                    int pause = Integer.parseInt(c.getLifecycle().getPreStop().getExec().getCommand().get(1));
+                    int drain = Integer.parseInt(c.getArgs().get(c.getArgs().indexOf("--drain-seconds") + 1));
+                    assertTrue(pause + drain < pod.getTerminationGracePeriodSeconds(), what + ": preStop " + pause
+                            + " s + drain " + drain + " s within the grace period " + pod.getTerminationGracePeriodSeconds());
                 }
                 for (Container c : pod.getInitContainers()) {
                     assertFalse(c.getResources().getLimits().isEmpty(), overlay + " init container limits");
                 }
             }
+            var config = items.stream().filter(io.fabric8.kubernetes.api.model.ConfigMap.class::isInstance)
+                    .map(io.fabric8.kubernetes.api.model.ConfigMap.class::cast).findFirst().orElseThrow().getData();
+            assertEquals("0.0.0.0", config.get("GLIMPSE_BIND"), "pods listen beyond loopback, or the probes fail");
+            assertTrue(config.get("JAVA_TOOL_OPTIONS").contains("-XX:+ExitOnOutOfMemoryError"), config.get("JAVA_TOOL_OPTIONS"));
             for (Service s : items.stream().filter(Service.class::isInstance).map(Service.class::cast).toList()) {
                 assertTrue(s.getSpec().getPorts().stream().anyMatch(p -> p.getName().equals("grpc")), s.getMetadata().getName());
                 assertTrue(deployments.stream().anyMatch(d -> d.getSpec().getTemplate().getMetadata().getLabels().entrySet()

@@ -310,4 +310,16 @@ class ProductionSurvivalTest {
         }
         return s;
     }
+
+    /** A message over the size limit: RESOURCE_EXHAUSTED naming the limit, and the service serves on. */
+    @Test
+    void oversizeMessageIsRefused() {
+        ByteString big = ByteString.copyFrom(new byte[33 << 20]);
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> TokenPrunerGrpc.newBlockingStub(pruner)
+                .prune(PruneRequest.newBuilder().setQuestion("x").addImages(VisualTokens.newBuilder()
+                        .setEmbeddings(Tensor.newBuilder().setData(big))).build()));
+        assertEquals(Status.Code.RESOURCE_EXHAUSTED, e.getStatus().getCode(), e.getStatus().toString());
+        assertTrue(e.getStatus().getDescription().contains("exceeds maximum size 33554432"), e.getStatus().getDescription());
+        assertEquals(good.answer(), stack.blocking().ask(StackFixture.ask(good).build()).getAnswer());
+    }
 }

@@ -68,4 +68,27 @@ class TensorCodecTest {
         Tensor bad = TensorCodec.encode(FloatTensor.of(new float[2], 2)).toBuilder().setDtype(DType.INT64).build();
         assertThrows(GlimpseException.class, () -> TensorCodec.decode(bad, "x"));
     }
+
+    /** A 20-byte tensor claiming a huge shape costs nothing: refused from shape and length, before allocation. */
+    @Test
+    void hugeClaimedShapesAreRefusedBeforeAllocating() {
+        Tensor huge = Tensor.newBuilder().setDtype(DType.FP32).addShape(1_070_000_000L).addShape(2)
+                .setData(com.google.protobuf.ByteString.copyFrom(new byte[20])).build();
+        GlimpseException e = assertThrows(GlimpseException.class, () -> TensorCodec.decode(huge, "x"));
+        assertTrue(e.getMessage().contains("more than the limit of 16777216 elements"), e.getMessage());
+        Tensor tall = Tensor.newBuilder().setDtype(DType.FP32).addShape(4_000_000).addShape(1)
+                .setData(com.google.protobuf.ByteString.copyFrom(new byte[20])).build();
+        long before = usedHeap();
+        GlimpseException e2 = assertThrows(GlimpseException.class, () -> TensorCodec.decode(tall, "x"));
+        assertTrue(e2.getMessage().contains("needs 16000000 bytes, got 20"), e2.getMessage());
+        assertTrue(usedHeap() - before < 8_000_000, "nothing of the claimed 16 MB was allocated");
+        Tensor overflow = Tensor.newBuilder().setDtype(DType.FP16).addShape(1L << 40).addShape(1L << 40)
+                .setData(com.google.protobuf.ByteString.copyFrom(new byte[20])).build();
+        assertThrows(GlimpseException.class, () -> TensorCodec.decode(overflow, "x"));
+    }
+
+    private static long usedHeap() {
+        Runtime r = Runtime.getRuntime();
+        return r.totalMemory() - r.freeMemory();
+    }
 }

@@ -33,6 +33,17 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class ServiceHost implements AutoCloseable {
     public static final String READINESS = "readiness";
     private static final Logger LOG = LoggerFactory.getLogger(ServiceHost.class);
+    /**
+     * gRPC logs a stack trace at WARNING for every message refused by the transport (over the size
+     * limit, bad framing) although the client gets a clear status: a client could flood the log.
+     * Held strongly so the JUL logger and its filter are not collected.
+     */
+    private static final java.util.logging.Logger TRANSPORT_LOG =
+            java.util.logging.Logger.getLogger("io.grpc.netty.shaded.io.grpc.netty.NettyServerStream");
+
+    static {
+        TRANSPORT_LOG.setFilter(r -> !(r.getThrown() instanceof io.grpc.StatusRuntimeException));
+    }
 
     private final String name;
     private final ServerConfig config;

@@ -70,7 +70,7 @@ public final class KubernetesDiscovery implements BackendDiscovery {
         // RBAC rule or an API-server blip must not leave the gateway without backends for good
         informer.exceptionHandler((started, err) -> {
             LOG.warn("EndpointSlices of {}/{}: {}; retrying", namespace, service, err.toString());
-            if (!started) {
+            if (!informer.hasSynced()) {   // once listed, the last good addresses stay in use
                 listener.onError("cannot list EndpointSlices of " + namespace + "/" + service + ": " + err.getMessage());
             }
             return true;

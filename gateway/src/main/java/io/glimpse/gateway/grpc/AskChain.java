@@ -29,6 +29,7 @@ import org.slf4j.LoggerFactory;
 import java.util.EnumSet;
 import java.util.Iterator;
 import java.util.Set;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
 /**
@@ -42,7 +43,9 @@ final class AskChain {
             EnumSet.of(Pruning.Method.ZERO_TPRUNE, Pruning.Method.TOME, Pruning.Method.VISIONZIP);
 
     private static final Logger LOG = LoggerFactory.getLogger(AskChain.class);
-    private static final int GENERATE_ATTEMPTS = 3;
+    private static final int ATTEMPTS = 4;
+    /** Long enough for the balancer to see the dead replica's connection close. */
+    private static final long RETRY_PAUSE_MILLIS = 20;
 
     private final Backends backends;
     private final GatewayLimits limits;
@@ -77,7 +80,7 @@ final class AskChain {
         backends.requireReachable();
         Pruning pruning = request.getPolicy().getPruning();
 
-        TokenizeResponse tokens = stage("image-tokenizer", () -> backends.tokenizer().tokenize(TokenizeRequest.newBuilder()
+        TokenizeResponse tokens = failover("image-tokenizer", () -> backends.tokenizer().tokenize(TokenizeRequest.newBuilder()
                 .addAllImages(request.getImagesList())
                 .setTokenization(request.getPolicy().getTokenization())
                 .setIncludeAttention(needsAttention(pruning))
@@ -85,7 +88,7 @@ final class AskChain {
                 .build()));
         long t1 = System.nanoTime();
 
-        PruneResponse pruned = stage("token-pruner", () -> backends.pruner().prune(PruneRequest.newBuilder()
+        PruneResponse pruned = failover("token-pruner", () -> backends.pruner().prune(PruneRequest.newBuilder()
                 .addAllImages(tokens.getImagesList())
                 .setPruning(pruning)
                 .setQuestion(request.getQuestion())
@@ -147,33 +150,53 @@ final class AskChain {
      */
     private GenerateDone generate(GenerateRequest request, Consumer<String> deltas) {
         boolean[] forwarded = {false};
+        return failover("vlm-runner", () -> {
+            Iterator<GenerateEvent> events = backends.runner().generate(request);
+            GenerateDone last = null;
+            while (events.hasNext()) {
+                GenerateEvent e = events.next();
+                if (e.hasDelta() && deltas != null) {
+                    forwarded[0] = true;
+                    deltas.accept(e.getDelta());
+                } else if (e.hasDone()) {
+                    last = e.getDone();
+                }
+            }
+            if (last == null) {
+                throw new GlimpseException(GlimpseException.Kind.INTERNAL, "stream ended without a final event");
+            }
+            return last;
+        }, () -> !forwarded[0]);
+    }
+
+    private static <T> T failover(String name, Call<T> call) {
+        return failover(name, call, () -> true);
+    }
+
+    /**
+     * Runs a stage, again on another replica (round_robin picks the next ready one) when the call
+     * fails UNAVAILABLE — the replica died, or began draining — while {@code mayRetry} holds and
+     * the caller still waits. Every stage is idempotent: tokenizing and pruning are pure, and a
+     * generation that has sent nothing to the client can start over.
+     */
+    private static <T> T failover(String name, Call<T> call, BooleanSupplier mayRetry) {
         for (int attempt = 1; ; attempt++) {
             try {
-                return stage("vlm-runner", () -> {
-                    Iterator<GenerateEvent> events = backends.runner().generate(request);
-                    GenerateDone last = null;
-                    while (events.hasNext()) {
-                        GenerateEvent e = events.next();
-                        if (e.hasDelta() && deltas != null) {
-                            forwarded[0] = true;
-                            deltas.accept(e.getDelta());
-                        } else if (e.hasDone()) {
-                            last = e.getDone();
-                        }
-                    }
-                    if (last == null) {
-                        throw new GlimpseException(GlimpseException.Kind.INTERNAL, "stream ended without a final event");
-                    }
-                    return last;
-                });
+                return stage(name, call);
             } catch (StatusRuntimeException e) {
-                boolean retry = e.getStatus().getCode() == Status.Code.UNAVAILABLE && !forwarded[0]
-                        && attempt < GENERATE_ATTEMPTS && !Context.current().isCancelled();
+                boolean retry = e.getStatus().getCode() == Status.Code.UNAVAILABLE && attempt < ATTEMPTS
+                        && mayRetry.getAsBoolean() && !Context.current().isCancelled();
                 if (!retry) {
                     throw e;
                 }
-                LOG.info("vlm-runner attempt {} unavailable ({}); retrying on another replica", attempt,
+                LOG.info("{} attempt {} unavailable ({}); retrying on another replica", name, attempt,
                         e.getStatus().getDescription());
+                try {
+                    Thread.sleep(RETRY_PAUSE_MILLIS * attempt);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
             }
         }
     }

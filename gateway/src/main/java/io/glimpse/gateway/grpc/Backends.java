@@ -19,10 +19,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
- * Channels to the three backends (round_robin over whatever the target resolves to). Tokenize and
- * Prune are retried on UNAVAILABLE by gRPC's retry policy — on another replica when one dies under
- * a call; Generate is retried by {@link AskChain}, which knows whether the client has seen output.
- * The gateway is ready while every backend has a connected replica.
+ * Channels to the three backends (round_robin over whatever the target resolves to, skipping
+ * replicas whose readiness is not SERVING). A call that fails because its replica died is retried
+ * by {@link AskChain} on another one. The gateway is ready while every backend has a ready replica.
  */
 public final class Backends implements AutoCloseable {
     public static final String IN_PROCESS = "in-process:";
@@ -31,20 +30,11 @@ public final class Backends implements AutoCloseable {
     static final Duration UNREACHABLE_RETRY = Duration.ofSeconds(1);
 
     /**
-     * gRPC service config: retries of the idempotent unary stages (numbers are JSON doubles), and
-     * client-side health checking on each replica's "readiness" service, so round_robin sends
-     * nothing to a replica that is still warming up or has begun to drain.
+     * gRPC service config: client-side health checking on each replica's "readiness" service, so
+     * round_robin sends nothing to a replica that is still warming up or has begun to drain.
      */
-    private static final Map<String, Object> SERVICE_CONFIG = Map.of(
-            "healthCheckConfig", Map.of("serviceName", "readiness"),
-            "methodConfig", List.of(Map.of(
-            "name", List.of(Map.of("service", "glimpse.v1.ImageTokenizer"), Map.of("service", "glimpse.v1.TokenPruner")),
-            "retryPolicy", Map.of(
-                    "maxAttempts", 4.0,
-                    "initialBackoff", "0.05s",
-                    "maxBackoff", "1s",
-                    "backoffMultiplier", 2.0,
-                    "retryableStatusCodes", List.of("UNAVAILABLE")))));
+    private static final Map<String, Object> SERVICE_CONFIG =
+            Map.of("healthCheckConfig", Map.of("serviceName", "readiness"));
 
     private final ManagedChannel tokenizer;
     private final ManagedChannel pruner;
@@ -60,39 +50,28 @@ public final class Backends implements AutoCloseable {
     /** @param discovery where backends' replicas are found; null = gRPC's own resolver (DNS) */
     public Backends(BackendTargets targets, BackendDiscovery discovery) {
         this.targets = targets;
-        this.tokenizer = channel(targets.tokenizer(), discovery, true);
-        this.pruner = channel(targets.pruner(), discovery, true);
-        this.runner = channel(targets.runner(), discovery, false);
+        this.tokenizer = channel(targets.tokenizer(), discovery);
+        this.pruner = channel(targets.pruner(), discovery);
+        this.runner = channel(targets.runner(), discovery);
     }
 
-    public static ManagedChannel channel(String target, BackendDiscovery discovery) {
-        return channel(target, discovery, true);
-    }
-
-    /**
-     * @param retry whether gRPC's retry policy applies; off for the runner, whose streaming call
-     *              {@link AskChain} retries itself (gRPC's retry machinery would also delay the
-     *              propagation of a cancel to the runner)
-     */
     @SuppressWarnings("deprecation")   // a per-channel resolver factory keeps the discovery out of the global registry
-    static ManagedChannel channel(String target, BackendDiscovery discovery, boolean retry) {
+    public static ManagedChannel channel(String target, BackendDiscovery discovery) {
         if (target.startsWith(IN_PROCESS)) {
-            var b = InProcessChannelBuilder.forName(target.substring(IN_PROCESS.length()))
-                    .maxInboundMessageSize(MAX_MESSAGE).defaultServiceConfig(SERVICE_CONFIG);
-            return (retry ? b.enableRetry() : b.disableRetry()).build();
+            return InProcessChannelBuilder.forName(target.substring(IN_PROCESS.length()))
+                    .maxInboundMessageSize(MAX_MESSAGE).defaultServiceConfig(SERVICE_CONFIG).disableRetry().build();
         }
         // a full gRPC target URI (dns:///svc:50051, ...) goes to gRPC's own resolver
         var builder = discovery == null || target.contains("://")
                 ? Grpc.newChannelBuilder(target, InsecureChannelCredentials.create())
                 : Grpc.newChannelBuilder(DiscoveryNameResolver.SCHEME + ":///" + target, InsecureChannelCredentials.create())
                 .nameResolverFactory(new DiscoveryNameResolver.Factory(discovery));
-        builder = retry ? builder.enableRetry() : builder.disableRetry();
         return builder
                 .defaultLoadBalancingPolicy("round_robin")
                 .defaultServiceConfig(SERVICE_CONFIG)
-                // a request is replayed from this buffer on retry; below the message size it would not be retried
-                .perRpcBufferLimit(MAX_MESSAGE)
-                .retryBufferSize(4L * MAX_MESSAGE)
+                // AskChain retries on another replica itself: gRPC's retry machinery left calls unretried
+                // that had died with their replica, and delayed the propagation of cancels
+                .disableRetry()
                 .maxInboundMessageSize(MAX_MESSAGE)
                 .keepAliveTime(30, TimeUnit.SECONDS)
                 // readiness follows the channels' state; an idle channel would read as not ready
