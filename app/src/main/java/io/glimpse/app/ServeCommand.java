@@ -137,6 +137,10 @@ final class ServeCommand implements Callable<Integer> {
                     + " (default ${DEFAULT-VALUE}; size it to the runners' running + queued slots).")
     int gatewayMaxInFlight;
 
+    @Option(names = "--gateway-max-in-flight-bytes", defaultValue = "${env:GLIMPSE_GATEWAY_MAX_IN_FLIGHT_BYTES:-" + GatewayLimits.DEFAULT_MAX_IN_FLIGHT_BYTES + "}",
+            description = "Gateway: request bytes held at once, its memory budget for calls (default ${DEFAULT-VALUE}).")
+    long gatewayMaxInFlightBytes;
+
     /** The gateway's backend discovery; null = gRPC's DNS resolver. */
     private BackendDiscovery discovery() {
         return switch (discovery.trim().toLowerCase(java.util.Locale.ROOT)) {
@@ -165,7 +169,7 @@ final class ServeCommand implements Callable<Integer> {
                 new PrunerMain.Config(maxImages, bundle, sessions, server, prunerMaxConcurrent, prunerMaxQueued),
                 new RunnerMain.Config(bundle, sessions, runnerLimits, server),
                 new GatewayLimits(maxImages, maxMessageBytes, GatewayLimits.defaults().maxQuestionChars(),
-                        GatewayLimits.defaults().defaultDeadline(), gatewayMaxInFlight),
+                        GatewayLimits.defaults().defaultDeadline(), gatewayMaxInFlight, gatewayMaxInFlightBytes),
                 server);
     }
 

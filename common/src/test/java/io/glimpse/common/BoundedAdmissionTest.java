@@ -56,4 +56,32 @@ class BoundedAdmissionTest {
         assertEquals(2 * 3 * 2080.0, PrefillCost.prefillFlops(10, 4, 8, 3));
         assertEquals(2 * (2080.0 + 2 * PrefillCost.layerMacs(5, 4, 8)), PrefillCost.prefillFlopsPrunedAt(10, 5, 4, 8, 3, 1));
     }
+
+    /** A refusal carries a retry-after that grows with how long slots are held. */
+    @Test
+    void refusalCarriesARetryAfter() {
+        BoundedAdmission a = new BoundedAdmission("pruner", 1, 0);
+        try (BoundedAdmission.Permit held = a.admit(() -> true)) {
+            GlimpseException e = assertThrows(GlimpseException.class, () -> a.admit(() -> true));
+            assertEquals(GlimpseException.Kind.RESOURCE_EXHAUSTED, e.kind());
+            assertTrue(e.retryAfter() != null && e.retryAfter().toMillis() >= 50, String.valueOf(e.retryAfter()));
+            assertTrue(e.getMessage().contains("retry in " + e.retryAfter().toMillis() + " ms"), e.getMessage());
+            assertEquals(1, a.refused());
+        }
+    }
+
+    /** Bytes held by calls in flight are bounded: a call that would pass the budget is refused, and its bytes come back on close. */
+    @Test
+    void byteBudgetBoundsTheBytesHeld() {
+        io.glimpse.common.admission.ByteBudget b = new io.glimpse.common.admission.ByteBudget("gateway", 10L << 20);
+        BoundedAdmission.Permit six = b.reserve(6L << 20, java.time.Duration.ofMillis(100));
+        GlimpseException e = assertThrows(GlimpseException.class, () -> b.reserve(5L << 20, java.time.Duration.ofMillis(100)));
+        assertEquals(GlimpseException.Kind.RESOURCE_EXHAUSTED, e.kind());
+        assertEquals(100, e.retryAfter().toMillis());
+        assertEquals(GlimpseException.Kind.INVALID_ARGUMENT,
+                assertThrows(GlimpseException.class, () -> b.reserve(11L << 20, java.time.Duration.ZERO)).kind());
+        six.close();
+        assertEquals(0, b.inUse());
+        b.reserve(9L << 20, java.time.Duration.ZERO).close();
+    }
 }

@@ -8,6 +8,7 @@ import io.glimpse.gateway.discovery.BackendDiscovery;
 import io.glimpse.gateway.grpc.Backends;
 import io.glimpse.gateway.grpc.GlimpseService;
 import io.glimpse.common.admission.BoundedAdmission;
+import io.glimpse.common.admission.ByteBudget;
 import io.grpc.ServerInterceptor;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
@@ -37,9 +38,11 @@ public final class GatewayMain {
         Backends backends = new Backends(c.backends(), c.discovery());
         // admitted calls never wait: a full gateway refuses at once, before any backend is called
         BoundedAdmission admission = new BoundedAdmission("gateway", c.limits().maxInFlight(), 0);
+        ByteBudget bytes = new ByteBudget("gateway", c.limits().maxInFlightBytes());
         ServiceHost host = ServiceHost.start("gateway", c.server().withHandlerThreadsFor(c.limits().maxInFlight(), 0),
-                List.of(new GlimpseService(backends, c.limits(), admission)), interceptors);
+                List.of(new GlimpseService(backends, c.limits(), admission, bytes)), interceptors);
         Gauge.builder("glimpse.gateway.in.flight", admission, BoundedAdmission::inFlight).register(meters);
+        Gauge.builder("glimpse.gateway.in.flight.bytes", bytes, ByteBudget::inUse).register(meters);
         FunctionCounter.builder("glimpse.gateway.refused", admission, BoundedAdmission::refused)
                 .description("Asks refused at admission (RESOURCE_EXHAUSTED before any backend call)").register(meters);
         host.onClose(backends);

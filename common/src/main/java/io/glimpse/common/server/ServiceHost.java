@@ -85,7 +85,9 @@ public final class ServiceHost implements AutoCloseable {
                         .keepAliveTime(config.keepAliveTime().toMillis(), TimeUnit.MILLISECONDS)
                         .keepAliveTimeout(config.keepAliveTimeout().toMillis(), TimeUnit.MILLISECONDS)
                         .permitKeepAliveTime(5, TimeUnit.SECONDS)
-                        .permitKeepAliveWithoutCalls(true);
+                        .permitKeepAliveWithoutCalls(true)
+                        // one connection cannot open more calls than the service has threads for
+                        .maxConcurrentCallsPerConnection(config.handlerThreads());
                 host.servers.add(host.register(b, defs).build().start());
             }
             if (config.inProcessName() != null) {

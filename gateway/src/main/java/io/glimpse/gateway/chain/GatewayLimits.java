@@ -14,17 +14,25 @@ import java.time.Duration;
  * @param maxInFlight      Asks the gateway runs at once; beyond it a call is refused with
  *                         RESOURCE_EXHAUSTED before any backend is called. The default matches one
  *                         runner's running + queued slots, so a full gateway does not overflow it.
+ * @param maxInFlightBytes request bytes the gateway holds at once (its memory budget for calls):
+ *                         beyond it RESOURCE_EXHAUSTED, before any backend is called
  */
 public record GatewayLimits(int maxImages, int maxImageBytes, int maxQuestionChars, Duration defaultDeadline,
-                            int maxInFlight) {
+                            int maxInFlight, long maxInFlightBytes) {
     public static final int DEFAULT_MAX_IN_FLIGHT = 32;
+    public static final long DEFAULT_MAX_IN_FLIGHT_BYTES = 256L << 20;
 
     public GatewayLimits(int maxImages, int maxImageBytes, int maxQuestionChars, Duration defaultDeadline) {
-        this(maxImages, maxImageBytes, maxQuestionChars, defaultDeadline, DEFAULT_MAX_IN_FLIGHT);
+        this(maxImages, maxImageBytes, maxQuestionChars, defaultDeadline, DEFAULT_MAX_IN_FLIGHT, DEFAULT_MAX_IN_FLIGHT_BYTES);
+    }
+
+    public GatewayLimits(int maxImages, int maxImageBytes, int maxQuestionChars, Duration defaultDeadline, int maxInFlight) {
+        this(maxImages, maxImageBytes, maxQuestionChars, defaultDeadline, maxInFlight, DEFAULT_MAX_IN_FLIGHT_BYTES);
     }
 
     public static GatewayLimits defaults() {
-        return new GatewayLimits(8, 16 * 1024 * 1024, 2000, Duration.ofSeconds(60), DEFAULT_MAX_IN_FLIGHT);
+        return new GatewayLimits(8, 16 * 1024 * 1024, 2000, Duration.ofSeconds(60), DEFAULT_MAX_IN_FLIGHT,
+                DEFAULT_MAX_IN_FLIGHT_BYTES);
     }
 
     /** Checks the parts of a request the gateway can judge alone. */

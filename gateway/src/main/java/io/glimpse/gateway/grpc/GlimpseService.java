@@ -1,6 +1,7 @@
 package io.glimpse.gateway.grpc;
 
 import io.glimpse.common.admission.BoundedAdmission;
+import io.glimpse.common.admission.ByteBudget;
 import io.glimpse.common.grpc.StatusMapping;
 import io.glimpse.gateway.chain.GatewayLimits;
 import io.glimpse.proto.v1.AskEvent;
@@ -28,11 +29,13 @@ public final class GlimpseService extends GlimpseGrpc.GlimpseImplBase {
     private final AskChain chain;
     private final GatewayLimits limits;
     private final BoundedAdmission admission;
+    private final ByteBudget bytes;
 
-    public GlimpseService(Backends backends, GatewayLimits limits, BoundedAdmission admission) {
+    public GlimpseService(Backends backends, GatewayLimits limits, BoundedAdmission admission, ByteBudget bytes) {
         this.chain = new AskChain(backends, limits);
         this.limits = limits;
         this.admission = admission;
+        this.bytes = bytes;
     }
 
     @Override
@@ -40,7 +43,8 @@ public final class GlimpseService extends GlimpseGrpc.GlimpseImplBase {
         try {
             chain.validate(request);
             AskResponse r;
-            try (BoundedAdmission.Permit ignored = admission.admit(() -> !Context.current().isCancelled())) {
+            try (BoundedAdmission.Permit held = bytes.reserve(request.getSerializedSize(), admission.retryAfter());
+                 BoundedAdmission.Permit ignored = admission.admit(() -> !Context.current().isCancelled())) {
                 r = withDefaultDeadline(() -> chain.run(request, null));
             }
             out.onNext(r);
@@ -57,7 +61,8 @@ public final class GlimpseService extends GlimpseGrpc.GlimpseImplBase {
         try {
             chain.validate(request);
             AskResponse r;
-            try (BoundedAdmission.Permit ignored = admission.admit(() -> !Context.current().isCancelled())) {
+            try (BoundedAdmission.Permit held = bytes.reserve(request.getSerializedSize(), admission.retryAfter());
+                 BoundedAdmission.Permit ignored = admission.admit(() -> !Context.current().isCancelled())) {
                 r = withDefaultDeadline(() -> chain.run(request, delta -> {
                     if (!out.isCancelled()) {
                         out.onNext(AskEvent.newBuilder().setDelta(delta).build());
