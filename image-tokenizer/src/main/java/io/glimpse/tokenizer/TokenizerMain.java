@@ -23,8 +23,11 @@ public final class TokenizerMain {
     public static final int DEFAULT_MAX_IMAGES = 8;
     /** Decoding and the encoder are CPU-bound: about one request per core runs at once. */
     public static final int DEFAULT_MAX_CONCURRENT = 2;
-    /** Each queued request holds its message (up to the message limit), so the queue stays short. */
-    public static final int DEFAULT_MAX_QUEUED = 8;
+    /**
+     * Each queued request holds its message (up to the message limit), so the queue is no longer
+     * than a gateway's in-flight limit needs.
+     */
+    public static final int DEFAULT_MAX_QUEUED = 16;
 
     public record Config(ModelBundle bundle, OrtSessionFactory sessions, ImageLimits limits, int maxImages,
                          int maxConcurrent, int maxQueued, ImageTokenizerEngine.Batching batching, ServerConfig server) {

@@ -85,9 +85,7 @@ public final class ServiceHost implements AutoCloseable {
                         .keepAliveTime(config.keepAliveTime().toMillis(), TimeUnit.MILLISECONDS)
                         .keepAliveTimeout(config.keepAliveTimeout().toMillis(), TimeUnit.MILLISECONDS)
                         .permitKeepAliveTime(5, TimeUnit.SECONDS)
-                        .permitKeepAliveWithoutCalls(true)
-                        // one connection cannot open more calls than the service has threads for
-                        .maxConcurrentCallsPerConnection(config.handlerThreads());
+                        .permitKeepAliveWithoutCalls(true);
                 host.servers.add(host.register(b, defs).build().start());
             }
             if (config.inProcessName() != null) {

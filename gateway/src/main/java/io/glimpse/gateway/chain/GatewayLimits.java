@@ -12,14 +12,15 @@ import java.time.Duration;
  * @param maxQuestionChars question length
  * @param defaultDeadline  applied when the caller sets none
  * @param maxInFlight      Asks the gateway runs at once; beyond it a call is refused with
- *                         RESOURCE_EXHAUSTED before any backend is called. The default matches one
- *                         runner's running + queued slots, so a full gateway does not overflow it.
+ *                         RESOURCE_EXHAUSTED before any backend is called. The default fits inside
+ *                         one tokenizer's running + queued slots (2 + 16), so a full gateway is
+ *                         refused at its own door, not after a stage has worked on the call.
  * @param maxInFlightBytes request bytes the gateway holds at once (its memory budget for calls):
  *                         beyond it RESOURCE_EXHAUSTED, before any backend is called
  */
 public record GatewayLimits(int maxImages, int maxImageBytes, int maxQuestionChars, Duration defaultDeadline,
                             int maxInFlight, long maxInFlightBytes) {
-    public static final int DEFAULT_MAX_IN_FLIGHT = 32;
+    public static final int DEFAULT_MAX_IN_FLIGHT = 16;
     public static final long DEFAULT_MAX_IN_FLIGHT_BYTES = 256L << 20;
 
     public GatewayLimits(int maxImages, int maxImageBytes, int maxQuestionChars, Duration defaultDeadline) {
