@@ -311,9 +311,36 @@ class ProductionSurvivalTest {
         return s;
     }
 
-    /** A message over the size limit: RESOURCE_EXHAUSTED naming the limit, and the service serves on. */
+    /** A message over the size limit: RESOURCE_EXHAUSTED naming the limit, no stack trace logged, and the service serves on. */
     @Test
     void oversizeMessageIsRefused() {
+        java.util.List<java.util.logging.LogRecord> logged = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.logging.Handler capture = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord r) {
+                logged.add(r);
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        java.util.logging.Logger transport = java.util.logging.Logger.getLogger(
+                "io.grpc.netty.shaded.io.grpc.netty.NettyServerStream");
+        transport.addHandler(capture);
+        try {
+            oversize();
+        } finally {
+            transport.removeHandler(capture);
+        }
+        assertTrue(logged.stream().noneMatch(r -> r.getThrown() != null), "no stack trace per refused message");
+    }
+
+    private void oversize() {
         ByteString big = ByteString.copyFrom(new byte[33 << 20]);
         StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> TokenPrunerGrpc.newBlockingStub(pruner)
                 .prune(PruneRequest.newBuilder().setQuestion("x").addImages(VisualTokens.newBuilder()

@@ -96,8 +96,14 @@ public final class ImageDecoder {
             }
         }
         MatOfByte buf = new MatOfByte(bytes);
-        Mat bgr = Imgcodecs.imdecode(buf, flags);
-        buf.release();
+        Mat bgr;
+        try {
+            bgr = Imgcodecs.imdecode(buf, flags);
+        } catch (org.opencv.core.CvException e) {   // a codec that fails loudly instead of returning nothing
+            throw GlimpseException.invalid(what + ": " + header.format() + " data could not be decoded (corrupt)");
+        } finally {
+            buf.release();
+        }
         boolean ok = false;
         try {
             if (bgr.empty()) {
