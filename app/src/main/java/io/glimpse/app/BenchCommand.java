@@ -47,11 +47,7 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        ExampleSet examples = ExampleSet.read(GlimpseHome.examples().resolve("examples.jsonl"));
-        List<AskRequest> reqs = new ArrayList<>();
-        for (ExampleSet.Example e : examples.examples()) {
-            reqs.add(e.askBuilder().setPolicy(policy.policy()).setGeneration(policy.generation()).build());
-        }
+        List<AskRequest> reqs = exampleAsks(policy);
         System.out.printf("glimpse bench: policy %s, %d requests per level, %s%n", policy.describe(), requests,
                 target == null ? "embedded chain over " + transport : "target " + target);
         System.out.printf("%-5s %9s %9s %9s %9s %9s %9s %10s %10s   %s%n", "conc", "p50 ms", "p99 ms", "tok p50",
@@ -85,6 +81,15 @@ final class BenchCommand implements Callable<Integer> {
         System.out.println("overhead = gateway end-to-end minus (tokenizer handler + pruner handler + runner queue"
                 + " + prefill + decode); latencies as measured inside the gateway");
         return 0;
+    }
+
+    /** The bundled examples as Asks under the command's policy. */
+    static List<AskRequest> exampleAsks(PolicyOptions policy) {
+        List<AskRequest> reqs = new ArrayList<>();
+        for (ExampleSet.Example e : ExampleSet.read(GlimpseHome.examples().resolve("examples.jsonl")).examples()) {
+            reqs.add(e.askBuilder().setPolicy(policy.policy()).setGeneration(policy.generation()).build());
+        }
+        return reqs;
     }
 
     static double overheadMs(StageTimings t) {

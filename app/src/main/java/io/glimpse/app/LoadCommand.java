@@ -12,7 +12,6 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -93,11 +92,7 @@ final class LoadCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        ExampleSet examples = ExampleSet.read(GlimpseHome.examples().resolve("examples.jsonl"));
-        List<AskRequest> reqs = new ArrayList<>();
-        for (ExampleSet.Example e : examples.examples()) {
-            reqs.add(e.askBuilder().setPolicy(policy.policy()).setGeneration(policy.generation()).build());
-        }
+        List<AskRequest> reqs = BenchCommand.exampleAsks(policy);
         System.out.printf("glimpse bench load: %d clients for %d s, then a burst of %d; policy %s; %s%n", clients, seconds,
                 burst, policy.describe(), target == null ? "embedded chain over loopback TCP" : "target " + target);
         try (GlimpseConnection c = GlimpseConnection.open(target, model, EmbeddedStack.Transport.LOOPBACK)) {

@@ -36,7 +36,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.Iterator;
@@ -189,22 +188,13 @@ class ProductionSurvivalTest {
     void requestPixelBudgetIsCheckedFromTheHeaders() {
         TokenizeRequest.Builder r = TokenizeRequest.newBuilder();
         for (int i = 0; i < 3; i++) {
-            r.addImages(Image.newBuilder().setData(ByteString.copyFrom(pngHeaderClaiming(4000, 4000))));
+            r.addImages(Image.newBuilder().setData(ByteString.copyFrom(StackFixture.pngHeaderClaiming(4000, 4000))));
         }
         refused(Status.Code.INVALID_ARGUMENT, "the limit per request is 33554432", () ->
                 ImageTokenizerGrpc.newBlockingStub(tokenizer).tokenize(r.build()));
         refused(Status.Code.INVALID_ARGUMENT, "pixels exceeds the limit of 16777216 pixels per image", () ->
                 ImageTokenizerGrpc.newBlockingStub(tokenizer).tokenize(TokenizeRequest.newBuilder()
-                        .addImages(Image.newBuilder().setData(ByteString.copyFrom(pngHeaderClaiming(6000, 6000)))).build()));
-    }
-
-    static byte[] pngHeaderClaiming(int w, int h) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        out.writeBytes(new byte[]{(byte) 0x89, 'P', 'N', 'G', 0x0D, 0x0A, 0x1A, 0x0A});
-        out.writeBytes(ByteBuffer.allocate(25).putInt(13).put("IHDR".getBytes()).putInt(w).putInt(h)
-                .put(new byte[]{8, 2, 0, 0, 0}).putInt(0).array());
-        out.writeBytes(ByteBuffer.allocate(12).putInt(0).put("IEND".getBytes()).putInt(0).array());
-        return out.toByteArray();
+                        .addImages(Image.newBuilder().setData(ByteString.copyFrom(StackFixture.pngHeaderClaiming(6000, 6000)))).build()));
     }
 
     /**

@@ -28,4 +28,14 @@ final class StackFixture {
     static AskRequest.Builder ask(ExampleSet.Example e) {
         return e.askBuilder();
     }
+
+    /** A PNG that is only a header claiming {@code w x h} pixels (for limits checked before decoding). */
+    static byte[] pngHeaderClaiming(int w, int h) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        out.writeBytes(new byte[]{(byte) 0x89, 'P', 'N', 'G', 0x0D, 0x0A, 0x1A, 0x0A});
+        out.writeBytes(java.nio.ByteBuffer.allocate(25).putInt(13).put("IHDR".getBytes()).putInt(w).putInt(h)
+                .put(new byte[]{8, 2, 0, 0, 0}).putInt(0).array());
+        out.writeBytes(java.nio.ByteBuffer.allocate(12).putInt(0).put("IEND".getBytes()).putInt(0).array());
+        return out.toByteArray();
+    }
 }
