@@ -25,8 +25,8 @@ final class AskCommand implements Callable<Integer> {
     @Option(names = {"-q", "--question"}, required = true)
     String question;
 
-    @Option(names = "--target", description = "Gateway address host:port (default: run the chain in this JVM).")
-    String target;
+    @Mixin
+    RemoteOptions remote;
 
     @Option(names = "--stream", description = "Print text as it is generated.")
     boolean stream;
@@ -45,7 +45,7 @@ final class AskCommand implements Callable<Integer> {
             req.addImages(Image.newBuilder().setName(p.getFileName().toString())
                     .setData(ByteString.copyFrom(Files.readAllBytes(p))));
         }
-        try (GlimpseConnection c = GlimpseConnection.open(target, model, EmbeddedStack.Transport.IN_PROCESS)) {
+        try (GlimpseConnection c = GlimpseConnection.open(remote, model, EmbeddedStack.Transport.IN_PROCESS)) {
             AskResponse r;
             if (stream) {
                 Iterator<AskEvent> events = c.blocking().askStream(req.build());

@@ -32,8 +32,8 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--concurrency", defaultValue = "1,8", split = ",")
     int[] concurrency;
 
-    @Option(names = "--target", description = "Gateway host:port (default: embedded chain over loopback TCP).")
-    String target;
+    @Mixin
+    RemoteOptions remote;
 
     @Option(names = "--transport", defaultValue = "LOOPBACK",
             description = "Embedded chain transport: LOOPBACK (TCP on 127.0.0.1) or IN_PROCESS.")
@@ -49,10 +49,10 @@ final class BenchCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         List<AskRequest> reqs = exampleAsks(policy);
         System.out.printf("glimpse bench: policy %s, %d requests per level, %s%n", policy.describe(), requests,
-                target == null ? "embedded chain over " + transport : "target " + target);
+                remote.target == null ? "embedded chain over " + transport : "target " + remote.target);
         System.out.printf("%-5s %9s %9s %9s %9s %9s %9s %10s %10s   %s%n", "conc", "p50 ms", "p99 ms", "tok p50",
                 "prune p50", "gen p50", "overh p50", "overh p99", "req/s", "overhead per hop p50 (tok/prune/gen)");
-        try (GlimpseConnection c = GlimpseConnection.open(target, model, transport)) {
+        try (GlimpseConnection c = GlimpseConnection.open(remote, model, transport)) {
             for (int conc : concurrency) {
                 run(c, reqs, conc, warmup);
                 long t0 = System.nanoTime();

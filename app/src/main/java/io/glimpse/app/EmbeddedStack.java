@@ -10,6 +10,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.glimpse.common.server.ServiceHost;
 import io.glimpse.gateway.GatewayMain;
 import io.glimpse.gateway.chain.BackendTargets;
+import io.glimpse.gateway.auth.AccessPolicy;
 import io.glimpse.gateway.chain.GatewayLimits;
 import io.glimpse.proto.v1.GlimpseGrpc;
 import io.glimpse.pruner.PrunerMain;
@@ -49,22 +50,30 @@ public final class EmbeddedStack implements AutoCloseable {
      * gateway's backend targets.
      */
     public record Services(TokenizerMain.Config tokenizer, PrunerMain.Config pruner, RunnerMain.Config runner,
-                           GatewayLimits gateway, ServerConfig gatewayServer) {
+                           GatewayLimits gateway, ServerConfig gatewayServer, AccessPolicy access) {
         public static Services defaults(ModelBundle bundle, OrtSessionFactory sessions) {
             ServerConfig base = ServerConfig.tcp(0);
             return new Services(TokenizerMain.Config.defaults(bundle, sessions, base),
                     new PrunerMain.Config(PrunerMain.DEFAULT_MAX_IMAGES, bundle, sessions, base),
                     new RunnerMain.Config(bundle, sessions, RunnerLimits.defaults(), base),
-                    GatewayLimits.defaults(), base);
+                    GatewayLimits.defaults(), base.withReflection(false), AccessPolicy.open());
         }
 
         public Services withRunnerLimits(RunnerLimits limits) {
             return new Services(tokenizer, pruner, new RunnerMain.Config(runner.bundle(), runner.sessions(), limits,
-                    runner.server()), gateway, gatewayServer);
+                    runner.server()), gateway, gatewayServer, access);
         }
 
         public Services withGateway(GatewayLimits limits) {
-            return new Services(tokenizer, pruner, runner, limits, gatewayServer);
+            return new Services(tokenizer, pruner, runner, limits, gatewayServer, access);
+        }
+
+        public Services withAccess(AccessPolicy a) {
+            return new Services(tokenizer, pruner, runner, gateway, gatewayServer, a);
+        }
+
+        public Services withGatewayServer(ServerConfig s) {
+            return new Services(tokenizer, pruner, runner, gateway, s, access);
         }
     }
 
@@ -106,7 +115,7 @@ public final class EmbeddedStack implements AutoCloseable {
             ServerConfig gw = transport == Transport.IN_PROCESS
                     ? c.gatewayServer().withPort(-1).withInProcessName("glimpse-" + id + "-gateway")
                     : c.gatewayServer().withPort(gatewayPort).withInProcessName(null);
-            s.gateway = GatewayMain.start(new GatewayMain.Config(targets, c.gateway(), gw),
+            s.gateway = GatewayMain.start(new GatewayMain.Config(targets, c.gateway(), gw, null, c.access(), null),
                     rpcMetrics(meters, "gateway"), meters);
             s.hosts.add(s.gateway);
             s.channel = transport == Transport.IN_PROCESS
@@ -125,9 +134,10 @@ public final class EmbeddedStack implements AutoCloseable {
         return bind.equals("0.0.0.0") || bind.equals("::") ? "127.0.0.1" : bind.contains(":") ? "[" + bind + "]" : bind;
     }
 
+    /** Backends in one JVM: loopback or in-process, plaintext (the hop never leaves the machine). */
     private static ServerConfig server(ServerConfig base, Transport t, String name) {
-        return t == Transport.IN_PROCESS ? base.withPort(-1).withInProcessName(name)
-                : base.withBind(ServerConfig.LOOPBACK).withPort(0).withInProcessName(null);
+        return t == Transport.IN_PROCESS ? base.withPort(-1).withInProcessName(name).withTls(null)
+                : base.withBind(ServerConfig.LOOPBACK).withPort(0).withInProcessName(null).withTls(null);
     }
 
     private static List<ServerInterceptor> rpcMetrics(MeterRegistry meters, String service) {

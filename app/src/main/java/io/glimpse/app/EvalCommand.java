@@ -35,8 +35,8 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--data", description = "JSONL of {image, question, answer[, family]} instead of generated samples.")
     Path data;
 
-    @Option(names = "--target", description = "Gateway host:port (default: embedded chain).")
-    String target;
+    @Mixin
+    RemoteOptions remote;
 
     @Option(names = "--out", description = "Write the report as JSON here.")
     Path out;
@@ -88,7 +88,7 @@ final class EvalCommand implements Callable<Integer> {
             }
         }
         if (grid) {
-            try (GlimpseConnection c = GlimpseConnection.open(target, model, EmbeddedStack.Transport.IN_PROCESS)) {
+            try (GlimpseConnection c = GlimpseConnection.open(remote, model, EmbeddedStack.Transport.IN_PROCESS)) {
                 var bundle = model.openBundle();
                 var cfg = bundle.config();
                 boolean resampler = bundle.has(io.glimpse.common.bundle.ModelBundle.RESAMPLER);
@@ -104,7 +104,7 @@ final class EvalCommand implements Callable<Integer> {
         Report report = new Report();
         ObjectMapper json = new ObjectMapper();
         List<String> lines = new ArrayList<>();
-        try (GlimpseConnection c = GlimpseConnection.open(target, model, EmbeddedStack.Transport.IN_PROCESS)) {
+        try (GlimpseConnection c = GlimpseConnection.open(remote, model, EmbeddedStack.Transport.IN_PROCESS)) {
             for (Item it : items) {
                 AskResponse r = c.blocking().ask(AskRequest.newBuilder()
                         .addImages(Image.newBuilder().setData(ByteString.copyFrom(it.image())))

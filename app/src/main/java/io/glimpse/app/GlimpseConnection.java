@@ -1,8 +1,7 @@
 package io.glimpse.app;
 
 import io.glimpse.proto.v1.GlimpseGrpc;
-import io.grpc.Grpc;
-import io.grpc.InsecureChannelCredentials;
+import io.grpc.CallCredentials;
 import io.grpc.ManagedChannel;
 
 import java.util.concurrent.TimeUnit;
@@ -10,27 +9,30 @@ import java.util.concurrent.TimeUnit;
 /** A gateway to talk to: a running one at {@code --target}, or an embedded stack started here. */
 final class GlimpseConnection implements AutoCloseable {
     private final ManagedChannel remote;
+    private final CallCredentials key;
     private final EmbeddedStack embedded;
 
-    private GlimpseConnection(ManagedChannel remote, EmbeddedStack embedded) {
+    private GlimpseConnection(ManagedChannel remote, CallCredentials key, EmbeddedStack embedded) {
         this.remote = remote;
+        this.key = key;
         this.embedded = embedded;
     }
 
-    static GlimpseConnection open(String target, ModelOptions model, EmbeddedStack.Transport transport) {
-        if (target != null && !target.isBlank()) {
-            return new GlimpseConnection(Grpc.newChannelBuilder(target, InsecureChannelCredentials.create())
-                    .maxInboundMessageSize(64 << 20).build(), null);
+    static GlimpseConnection open(RemoteOptions r, ModelOptions model, EmbeddedStack.Transport transport) {
+        if (r != null && r.remote()) {
+            return new GlimpseConnection(r.channel(), r.callCredentials(), null);
         }
-        return new GlimpseConnection(null, EmbeddedStack.start(model.openBundle(), model.sessions(), transport));
+        return new GlimpseConnection(null, null, EmbeddedStack.start(model.openBundle(), model.sessions(), transport));
     }
 
     GlimpseGrpc.GlimpseBlockingStub blocking() {
-        return GlimpseGrpc.newBlockingStub(remote != null ? remote : embedded.channel());
+        GlimpseGrpc.GlimpseBlockingStub s = GlimpseGrpc.newBlockingStub(remote != null ? remote : embedded.channel());
+        return key == null ? s : s.withCallCredentials(key);
     }
 
     GlimpseGrpc.GlimpseStub async() {
-        return GlimpseGrpc.newStub(remote != null ? remote : embedded.channel());
+        GlimpseGrpc.GlimpseStub s = GlimpseGrpc.newStub(remote != null ? remote : embedded.channel());
+        return key == null ? s : s.withCallCredentials(key);
     }
 
     @Override

@@ -45,8 +45,8 @@ final class LoadCommand implements Callable<Integer> {
     @Option(names = "--deadline-ms", defaultValue = "30000", description = "Deadline of each call.")
     long deadlineMs;
 
-    @Option(names = "--target", description = "Gateway host:port (default: embedded chain over loopback TCP).")
-    String target;
+    @Mixin
+    RemoteOptions remote;
 
     @Mixin
     ModelOptions model;
@@ -94,8 +94,8 @@ final class LoadCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         List<AskRequest> reqs = BenchCommand.exampleAsks(policy);
         System.out.printf("glimpse bench load: %d clients for %d s, then a burst of %d; policy %s; %s%n", clients, seconds,
-                burst, policy.describe(), target == null ? "embedded chain over loopback TCP" : "target " + target);
-        try (GlimpseConnection c = GlimpseConnection.open(target, model, EmbeddedStack.Transport.LOOPBACK)) {
+                burst, policy.describe(), remote.target == null ? "embedded chain over loopback TCP" : "target " + remote.target);
+        try (GlimpseConnection c = GlimpseConnection.open(remote, model, EmbeddedStack.Transport.LOOPBACK)) {
             Tally sustained = new Tally();
             AtomicBoolean stop = new AtomicBoolean();
             AtomicInteger next = new AtomicInteger();

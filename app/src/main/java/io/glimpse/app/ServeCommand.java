@@ -6,6 +6,10 @@ import io.glimpse.common.bundle.ModelBundle;
 import io.glimpse.common.metrics.MetricsEndpoint;
 import io.glimpse.common.onnx.OrtSessionFactory;
 import io.glimpse.common.server.GracefulShutdown;
+import io.glimpse.common.server.TlsFiles;
+import io.glimpse.gateway.auth.AccessPolicy;
+import io.glimpse.gateway.auth.ApiKeys;
+import io.glimpse.gateway.auth.RequestCost;
 import io.glimpse.common.server.RpcMetricsInterceptor;
 import io.glimpse.common.server.ServerConfig;
 import io.glimpse.common.server.ServiceHost;
@@ -29,6 +33,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -141,6 +146,67 @@ final class ServeCommand implements Callable<Integer> {
             description = "Gateway: request bytes held at once, its memory budget for calls (default ${DEFAULT-VALUE}).")
     long gatewayMaxInFlightBytes;
 
+    @Option(names = "--tls-cert", defaultValue = "${env:GLIMPSE_TLS_CERT}",
+            description = "Serve TLS with this certificate chain (PEM); re-read when it changes on disk.")
+    Path tlsCert;
+
+    @Option(names = "--tls-key", defaultValue = "${env:GLIMPSE_TLS_KEY}", description = "The TLS certificate's private key (PEM, PKCS#8).")
+    Path tlsKey;
+
+    @Option(names = "--tls-client-ca", defaultValue = "${env:GLIMPSE_TLS_CLIENT_CA}",
+            description = "Mutual TLS: accept only clients whose certificate chains to this CA (PEM) — set on the backends.")
+    Path tlsClientCa;
+
+    @Option(names = "--backend-tls-ca", defaultValue = "${env:GLIMPSE_BACKEND_TLS_CA}",
+            description = "Gateway: reach the backends over TLS, trusting this CA (PEM).")
+    Path backendTlsCa;
+
+    @Option(names = "--backend-tls-cert", defaultValue = "${env:GLIMPSE_BACKEND_TLS_CERT}",
+            description = "Gateway: client certificate (PEM) for the backends' mutual TLS.")
+    Path backendTlsCert;
+
+    @Option(names = "--backend-tls-key", defaultValue = "${env:GLIMPSE_BACKEND_TLS_KEY}",
+            description = "Gateway: the client certificate's private key (PEM).")
+    Path backendTlsKey;
+
+    @Option(names = "--tls-reload-seconds", defaultValue = "${env:GLIMPSE_TLS_RELOAD_SECONDS:-60}",
+            description = "How often certificate, key and CA files are checked for rotation (default ${DEFAULT-VALUE}).")
+    int tlsReloadSeconds;
+
+    @Option(names = "--health-port", defaultValue = "${env:GLIMPSE_HEALTH_PORT:-0}",
+            description = "Also serve grpc.health.v1 alone, plaintext, on this port (0 = off): for Kubernetes' gRPC probes"
+                    + " when the main port speaks TLS.")
+    int healthPort;
+
+    @Option(names = "--plaintext", defaultValue = "${env:GLIMPSE_PLAINTEXT:-false}",
+            description = "Serve without TLS on a non-loopback --bind (an explicit choice; loopback needs no flag).")
+    boolean plaintext;
+
+    @Option(names = "--api-keys", defaultValue = "${env:GLIMPSE_API_KEYS}",
+            description = "Gateway: API key file (hashes and limits, docs/security.md); re-read when it changes. Without it"
+                    + " the API is open: no key, no quotas.")
+    Path apiKeys;
+
+    @Option(names = "--reflection", defaultValue = "${env:GLIMPSE_REFLECTION:-false}",
+            description = "Gateway: serve gRPC server reflection (off by default; the backends always serve it).")
+    boolean reflection;
+
+    @Option(names = "--min-new-tokens-cap", defaultValue = "${env:GLIMPSE_MIN_NEW_TOKENS_CAP:-" + AccessPolicy.DEFAULT_MIN_NEW_TOKENS_CAP + "}",
+            description = "Gateway with keys: min_new_tokens above this needs a key allowed min_new_tokens (default ${DEFAULT-VALUE}).")
+    int minNewTokensCap;
+
+    @Option(names = "--visual-tokens-per-image", defaultValue = "${env:GLIMPSE_VISUAL_TOKENS_PER_IMAGE:-" + AccessPolicy.DEFAULT_VISUAL_TOKENS_PER_IMAGE + "}",
+            description = "Gateway: visual tokens a FULL image may send (the bundle's grid), for request costs (default ${DEFAULT-VALUE}).")
+    int visualTokensPerImage;
+
+    @Option(names = "--decode-token-cost", defaultValue = "${env:GLIMPSE_DECODE_TOKEN_COST:-" + RequestCost.DEFAULT_DECODE_WEIGHT + "}",
+            description = "Gateway: cost units of one generated token, against 1 per prefilled visual token (default ${DEFAULT-VALUE}).")
+    double decodeTokenCost;
+
+    @Option(names = "--log-questions", defaultValue = "${env:GLIMPSE_LOG_QUESTIONS:-false}",
+            description = "Gateway: include question text in the access log (off by default).")
+    boolean logQuestions;
+
     /** The gateway's backend discovery; null = gRPC's DNS resolver. */
     private BackendDiscovery discovery() {
         return switch (discovery.trim().toLowerCase(java.util.Locale.ROOT)) {
@@ -158,8 +224,10 @@ final class ServeCommand implements Callable<Integer> {
 
     /** Every service's typed config from the flags (and their environment variables): the one source for 'serve X' and 'serve all'. */
     EmbeddedStack.Services services(ModelBundle bundle, OrtSessionFactory sessions) {
+        Duration reload = Duration.ofSeconds(Math.max(1, tlsReloadSeconds));
+        TlsFiles tls = tlsCert == null && tlsKey == null ? null : new TlsFiles(tlsCert, tlsKey, tlsClientCa, reload);
         ServerConfig server = new ServerConfig(bind, port, null, maxMessageBytes, Duration.ofSeconds(30),
-                Duration.ofSeconds(10), Duration.ofSeconds(drainSeconds), 64);
+                Duration.ofSeconds(10), Duration.ofSeconds(drainSeconds), 64, tls, true, healthPort);
         RunnerLimits runnerLimits = new RunnerLimits(maxNewTokensCap, Math.min(RunnerLimits.DEFAULT_MAX_NEW_TOKENS, maxNewTokensCap),
                 GatewayLimits.defaults().maxQuestionChars(), maxImages, maxConcurrent, maxQueued);
         return new EmbeddedStack.Services(
@@ -170,11 +238,33 @@ final class ServeCommand implements Callable<Integer> {
                 new RunnerMain.Config(bundle, sessions, runnerLimits, server),
                 new GatewayLimits(maxImages, maxMessageBytes, GatewayLimits.defaults().maxQuestionChars(),
                         GatewayLimits.defaults().defaultDeadline(), gatewayMaxInFlight, gatewayMaxInFlightBytes),
-                server);
+                server.withReflection(reflection),
+                new AccessPolicy(apiKeys == null ? null : ApiKeys.load(apiKeys), new RequestCost(decodeTokenCost),
+                        minNewTokensCap, visualTokensPerImage, Math.min(RunnerLimits.DEFAULT_MAX_NEW_TOKENS, maxNewTokensCap),
+                        logQuestions));
+    }
+
+    /** TLS from the gateway to its backends; null = plaintext. */
+    TlsFiles backendTls() {
+        if (backendTlsCa == null && backendTlsCert == null && backendTlsKey == null) {
+            return null;
+        }
+        return new TlsFiles(backendTlsCert, backendTlsKey, backendTlsCa, Duration.ofSeconds(Math.max(1, tlsReloadSeconds)));
+    }
+
+    /** Plaintext beyond loopback only when asked for: a listener others can reach carries TLS by default. */
+    private void checkExposure() {
+        boolean loopback = bind.equals("localhost") || bind.startsWith("127.") || bind.equals("::1");
+        if (!loopback && tlsCert == null && !plaintext) {
+            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "--bind " + bind
+                    + " listens beyond loopback without TLS: give --tls-cert and --tls-key, or --plaintext to choose"
+                    + " plaintext explicitly (e.g. behind a mesh that encrypts)");
+        }
     }
 
     @Override
     public Integer call() throws Exception {
+        checkExposure();
         PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         MetricsEndpoint metrics = metricsPort > 0 ? MetricsEndpoint.start(meters, bind, metricsPort) : null;
         List<ServerInterceptor> interceptors = List.of(new RpcMetricsInterceptor(meters, service.name()));
@@ -187,7 +277,7 @@ final class ServeCommand implements Callable<Integer> {
             case runner -> RunnerMain.start(c.runner(), interceptors, meters).host();
             case gateway -> GatewayMain.start(new GatewayMain.Config(
                     new BackendTargets(tokenizerTarget, prunerTarget, runnerTarget), c.gateway(), c.gatewayServer(),
-                    discovery()), interceptors, meters);
+                    discovery(), c.access(), backendTls()), interceptors, meters);
             case all -> null;
         };
         if (metrics != null) {

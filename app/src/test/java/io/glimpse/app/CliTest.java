@@ -92,8 +92,8 @@ class CliTest {
     @Test
     void embeddedBackendsListenOnLoopback() {
         var c = EmbeddedStack.Services.defaults(StackFixture.bundle(), io.glimpse.common.onnx.OrtSessionFactory.cpu());
-        try (EmbeddedStack s = EmbeddedStack.start(new EmbeddedStack.Services(c.tokenizer(), c.pruner(), c.runner(),
-                c.gateway(), c.gatewayServer().withBind("0.0.0.0")), EmbeddedStack.Transport.LOOPBACK, 0,
+        try (EmbeddedStack s = EmbeddedStack.start(c.withGatewayServer(c.gatewayServer().withBind("0.0.0.0")),
+                EmbeddedStack.Transport.LOOPBACK, 0,
                 new io.micrometer.core.instrument.simple.SimpleMeterRegistry())) {
             for (var b : s.backends()) {
                 assertTrue(b.describe().startsWith("127.0.0.1:"), b.describe());

@@ -10,7 +10,7 @@ import java.time.Duration;
 public class GlimpseException extends RuntimeException {
     public enum Kind {
         INVALID_ARGUMENT, RESOURCE_EXHAUSTED, FAILED_PRECONDITION, DEADLINE_EXCEEDED, CANCELLED, UNAVAILABLE,
-        UNIMPLEMENTED, INTERNAL
+        UNIMPLEMENTED, PERMISSION_DENIED, INTERNAL
     }
 
     private final Kind kind;

@@ -39,6 +39,7 @@ public final class StatusMapping {
                 case CANCELLED -> expired ? Status.DEADLINE_EXCEEDED : Status.CANCELLED;
                 case UNAVAILABLE -> Status.UNAVAILABLE;
                 case UNIMPLEMENTED -> Status.UNIMPLEMENTED;
+                case PERMISSION_DENIED -> Status.PERMISSION_DENIED;
                 case INTERNAL -> null;
             };
             if (code == null) {

@@ -15,9 +15,14 @@ import java.time.Duration;
  * @param handlerThreads  threads that run calls: a fixed pool, so a burst of calls queues as small
  *                        tasks instead of growing a thread per call; each service sizes it from its
  *                        admission limits (running + queued + headroom for health and refusals)
+ * @param tls             TLS on the TCP listener (mutual when it names a client CA); null = plaintext
+ * @param reflection      serve gRPC server reflection (off on the public gateway unless asked for)
+ * @param healthPort      also serve only grpc.health.v1, plaintext, on this port (0 = not): for
+ *                        Kubernetes' gRPC probes, which cannot speak TLS to a TLS-only listener
  */
 public record ServerConfig(String bind, int port, String inProcessName, int maxInboundBytes, Duration keepAliveTime,
-                           Duration keepAliveTimeout, Duration drainTimeout, int handlerThreads) {
+                           Duration keepAliveTimeout, Duration drainTimeout, int handlerThreads, TlsFiles tls,
+                           boolean reflection, int healthPort) {
     public static final int DEFAULT_MAX_INBOUND_BYTES = 32 * 1024 * 1024;
     public static final String LOOPBACK = "127.0.0.1";
     /** Threads beyond a service's admission limits: health checks, reflection and fast refusals. */
@@ -31,32 +36,47 @@ public record ServerConfig(String bind, int port, String inProcessName, int maxI
 
     public static ServerConfig tcp(int port) {
         return new ServerConfig(LOOPBACK, port, null, DEFAULT_MAX_INBOUND_BYTES, Duration.ofSeconds(30),
-                Duration.ofSeconds(10), Duration.ofSeconds(20), 64);
+                Duration.ofSeconds(10), Duration.ofSeconds(20), 64, null, true, 0);
     }
 
     public static ServerConfig inProcess(String name) {
         return new ServerConfig(LOOPBACK, -1, name, DEFAULT_MAX_INBOUND_BYTES, Duration.ofSeconds(30),
-                Duration.ofSeconds(10), Duration.ofSeconds(5), 64);
+                Duration.ofSeconds(10), Duration.ofSeconds(5), 64, null, true, 0);
     }
 
     public ServerConfig withInProcessName(String name) {
         return new ServerConfig(bind, port, name, maxInboundBytes, keepAliveTime, keepAliveTimeout, drainTimeout,
-                handlerThreads);
+                handlerThreads, tls, reflection, healthPort);
     }
 
     public ServerConfig withPort(int p) {
         return new ServerConfig(bind, p, inProcessName, maxInboundBytes, keepAliveTime, keepAliveTimeout, drainTimeout,
-                handlerThreads);
+                handlerThreads, tls, reflection, healthPort);
     }
 
     public ServerConfig withBind(String address) {
         return new ServerConfig(address, port, inProcessName, maxInboundBytes, keepAliveTime, keepAliveTimeout,
-                drainTimeout, handlerThreads);
+                drainTimeout, handlerThreads, tls, reflection, healthPort);
+    }
+
+    public ServerConfig withTls(TlsFiles t) {
+        return new ServerConfig(bind, port, inProcessName, maxInboundBytes, keepAliveTime, keepAliveTimeout,
+                drainTimeout, handlerThreads, t, reflection, healthPort);
+    }
+
+    public ServerConfig withReflection(boolean on) {
+        return new ServerConfig(bind, port, inProcessName, maxInboundBytes, keepAliveTime, keepAliveTimeout,
+                drainTimeout, handlerThreads, tls, on, healthPort);
+    }
+
+    public ServerConfig withHealthPort(int p) {
+        return new ServerConfig(bind, port, inProcessName, maxInboundBytes, keepAliveTime, keepAliveTimeout,
+                drainTimeout, handlerThreads, tls, reflection, p);
     }
 
     /** Threads for a service admitting {@code running} calls with {@code queued} more waiting. */
     public ServerConfig withHandlerThreadsFor(int running, int queued) {
         return new ServerConfig(bind, port, inProcessName, maxInboundBytes, keepAliveTime, keepAliveTimeout,
-                drainTimeout, running + queued + HEADROOM_THREADS);
+                drainTimeout, running + queued + HEADROOM_THREADS, tls, reflection, healthPort);
     }
 }

@@ -80,13 +80,19 @@ public final class ServiceHost implements AutoCloseable {
         }
         try {
             if (config.port() >= 0) {
-                NettyServerBuilder b = NettyServerBuilder.forAddress(new InetSocketAddress(config.bind(), config.port()))
+                InetSocketAddress address = new InetSocketAddress(config.bind(), config.port());
+                NettyServerBuilder b = (config.tls() == null ? NettyServerBuilder.forAddress(address)
+                        : NettyServerBuilder.forAddress(address, config.tls().serverCredentials()))
                         .maxInboundMessageSize(config.maxInboundBytes())
                         .keepAliveTime(config.keepAliveTime().toMillis(), TimeUnit.MILLISECONDS)
                         .keepAliveTimeout(config.keepAliveTimeout().toMillis(), TimeUnit.MILLISECONDS)
                         .permitKeepAliveTime(5, TimeUnit.SECONDS)
                         .permitKeepAliveWithoutCalls(true);
                 host.servers.add(host.register(b, defs).build().start());
+            }
+            if (config.healthPort() > 0) {
+                host.servers.add(NettyServerBuilder.forAddress(new InetSocketAddress(config.bind(), config.healthPort()))
+                        .executor(host.handlers).addService(host.health.getHealthService()).build().start());
             }
             if (config.inProcessName() != null) {
                 InProcessServerBuilder b = InProcessServerBuilder.forName(config.inProcessName())
@@ -106,7 +112,9 @@ public final class ServiceHost implements AutoCloseable {
         builder.executor(handlers);
         defs.forEach(builder::addService);
         builder.addService(health.getHealthService());
-        builder.addService(ProtoReflectionServiceV1.newInstance());
+        if (config.reflection()) {
+            builder.addService(ProtoReflectionServiceV1.newInstance());
+        }
         return builder;
     }
 
@@ -139,7 +147,8 @@ public final class ServiceHost implements AutoCloseable {
     public String describe() {
         List<String> parts = new ArrayList<>();
         if (config.port() >= 0 && !servers.isEmpty()) {
-            parts.add(config.bind() + ":" + servers.get(0).getPort());
+            parts.add(config.bind() + ":" + servers.get(0).getPort()
+                    + (config.tls() == null ? "" : config.tls().mutual() ? " (mutual TLS)" : " (TLS)"));
         }
         if (config.inProcessName() != null) {
             parts.add("in-process '" + config.inProcessName() + "'");

@@ -6,6 +6,8 @@ import io.glimpse.gateway.discovery.BackendDiscovery;
 import io.glimpse.proto.v1.ImageTokenizerGrpc;
 import io.glimpse.proto.v1.TokenPrunerGrpc;
 import io.glimpse.proto.v1.VlmRunnerGrpc;
+import io.glimpse.common.server.TlsFiles;
+import io.grpc.ChannelCredentials;
 import io.grpc.ConnectivityState;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
@@ -49,22 +51,32 @@ public final class Backends implements AutoCloseable {
 
     /** @param discovery where backends' replicas are found; null = gRPC's own resolver (DNS) */
     public Backends(BackendTargets targets, BackendDiscovery discovery) {
+        this(targets, discovery, null);
+    }
+
+    /** @param tls TLS (with this gateway's client certificate for the backends' mutual TLS); null = plaintext */
+    public Backends(BackendTargets targets, BackendDiscovery discovery, TlsFiles tls) {
         this.targets = targets;
-        this.tokenizer = channel(targets.tokenizer(), discovery);
-        this.pruner = channel(targets.pruner(), discovery);
-        this.runner = channel(targets.runner(), discovery);
+        ChannelCredentials creds = tls == null ? InsecureChannelCredentials.create() : tls.channelCredentials();
+        this.tokenizer = channel(targets.tokenizer(), discovery, creds);
+        this.pruner = channel(targets.pruner(), discovery, creds);
+        this.runner = channel(targets.runner(), discovery, creds);
+    }
+
+    public static ManagedChannel channel(String target, BackendDiscovery discovery) {
+        return channel(target, discovery, InsecureChannelCredentials.create());
     }
 
     @SuppressWarnings("deprecation")   // a per-channel resolver factory keeps the discovery out of the global registry
-    public static ManagedChannel channel(String target, BackendDiscovery discovery) {
+    static ManagedChannel channel(String target, BackendDiscovery discovery, ChannelCredentials creds) {
         if (target.startsWith(IN_PROCESS)) {
             return InProcessChannelBuilder.forName(target.substring(IN_PROCESS.length()))
                     .maxInboundMessageSize(MAX_MESSAGE).defaultServiceConfig(SERVICE_CONFIG).disableRetry().build();
         }
         // a full gRPC target URI (dns:///svc:50051, ...) goes to gRPC's own resolver
         var builder = discovery == null || target.contains("://")
-                ? Grpc.newChannelBuilder(target, InsecureChannelCredentials.create())
-                : Grpc.newChannelBuilder(DiscoveryNameResolver.SCHEME + ":///" + target, InsecureChannelCredentials.create())
+                ? Grpc.newChannelBuilder(target, creds)
+                : Grpc.newChannelBuilder(DiscoveryNameResolver.SCHEME + ":///" + target, creds)
                 .nameResolverFactory(new DiscoveryNameResolver.Factory(discovery));
         return builder
                 .defaultLoadBalancingPolicy("round_robin")

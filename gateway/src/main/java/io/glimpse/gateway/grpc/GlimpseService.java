@@ -2,7 +2,11 @@ package io.glimpse.gateway.grpc;
 
 import io.glimpse.common.admission.BoundedAdmission;
 import io.glimpse.common.admission.ByteBudget;
+import io.glimpse.common.error.GlimpseException;
 import io.glimpse.common.grpc.StatusMapping;
+import io.glimpse.gateway.auth.AccessPolicy;
+import io.glimpse.gateway.auth.ApiKey;
+import io.glimpse.gateway.auth.Quotas;
 import io.glimpse.gateway.chain.GatewayLimits;
 import io.glimpse.proto.v1.AskEvent;
 import io.glimpse.proto.v1.AskRequest;
@@ -12,14 +16,24 @@ import io.grpc.Context;
 import io.grpc.Deadline;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.util.concurrent.Callable;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
-/** The public {@code Glimpse} API. */
+/**
+ * The public {@code Glimpse} API. Each call is validated, checked against its key's features and
+ * quotas, admitted (in-flight calls and bytes), run through the chain, charged what it spent, and
+ * written to the access log as one line.
+ */
 public final class GlimpseService extends GlimpseGrpc.GlimpseImplBase {
+    private static final Logger ACCESS = LoggerFactory.getLogger("glimpse.access");
     private static final ScheduledExecutorService DEADLINES = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "gateway-deadlines");
         t.setDaemon(true);
@@ -30,24 +44,24 @@ public final class GlimpseService extends GlimpseGrpc.GlimpseImplBase {
     private final GatewayLimits limits;
     private final BoundedAdmission admission;
     private final ByteBudget bytes;
+    private final AccessPolicy access;
+    private final Quotas quotas = new Quotas();
+    private final MeterRegistry meters;
 
-    public GlimpseService(Backends backends, GatewayLimits limits, BoundedAdmission admission, ByteBudget bytes) {
+    public GlimpseService(Backends backends, GatewayLimits limits, BoundedAdmission admission, ByteBudget bytes,
+                          AccessPolicy access, MeterRegistry meters) {
         this.chain = new AskChain(backends, limits);
         this.limits = limits;
         this.admission = admission;
         this.bytes = bytes;
+        this.access = access;
+        this.meters = meters;
     }
 
     @Override
     public void ask(AskRequest request, StreamObserver<AskResponse> out) {
         try {
-            chain.validate(request);
-            AskResponse r;
-            try (BoundedAdmission.Permit held = bytes.reserve(request.getSerializedSize(), admission.retryAfter());
-                 BoundedAdmission.Permit ignored = admission.admit(() -> !Context.current().isCancelled())) {
-                r = withDefaultDeadline(() -> chain.run(request, null));
-            }
-            out.onNext(r);
+            out.onNext(serve("Ask", request, null));
             out.onCompleted();
         } catch (Throwable t) {
             out.onError(StatusMapping.toStatus(t));
@@ -59,22 +73,68 @@ public final class GlimpseService extends GlimpseGrpc.GlimpseImplBase {
         ServerCallStreamObserver<AskEvent> out = (ServerCallStreamObserver<AskEvent>) responses;
         out.setOnCancelHandler(() -> { });   // the context's cancellation stops the backends
         try {
-            chain.validate(request);
-            AskResponse r;
-            try (BoundedAdmission.Permit held = bytes.reserve(request.getSerializedSize(), admission.retryAfter());
-                 BoundedAdmission.Permit ignored = admission.admit(() -> !Context.current().isCancelled())) {
-                r = withDefaultDeadline(() -> chain.run(request, delta -> {
-                    if (!out.isCancelled()) {
-                        out.onNext(AskEvent.newBuilder().setDelta(delta).build());
-                    }
-                }));
-            }
+            AskResponse r = serve("AskStream", request, delta -> {
+                if (!out.isCancelled()) {
+                    out.onNext(AskEvent.newBuilder().setDelta(delta).build());
+                }
+            });
             out.onNext(AskEvent.newBuilder().setDone(r).build());
             out.onCompleted();
         } catch (Throwable t) {
             if (!out.isCancelled()) {
                 out.onError(StatusMapping.toStatus(t));
             }
+        }
+    }
+
+    private AskResponse serve(String method, AskRequest request, Consumer<String> deltas) throws Exception {
+        long t0 = System.nanoTime();
+        ApiKey key = ApiKeyInterceptor.KEY.get();
+        AskResponse r = null;
+        String status = "OK";
+        try {
+            chain.validate(request);
+            if (key != null && request.getGeneration().getMinNewTokens() > access.minNewTokensCap()
+                    && !key.allows(AccessPolicy.MIN_NEW_TOKENS)) {
+                throw new GlimpseException(GlimpseException.Kind.PERMISSION_DENIED, "min_new_tokens "
+                        + request.getGeneration().getMinNewTokens() + " is above " + access.minNewTokensCap()
+                        + "; key " + key.id() + " is not allowed " + AccessPolicy.MIN_NEW_TOKENS);
+            }
+            Quotas.Charge charge = key == null ? null : quotas.admit(key, AskCost.reserved(request, access));
+            try (BoundedAdmission.Permit held = bytes.reserve(request.getSerializedSize(), admission.retryAfter());
+                 BoundedAdmission.Permit ignored = admission.admit(() -> !Context.current().isCancelled())) {
+                if (charge != null) {
+                    Quotas.Charge c = charge;
+                    charge = null;
+                    r = withDefaultDeadline(() -> chain.run(request, deltas));
+                    c.settle(AskCost.spent(r, access));
+                } else {
+                    r = withDefaultDeadline(() -> chain.run(request, deltas));
+                }
+                return r;
+            } finally {
+                if (charge != null) {   // refused at admission: nothing was spent
+                    charge.settle(0);
+                }
+            }
+        } catch (Throwable t) {
+            status = StatusMapping.toStatus(t).getStatus().getCode().name();
+            throw t;
+        } finally {
+            log(method, key, request, r, status, (System.nanoTime() - t0) / 1e6);
+        }
+    }
+
+    private void log(String method, ApiKey key, AskRequest request, AskResponse r, String status, double ms) {
+        String id = key == null ? "-" : key.id();
+        Counter.builder("glimpse.gateway.requests").tag("key", id).tag("method", method).tag("status", status)
+                .register(meters).increment();
+        if (ACCESS.isInfoEnabled()) {
+            ACCESS.info("key={} method={} policy={} images={} visual_tokens={}->{} generated={} status={} latency_ms={}{}",
+                    id, method, AskCost.summary(request), request.getImagesCount(),
+                    r == null ? "-" : r.getUsage().getVisualTokensFull(), r == null ? "-" : r.getUsage().getVisualTokensUsed(),
+                    r == null ? "-" : r.getUsage().getGeneratedTokens(), status, String.format("%.1f", ms),
+                    access.logQuestions() ? " question=\"" + request.getQuestion().replace("\"", "'") + "\"" : "");
         }
     }
 

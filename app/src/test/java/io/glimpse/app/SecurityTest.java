@@ -1,0 +1,267 @@
+package io.glimpse.app;
+
+import io.glimpse.common.grpc.StatusMapping;
+import io.glimpse.common.onnx.OrtSessionFactory;
+import io.glimpse.common.server.ServerConfig;
+import io.glimpse.common.server.ServiceHost;
+import io.glimpse.common.server.TlsFiles;
+import io.glimpse.gateway.auth.AccessPolicy;
+import io.glimpse.gateway.auth.ApiKeys;
+import io.glimpse.proto.v1.AskRequest;
+import io.glimpse.proto.v1.Generation;
+import io.glimpse.proto.v1.GlimpseGrpc;
+import io.grpc.ChannelCredentials;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthGrpc;
+import io.grpc.reflection.v1.ServerReflectionGrpc;
+import io.grpc.reflection.v1.ServerReflectionRequest;
+import io.grpc.reflection.v1.ServerReflectionResponse;
+import io.grpc.stub.MetadataUtils;
+import io.grpc.stub.StreamObserver;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** TLS and mutual TLS with certificates made at test time, API keys, quotas and the reflection switch. */
+class SecurityTest {
+    @TempDir
+    Path dir;
+
+    private static ServiceHost tlsHost(TlsFiles tls) {
+        ServiceHost h = ServiceHost.start("tls-test", ServerConfig.tcp(0).withTls(tls), List.of(), List.of());
+        h.markReady();
+        return h;
+    }
+
+    /** A health check over a fresh channel; the status code, OK when it succeeded. */
+    private static Status.Code call(int port, ChannelCredentials creds) {
+        ManagedChannel ch = Grpc.newChannelBuilder("localhost:" + port, creds).build();
+        try {
+            HealthGrpc.newBlockingStub(ch).withDeadlineAfter(5, TimeUnit.SECONDS).check(HealthCheckRequest.getDefaultInstance());
+            return Status.Code.OK;
+        } catch (StatusRuntimeException e) {
+            return e.getStatus().getCode();
+        } finally {
+            ch.shutdownNow();
+        }
+    }
+
+    private TlsFiles client(TestPki leaf, Path ca) throws Exception {
+        Path d = leaf == null ? null : leaf.writeCert(dir.resolve("client-" + leaf.name));
+        return new TlsFiles(d == null ? null : d.resolve("cert.pem"), d == null ? null : d.resolve("key.pem"), ca,
+                Duration.ofSeconds(60));
+    }
+
+    @Test
+    void plaintextClientIsRefusedByATlsServer() throws Exception {
+        TestPki ca = TestPki.ca("glimpse-test-ca");
+        Path server = ca.issue("gateway").writeCert(dir.resolve("server"));
+        Path caFile = ca.writeCaCert(dir.resolve("ca.pem"));
+        ServiceHost h = tlsHost(new TlsFiles(server.resolve("cert.pem"), server.resolve("key.pem"), null, Duration.ofSeconds(60)));
+        try {
+            assertEquals(Status.Code.UNAVAILABLE, call(h.port(), InsecureChannelCredentials.create()));
+            assertEquals(Status.Code.OK, call(h.port(), client(null, caFile).channelCredentials()));
+        } finally {
+            h.close();
+        }
+    }
+
+    /** A backend with mutual TLS refuses clients without a certificate, from another CA, or expired. */
+    @Test
+    void mutualTlsBackendAcceptsOnlyItsCasCurrentCertificates() throws Exception {
+        TestPki ca = TestPki.ca("glimpse-internal");
+        TestPki other = TestPki.ca("someone-else");
+        Path caFile = ca.writeCaCert(dir.resolve("ca.pem"));
+        Path server = ca.issue("vlm-runner").writeCert(dir.resolve("server"));
+        ServiceHost h = tlsHost(new TlsFiles(server.resolve("cert.pem"), server.resolve("key.pem"), caFile, Duration.ofSeconds(60)));
+        try {
+            assertEquals(Status.Code.OK, call(h.port(), client(ca.issue("gateway"), caFile).channelCredentials()));
+            assertEquals(Status.Code.UNAVAILABLE, call(h.port(), client(null, caFile).channelCredentials()), "no client certificate");
+            assertEquals(Status.Code.UNAVAILABLE, call(h.port(), client(other.issue("intruder"), caFile).channelCredentials()),
+                    "a certificate from another CA");
+            TestPki expired = ca.issue("old-gateway", Instant.now().minus(Duration.ofDays(3)), Instant.now().minus(Duration.ofDays(1)));
+            assertEquals(Status.Code.UNAVAILABLE, call(h.port(), client(expired, caFile).channelCredentials()), "an expired certificate");
+            assertEquals(Status.Code.UNAVAILABLE, call(h.port(), InsecureChannelCredentials.create()), "plaintext");
+        } finally {
+            h.close();
+        }
+    }
+
+    /** A certificate rotated on disk is served to new connections without a restart. */
+    @Test
+    void rotatedServerCertificateIsPickedUp() throws Exception {
+        TestPki oldCa = TestPki.ca("old-ca");
+        TestPki newCa = TestPki.ca("new-ca");
+        Path server = oldCa.issue("gateway").writeCert(dir.resolve("server"));
+        ServiceHost h = tlsHost(new TlsFiles(server.resolve("cert.pem"), server.resolve("key.pem"), null, Duration.ofSeconds(1)));
+        try {
+            ChannelCredentials trustsNew = client(null, newCa.writeCaCert(dir.resolve("new-ca.pem"))).channelCredentials();
+            assertEquals(Status.Code.UNAVAILABLE, call(h.port(), trustsNew), "before the rotation the server's chain is the old CA's");
+            newCa.issue("gateway").writeCert(dir.resolve("server"));
+            Status.Code after = Status.Code.UNAVAILABLE;
+            for (int i = 0; i < 50 && after != Status.Code.OK; i++) {
+                Thread.sleep(200);
+                after = call(h.port(), trustsNew);
+            }
+            assertEquals(Status.Code.OK, after, "the rotated certificate is served within the reload period");
+            assertEquals("CN=new-ca", peerIssuer(h.port()));
+        } finally {
+            h.close();
+        }
+    }
+
+    /** The issuer of the certificate the server presents now (read without verifying it). */
+    static String peerIssuer(int port) throws Exception {
+        javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
+        ctx.init(null, new javax.net.ssl.TrustManager[]{new javax.net.ssl.X509TrustManager() {
+            public void checkClientTrusted(java.security.cert.X509Certificate[] c, String a) { }
+            public void checkServerTrusted(java.security.cert.X509Certificate[] c, String a) { }
+            public java.security.cert.X509Certificate[] getAcceptedIssuers() { return new java.security.cert.X509Certificate[0]; }
+        }}, null);
+        try (javax.net.ssl.SSLSocket s = (javax.net.ssl.SSLSocket) ctx.getSocketFactory().createSocket("localhost", port)) {
+            javax.net.ssl.SSLParameters p = s.getSSLParameters();
+            p.setApplicationProtocols(new String[]{"h2"});
+            s.setSSLParameters(p);
+            s.startHandshake();
+            return ((java.security.cert.X509Certificate) s.getSession().getPeerCertificates()[0]).getIssuerX500Principal().getName();
+        }
+    }
+
+    private static GlimpseGrpc.GlimpseBlockingStub withKey(EmbeddedStack s, String key) {
+        Metadata m = new Metadata();
+        m.put(RemoteOptions.AUTHORIZATION, "Bearer " + key);
+        return s.blocking().withInterceptors(MetadataUtils.newAttachHeadersInterceptor(m));
+    }
+
+    private static Status.Code code(Runnable r) {
+        try {
+            r.run();
+            return Status.Code.OK;
+        } catch (StatusRuntimeException e) {
+            return e.getStatus().getCode();
+        }
+    }
+
+    /** Missing, unknown and revoked keys are refused; one key over its budget is refused while another is served. */
+    @Test
+    void apiKeysAndQuotas() throws Exception {
+        String alice = ApiKeys.newKey();
+        String bob = ApiKeys.newKey();
+        String carol = ApiKeys.newKey();
+        Path keys = dir.resolve("keys.txt");
+        String aliceLine = "alice sha256:" + ApiKeys.hash(alice) + " budget=400/60s\n";
+        String carolLine = "carol sha256:" + ApiKeys.hash(carol) + " allow=min_new_tokens\n";
+        Files.writeString(keys, "# test keys\n" + aliceLine + "bob sha256:" + ApiKeys.hash(bob) + "\n" + carolLine);
+        SimpleMeterRegistry meters = new SimpleMeterRegistry();
+        var c = EmbeddedStack.Services.defaults(StackFixture.bundle(), OrtSessionFactory.cpu())
+                .withAccess(AccessPolicy.open().withKeys(ApiKeys.load(keys)));
+        try (EmbeddedStack s = EmbeddedStack.start(c, EmbeddedStack.Transport.IN_PROCESS, -1, meters)) {
+            ExampleSet.Example e = StackFixture.examples().examples().get(2);
+            AskRequest ask = StackFixture.ask(e).setGeneration(Generation.newBuilder().setMaxNewTokens(4)).build();
+            StatusRuntimeException missing = assertThrows(StatusRuntimeException.class, () -> s.blocking().ask(ask));
+            assertEquals(Status.Code.UNAUTHENTICATED, missing.getStatus().getCode());
+            assertTrue(missing.getStatus().getDescription().contains("authorization: Bearer"), missing.getStatus().getDescription());
+            assertEquals(Status.Code.UNAUTHENTICATED, code(() -> withKey(s, "gk_not-a-key").ask(ask)));
+            assertEquals(e.answer(), withKey(s, bob).ask(ask).getAnswer());
+
+            // alice: 400 units per minute, each Ask may cost 144 visual + 10 x 4 new tokens = 184
+            assertEquals(Status.Code.OK, code(() -> withKey(s, alice).ask(ask)));
+            assertEquals(Status.Code.OK, code(() -> withKey(s, alice).ask(ask)));
+            StatusRuntimeException over = assertThrows(StatusRuntimeException.class, () -> withKey(s, alice).ask(ask));
+            assertEquals(Status.Code.RESOURCE_EXHAUSTED, over.getStatus().getCode());
+            assertTrue(over.getStatus().getDescription().contains("key alice is over its budget"), over.getStatus().getDescription());
+            assertNotNull(StatusMapping.retryAfter(over), "the refusal says when alice may retry");
+            assertEquals(e.answer(), withKey(s, bob).ask(ask).getAnswer(), "bob is served while alice is over budget");
+
+            // forcing long outputs needs a key allowed to
+            AskRequest verbose = ask.toBuilder().setGeneration(Generation.newBuilder().setMaxNewTokens(40).setMinNewTokens(40)).build();
+            StatusRuntimeException denied = assertThrows(StatusRuntimeException.class, () -> withKey(s, bob).ask(verbose));
+            assertEquals(Status.Code.PERMISSION_DENIED, denied.getStatus().getCode());
+            assertTrue(denied.getStatus().getDescription().contains("key bob is not allowed min_new_tokens"));
+            assertEquals(40, withKey(s, carol).ask(verbose).getUsage().getGeneratedTokens());
+
+            // revoked: bob's line removed from the file, picked up without a restart
+            Thread.sleep(1100);
+            Files.writeString(keys, aliceLine + carolLine);
+            Status.Code revoked = Status.Code.OK;
+            for (int i = 0; i < 30 && revoked == Status.Code.OK; i++) {
+                Thread.sleep(100);
+                revoked = code(() -> withKey(s, bob).ask(ask));
+            }
+            assertEquals(Status.Code.UNAUTHENTICATED, revoked);
+            assertTrue(meters.counter("glimpse.gateway.requests", "key", "bob", "method", "Ask", "status", "OK").count() >= 2,
+                    "metrics count calls by key id");
+        }
+    }
+
+    /** Reflection is off on the public gateway unless asked for; when on, its descriptor carries no internal service. */
+    @Test
+    void gatewayReflectionIsASwitch() {
+        var c = EmbeddedStack.Services.defaults(StackFixture.bundle(), OrtSessionFactory.cpu());
+        try (EmbeddedStack off = EmbeddedStack.start(c, EmbeddedStack.Transport.IN_PROCESS, -1, new SimpleMeterRegistry())) {
+            StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> reflect(off, "list"));
+            assertEquals(Status.Code.UNIMPLEMENTED, e.getStatus().getCode());
+        }
+        try (EmbeddedStack on = EmbeddedStack.start(c.withGatewayServer(c.gatewayServer().withReflection(true)),
+                EmbeddedStack.Transport.IN_PROCESS, -1, new SimpleMeterRegistry())) {
+            ServerReflectionResponse services = reflect(on, "list");
+            List<String> names = services.getListServicesResponse().getServiceList().stream().map(x -> x.getName()).toList();
+            assertTrue(names.contains("glimpse.v1.Glimpse"), names.toString());
+            assertTrue(names.stream().noneMatch(n -> n.contains("VlmRunner") || n.contains("ImageTokenizer") || n.contains("TokenPruner")),
+                    names.toString());
+            ServerReflectionResponse file = reflect(on, "glimpse.v1.Glimpse");
+            String descriptors = file.getFileDescriptorResponse().getFileDescriptorProtoList().toString();
+            assertTrue(!descriptors.contains("VlmRunner") && !descriptors.contains("services.proto"),
+                    "the public descriptor carries no internal service");
+        }
+    }
+
+    private static ServerReflectionResponse reflect(EmbeddedStack s, String what) {
+        CompletableFuture<ServerReflectionResponse> result = new CompletableFuture<>();
+        StreamObserver<ServerReflectionRequest> req = ServerReflectionGrpc.newStub(s.channel()).serverReflectionInfo(
+                new StreamObserver<>() {
+                    @Override
+                    public void onNext(ServerReflectionResponse r) {
+                        result.complete(r);
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {
+                        result.completeExceptionally(t);
+                    }
+
+                    @Override
+                    public void onCompleted() {
+                    }
+                });
+        req.onNext(what.equals("list") ? ServerReflectionRequest.newBuilder().setListServices("*").build()
+                : ServerReflectionRequest.newBuilder().setFileContainingSymbol(what).build());
+        req.onCompleted();
+        try {
+            return result.get(10, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException ex) {
+            throw (RuntimeException) ex.getCause();
+        } catch (Exception ex) {
+            throw new IllegalStateException(ex);
+        }
+    }
+}
