@@ -253,7 +253,7 @@ final class ServeCommand implements Callable<Integer> {
     }
 
     /** Plaintext beyond loopback only when asked for: a listener others can reach carries TLS by default. */
-    private void checkExposure() {
+    void checkExposure() {
         boolean loopback = bind.equals("localhost") || bind.startsWith("127.") || bind.equals("::1");
         if (!loopback && tlsCert == null && !plaintext) {
             throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "--bind " + bind

@@ -102,4 +102,29 @@ class CliTest {
                     .getAnswer().length() > 0);
         }
     }
+
+    /** Plaintext beyond loopback is an explicit choice: without TLS or --plaintext, serve refuses to start. */
+    @Test
+    void plaintextBeyondLoopbackNeedsAFlag() {
+        ServeCommand open = new ServeCommand();
+        new picocli.CommandLine(open).parseArgs("gateway", "--bind", "0.0.0.0");
+        picocli.CommandLine.ParameterException e = org.junit.jupiter.api.Assertions.assertThrows(
+                picocli.CommandLine.ParameterException.class, open::checkExposure);
+        assertTrue(e.getMessage().contains("without TLS"), e.getMessage());
+        ServeCommand chosen = new ServeCommand();
+        new picocli.CommandLine(chosen).parseArgs("gateway", "--bind", "0.0.0.0", "--plaintext");
+        chosen.checkExposure();
+        ServeCommand local = new ServeCommand();
+        new picocli.CommandLine(local).parseArgs("gateway");
+        local.checkExposure();
+    }
+
+    @Test
+    void keyNewPrintsAKeyAndTheLineWithItsHash() {
+        String out = run(0, "key", "new", "--id", "alice", "--limits", "rate=5");
+        String key = out.lines().filter(l -> l.startsWith("key:")).findFirst().orElseThrow().substring(5).strip();
+        String line = out.lines().filter(l -> l.startsWith("line:")).findFirst().orElseThrow().substring(5).strip();
+        assertEquals("alice sha256:" + io.glimpse.gateway.auth.ApiKeys.hash(key) + " rate=5", line);
+        assertTrue(!line.contains(key), "the key file line carries only the hash");
+    }
 }
