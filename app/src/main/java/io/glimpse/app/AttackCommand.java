@@ -8,9 +8,7 @@ import io.glimpse.proto.v1.GlimpseGrpc;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
-import io.grpc.Metadata;
 import io.grpc.StatusRuntimeException;
-import io.grpc.stub.MetadataUtils;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -112,11 +110,11 @@ final class AttackCommand implements Callable<Integer> {
         ExecutorService pool = Executors.newFixedThreadPool(victimClients + (attack == null ? 0 : attackerConnections));
         if (attack != null) {
             for (int i = 0; i < attackerConnections; i++) {
-                GlimpseGrpc.GlimpseBlockingStub stub = stub(port, attackerKey, channels);
+                GlimpseGrpc.GlimpseBlockingStub client = client(port, attackerKey, channels);
                 pool.submit(() -> {
                     while (!stop.get()) {
                         try {
-                            stub.withDeadlineAfter(60, TimeUnit.SECONDS).ask(attack);
+                            client.withDeadlineAfter(60, TimeUnit.SECONDS).ask(attack);
                             attackerOk.incrementAndGet();
                         } catch (StatusRuntimeException e) {
                             attackerRefused.incrementAndGet();
@@ -129,12 +127,12 @@ final class AttackCommand implements Callable<Integer> {
         }
         long t0 = System.nanoTime();
         for (int i = 0; i < victimClients; i++) {
-            GlimpseGrpc.GlimpseBlockingStub stub = stub(port, victimKey, channels);
+            GlimpseGrpc.GlimpseBlockingStub client = client(port, victimKey, channels);
             pool.submit(() -> {
                 while (!stop.get()) {
                     long s = System.nanoTime();
                     try {
-                        stub.withDeadlineAfter(60, TimeUnit.SECONDS).ask(question);
+                        client.withDeadlineAfter(60, TimeUnit.SECONDS).ask(question);
                         latencies.add((System.nanoTime() - s) / 1e6);
                     } catch (StatusRuntimeException e) {
                         sleepQuietly(e);
@@ -162,15 +160,9 @@ final class AttackCommand implements Callable<Integer> {
         }
     }
 
-    private static GlimpseGrpc.GlimpseBlockingStub stub(int port, String key, List<ManagedChannel> channels) {
+    private static GlimpseGrpc.GlimpseBlockingStub client(int port, String key, List<ManagedChannel> channels) {
         ManagedChannel ch = Grpc.newChannelBuilder("127.0.0.1:" + port, InsecureChannelCredentials.create()).build();
         channels.add(ch);
-        GlimpseGrpc.GlimpseBlockingStub s = GlimpseGrpc.newBlockingStub(ch);
-        if (key == null) {
-            return s;
-        }
-        Metadata m = new Metadata();
-        m.put(RemoteOptions.AUTHORIZATION, "Bearer " + key);
-        return s.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(m));
+        return RemoteOptions.withKey(GlimpseGrpc.newBlockingStub(ch), key);
     }
 }

@@ -1,7 +1,6 @@
 package io.glimpse.app;
 
 import io.glimpse.proto.v1.GlimpseGrpc;
-import io.grpc.CallCredentials;
 import io.grpc.ManagedChannel;
 
 import java.util.concurrent.TimeUnit;
@@ -9,10 +8,10 @@ import java.util.concurrent.TimeUnit;
 /** A gateway to talk to: a running one at {@code --target}, or an embedded stack started here. */
 final class GlimpseConnection implements AutoCloseable {
     private final ManagedChannel remote;
-    private final CallCredentials key;
+    private final String key;
     private final EmbeddedStack embedded;
 
-    private GlimpseConnection(ManagedChannel remote, CallCredentials key, EmbeddedStack embedded) {
+    private GlimpseConnection(ManagedChannel remote, String key, EmbeddedStack embedded) {
         this.remote = remote;
         this.key = key;
         this.embedded = embedded;
@@ -20,19 +19,17 @@ final class GlimpseConnection implements AutoCloseable {
 
     static GlimpseConnection open(RemoteOptions r, ModelOptions model, EmbeddedStack.Transport transport) {
         if (r != null && r.remote()) {
-            return new GlimpseConnection(r.channel(), r.callCredentials(), null);
+            return new GlimpseConnection(r.channel(), r.apiKey, null);
         }
         return new GlimpseConnection(null, null, EmbeddedStack.start(model.openBundle(), model.sessions(), transport));
     }
 
     GlimpseGrpc.GlimpseBlockingStub blocking() {
-        GlimpseGrpc.GlimpseBlockingStub s = GlimpseGrpc.newBlockingStub(remote != null ? remote : embedded.channel());
-        return key == null ? s : s.withCallCredentials(key);
+        return RemoteOptions.withKey(GlimpseGrpc.newBlockingStub(remote != null ? remote : embedded.channel()), key);
     }
 
     GlimpseGrpc.GlimpseStub async() {
-        GlimpseGrpc.GlimpseStub s = GlimpseGrpc.newStub(remote != null ? remote : embedded.channel());
-        return key == null ? s : s.withCallCredentials(key);
+        return RemoteOptions.withKey(GlimpseGrpc.newStub(remote != null ? remote : embedded.channel()), key);
     }
 
     @Override

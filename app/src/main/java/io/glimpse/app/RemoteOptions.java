@@ -1,22 +1,21 @@
 package io.glimpse.app;
 
-import io.grpc.CallCredentials;
 import io.grpc.ChannelCredentials;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.glimpse.common.server.TlsFiles;
+import io.glimpse.gateway.grpc.ApiKeyInterceptor;
+import io.grpc.stub.AbstractStub;
+import io.grpc.stub.MetadataUtils;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.concurrent.Executor;
 
 /** --target and how to reach it: TLS and an API key. Shared by ask, eval and bench. */
 final class RemoteOptions {
-    static final Metadata.Key<String> AUTHORIZATION = Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
-
     @Option(names = "--target", description = "Gateway host:port (default: run the chain in this JVM).")
     String target;
 
@@ -47,20 +46,14 @@ final class RemoteOptions {
         return Grpc.newChannelBuilder(target, creds).maxInboundMessageSize(64 << 20).build();
     }
 
-    /** The API key as per-call credentials, or null without one. */
-    CallCredentials callCredentials() {
-        if (apiKey == null || apiKey.isBlank()) {
-            return null;
+    /** {@code stub} sending {@code key} as {@code authorization: Bearer <key>} on every call; unchanged without a key. */
+    static <S extends AbstractStub<S>> S withKey(S stub, String key) {
+        if (key == null || key.isBlank()) {
+            return stub;
         }
-        String header = "Bearer " + apiKey.strip();
-        return new CallCredentials() {
-            @Override
-            public void applyRequestMetadata(RequestInfo info, Executor executor, MetadataApplier applier) {
-                Metadata m = new Metadata();
-                m.put(AUTHORIZATION, header);
-                applier.apply(m);
-            }
-        };
+        Metadata m = new Metadata();
+        m.put(ApiKeyInterceptor.AUTHORIZATION, "Bearer " + key.strip());
+        return stub.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(m));
     }
 
     static RemoteOptions of(String target) {

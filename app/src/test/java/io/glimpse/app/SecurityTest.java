@@ -14,7 +14,6 @@ import io.grpc.ChannelCredentials;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
-import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckRequest;
@@ -22,7 +21,6 @@ import io.grpc.health.v1.HealthGrpc;
 import io.grpc.reflection.v1.ServerReflectionGrpc;
 import io.grpc.reflection.v1.ServerReflectionRequest;
 import io.grpc.reflection.v1.ServerReflectionResponse;
-import io.grpc.stub.MetadataUtils;
 import io.grpc.stub.StreamObserver;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
@@ -147,9 +145,7 @@ class SecurityTest {
     }
 
     private static GlimpseGrpc.GlimpseBlockingStub withKey(EmbeddedStack s, String key) {
-        Metadata m = new Metadata();
-        m.put(RemoteOptions.AUTHORIZATION, "Bearer " + key);
-        return s.blocking().withInterceptors(MetadataUtils.newAttachHeadersInterceptor(m));
+        return RemoteOptions.withKey(s.blocking(), key);
     }
 
     private static Status.Code code(Runnable r) {

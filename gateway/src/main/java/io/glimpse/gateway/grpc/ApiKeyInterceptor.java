@@ -17,7 +17,7 @@ import io.grpc.Status;
  */
 public final class ApiKeyInterceptor implements ServerInterceptor {
     public static final Context.Key<ApiKey> KEY = Context.key("glimpse-api-key");
-    static final Metadata.Key<String> AUTHORIZATION = Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
+    public static final Metadata.Key<String> AUTHORIZATION = Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
 
     private final ApiKeys keys;
 
