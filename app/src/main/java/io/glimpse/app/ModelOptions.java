@@ -17,7 +17,7 @@ final class ModelOptions {
     String device;
 
     @Option(names = "--threads", defaultValue = "${env:GLIMPSE_ORT_THREADS:-0}",
-            description = "ONNX Runtime intra-op threads per session (0 = runtime default).")
+            description = "ONNX Runtime intra-op threads per session (0 = the CPUs the container may use, the default).")
     int threads;
 
     @Option(names = "--ort-spinning", defaultValue = "${env:GLIMPSE_ORT_SPINNING:-false}",

@@ -4,6 +4,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.glimpse.common.bundle.ModelBundle;
 import io.glimpse.common.metrics.MetricsEndpoint;
+import io.glimpse.common.metrics.ProcessMetrics;
 import io.glimpse.common.onnx.OrtSessionFactory;
 import io.glimpse.common.server.GracefulShutdown;
 import io.glimpse.common.server.TlsFiles;
@@ -178,6 +179,10 @@ final class ServeCommand implements Callable<Integer> {
                     + " when the main port speaks TLS.")
     int healthPort;
 
+    @Option(names = "--max-connection-age-seconds", defaultValue = "${env:GLIMPSE_MAX_CONNECTION_AGE_SECONDS:-300}",
+            description = "Ask clients to reconnect after this long, so they rebalance over new replicas (default ${DEFAULT-VALUE}).")
+    long maxConnectionAgeSeconds;
+
     @Option(names = "--plaintext", defaultValue = "${env:GLIMPSE_PLAINTEXT:-false}",
             description = "Serve without TLS on a non-loopback --bind (an explicit choice; loopback needs no flag).")
     boolean plaintext;
@@ -227,7 +232,8 @@ final class ServeCommand implements Callable<Integer> {
         Duration reload = Duration.ofSeconds(Math.max(1, tlsReloadSeconds));
         TlsFiles tls = tlsCert == null && tlsKey == null ? null : new TlsFiles(tlsCert, tlsKey, tlsClientCa, reload);
         ServerConfig server = new ServerConfig(bind, port, null, maxMessageBytes, Duration.ofSeconds(30),
-                Duration.ofSeconds(10), Duration.ofSeconds(drainSeconds), 64, tls, true, healthPort);
+                Duration.ofSeconds(10), Duration.ofSeconds(drainSeconds), 64, tls, true, healthPort,
+                Duration.ofSeconds(maxConnectionAgeSeconds));
         RunnerLimits runnerLimits = new RunnerLimits(maxNewTokensCap, Math.min(RunnerLimits.DEFAULT_MAX_NEW_TOKENS, maxNewTokensCap),
                 GatewayLimits.defaults().maxQuestionChars(), maxImages, maxConcurrent, maxQueued);
         return new EmbeddedStack.Services(
@@ -266,6 +272,7 @@ final class ServeCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         checkExposure();
         PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        ProcessMetrics.bind(meters);
         MetricsEndpoint metrics = metricsPort > 0 ? MetricsEndpoint.start(meters, bind, metricsPort) : null;
         List<ServerInterceptor> interceptors = List.of(new RpcMetricsInterceptor(meters, service.name()));
         ModelBundle bundle = service == Service.gateway ? null : model.openBundle();

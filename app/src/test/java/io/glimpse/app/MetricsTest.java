@@ -1,6 +1,7 @@
 package io.glimpse.app;
 
 import io.glimpse.common.metrics.MetricsEndpoint;
+import io.glimpse.common.metrics.ProcessMetrics;
 import io.glimpse.common.onnx.OrtSessionFactory;
 import io.glimpse.proto.v1.Pruning;
 import io.glimpse.proto.v1.TokenPolicy;
@@ -25,11 +26,16 @@ class MetricsTest {
             "glimpse_tokenizer_queue_depth", "glimpse_tokenizer_in_flight", "glimpse_tokenizer_visual_tokens_total",
             "glimpse_pruner_visual_tokens_in_total", "glimpse_pruner_visual_tokens_out_total",
             "glimpse_runner_queue_depth", "glimpse_runner_in_flight", "glimpse_runner_generated_tokens_total",
-            "glimpse_runner_tokens_per_second_count");
+            "glimpse_runner_tokens_per_second_count", "glimpse_gateway_in_flight", "glimpse_gateway_refused_total",
+            "glimpse_gateway_requests_total", "glimpse_pruner_queue_depth",
+            "jvm_memory_used_bytes", "jvm_gc_pause_seconds", "jvm_threads_live_threads", "process_cpu_usage",
+            "process_uptime_seconds");
 
     @Test
     void endpointExposesTheDocumentedNamesAfterAFewCalls() throws Exception {
         PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        ProcessMetrics.bind(meters);
+        System.gc();   // at least one collection for the GC pause timer
         try (EmbeddedStack stack = EmbeddedStack.start(
                 EmbeddedStack.Services.defaults(StackFixture.bundle(), OrtSessionFactory.cpu()),
                 EmbeddedStack.Transport.IN_PROCESS, -1, meters);

@@ -135,4 +135,25 @@ class KubernetesDiscoveryTest {
             }
         }
     }
+
+    /** Terminating-but-serving endpoints are used only while no endpoint is ready; ports are taken by name. */
+    @Test
+    void fallsBackToServingTerminatingEndpointsAndTakesPortsByName() {
+        EndpointSlice draining = new EndpointSliceBuilder().withNewMetadata().withName("a").endMetadata()
+                .addNewPort().withName("grpc-main").withPort(7001).endPort()
+                .withEndpoints(new EndpointBuilder().withAddresses("10.0.0.1").withNewConditions().withReady(false)
+                        .withServing(true).withTerminating(true).endConditions().build(),
+                        new EndpointBuilder().withAddresses("10.0.0.2").withNewConditions().withReady(false)
+                                .withServing(false).withTerminating(true).endConditions().build())
+                .build();
+        assertEquals(List.of(new java.net.InetSocketAddress("10.0.0.1", 7001)), KubernetesDiscovery.ready(List.of(draining)),
+                "with nothing ready, the endpoint still serving while it terminates is used");
+        EndpointSlice fresh = slice("b", 7002, true);
+        assertEquals(1, KubernetesDiscovery.ready(List.of(draining, fresh)).size(), "a ready endpoint is preferred");
+        EndpointSlice http = new EndpointSliceBuilder().withNewMetadata().withName("c").endMetadata()
+                .addNewPort().withName("http").withPort(8080).endPort()
+                .withEndpoints(new EndpointBuilder().withAddresses("10.0.0.3").build()).build();
+        assertEquals(null, KubernetesDiscovery.port(http), "a port named otherwise is not guessed at");
+        assertTrue(KubernetesDiscovery.ready(List.of(http)).isEmpty());
+    }
 }

@@ -29,7 +29,9 @@ public final class OrtSessionFactory {
      */
     public OrtSessionFactory(Device device, int intraOpThreads, boolean allowSpinning) {
         this.device = device;
-        this.intraOpThreads = intraOpThreads;
+        // 0 = the CPUs this container may use: ONNX Runtime would size its pool from the host's
+        // cores, which cgroup limits hide from it (the JVM's count follows the container's limit)
+        this.intraOpThreads = intraOpThreads > 0 ? intraOpThreads : Runtime.getRuntime().availableProcessors();
         this.allowSpinning = allowSpinning;
     }
 

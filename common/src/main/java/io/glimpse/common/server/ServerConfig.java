@@ -19,10 +19,15 @@ import java.time.Duration;
  * @param reflection      serve gRPC server reflection (off on the public gateway unless asked for)
  * @param healthPort      also serve only grpc.health.v1, plaintext, on this port (0 = not): for
  *                        Kubernetes' gRPC probes, which cannot speak TLS to a TLS-only listener
+ * @param maxConnectionAge connections are asked to reconnect after this long (GOAWAY), with the
+ *                        drain timeout as grace: clients that pick one address and keep it (the
+ *                        default pick_first) spread again over replicas the autoscaler adds
  */
 public record ServerConfig(String bind, int port, String inProcessName, int maxInboundBytes, Duration keepAliveTime,
                            Duration keepAliveTimeout, Duration drainTimeout, int handlerThreads, TlsFiles tls,
-                           boolean reflection, int healthPort) {
+                           boolean reflection, int healthPort, Duration maxConnectionAge) {
+    public static final Duration DEFAULT_MAX_CONNECTION_AGE = Duration.ofMinutes(5);
+
     public static final int DEFAULT_MAX_INBOUND_BYTES = 32 * 1024 * 1024;
     public static final String LOOPBACK = "127.0.0.1";
     /** Threads beyond a service's admission limits: health checks, reflection and fast refusals. */
@@ -36,47 +41,47 @@ public record ServerConfig(String bind, int port, String inProcessName, int maxI
 
     public static ServerConfig tcp(int port) {
         return new ServerConfig(LOOPBACK, port, null, DEFAULT_MAX_INBOUND_BYTES, Duration.ofSeconds(30),
-                Duration.ofSeconds(10), Duration.ofSeconds(20), 64, null, true, 0);
+                Duration.ofSeconds(10), Duration.ofSeconds(20), 64, null, true, 0, DEFAULT_MAX_CONNECTION_AGE);
     }
 
     public static ServerConfig inProcess(String name) {
         return new ServerConfig(LOOPBACK, -1, name, DEFAULT_MAX_INBOUND_BYTES, Duration.ofSeconds(30),
-                Duration.ofSeconds(10), Duration.ofSeconds(5), 64, null, true, 0);
+                Duration.ofSeconds(10), Duration.ofSeconds(5), 64, null, true, 0, DEFAULT_MAX_CONNECTION_AGE);
     }
 
     public ServerConfig withInProcessName(String name) {
         return new ServerConfig(bind, port, name, maxInboundBytes, keepAliveTime, keepAliveTimeout, drainTimeout,
-                handlerThreads, tls, reflection, healthPort);
+                handlerThreads, tls, reflection, healthPort, maxConnectionAge);
     }
 
     public ServerConfig withPort(int p) {
         return new ServerConfig(bind, p, inProcessName, maxInboundBytes, keepAliveTime, keepAliveTimeout, drainTimeout,
-                handlerThreads, tls, reflection, healthPort);
+                handlerThreads, tls, reflection, healthPort, maxConnectionAge);
     }
 
     public ServerConfig withBind(String address) {
         return new ServerConfig(address, port, inProcessName, maxInboundBytes, keepAliveTime, keepAliveTimeout,
-                drainTimeout, handlerThreads, tls, reflection, healthPort);
+                drainTimeout, handlerThreads, tls, reflection, healthPort, maxConnectionAge);
     }
 
     public ServerConfig withTls(TlsFiles t) {
         return new ServerConfig(bind, port, inProcessName, maxInboundBytes, keepAliveTime, keepAliveTimeout,
-                drainTimeout, handlerThreads, t, reflection, healthPort);
+                drainTimeout, handlerThreads, t, reflection, healthPort, maxConnectionAge);
     }
 
     public ServerConfig withReflection(boolean on) {
         return new ServerConfig(bind, port, inProcessName, maxInboundBytes, keepAliveTime, keepAliveTimeout,
-                drainTimeout, handlerThreads, tls, on, healthPort);
+                drainTimeout, handlerThreads, tls, on, healthPort, maxConnectionAge);
     }
 
     public ServerConfig withHealthPort(int p) {
         return new ServerConfig(bind, port, inProcessName, maxInboundBytes, keepAliveTime, keepAliveTimeout,
-                drainTimeout, handlerThreads, tls, reflection, p);
+                drainTimeout, handlerThreads, tls, reflection, p, maxConnectionAge);
     }
 
     /** Threads for a service admitting {@code running} calls with {@code queued} more waiting. */
     public ServerConfig withHandlerThreadsFor(int running, int queued) {
         return new ServerConfig(bind, port, inProcessName, maxInboundBytes, keepAliveTime, keepAliveTimeout,
-                drainTimeout, running + queued + HEADROOM_THREADS, tls, reflection, healthPort);
+                drainTimeout, running + queued + HEADROOM_THREADS, tls, reflection, healthPort, maxConnectionAge);
     }
 }

@@ -87,7 +87,9 @@ public final class ServiceHost implements AutoCloseable {
                         .keepAliveTime(config.keepAliveTime().toMillis(), TimeUnit.MILLISECONDS)
                         .keepAliveTimeout(config.keepAliveTimeout().toMillis(), TimeUnit.MILLISECONDS)
                         .permitKeepAliveTime(5, TimeUnit.SECONDS)
-                        .permitKeepAliveWithoutCalls(true);
+                        .permitKeepAliveWithoutCalls(true)
+                        .maxConnectionAge(config.maxConnectionAge().toMillis(), TimeUnit.MILLISECONDS)
+                        .maxConnectionAgeGrace(config.drainTimeout().toMillis(), TimeUnit.MILLISECONDS);
                 host.servers.add(host.register(b, defs).build().start());
             }
             if (config.healthPort() > 0) {

@@ -17,8 +17,8 @@ import java.util.Set;
 
 /**
  * Ready backend pods from the EndpointSlices of a Service (fabric8 informer): endpoints whose
- * condition is ready (unset counts as ready, as the API says) and not terminating, on the slice's
- * port named {@code grpc} (else its first port). A pod that appears is in the next list within
+ * condition is ready (unset counts as ready, as the API says) and not terminating — or, when none
+ * is, those serving while terminating — on the slice's port named {@code grpc} (or {@code grpc-*}). A pod that appears is in the next list within
  * the watch latency; plain DNS round-robin would only see it when connections break. A failed
  * list or watch is retried with backoff for as long as the watch is open.
  */
@@ -86,7 +86,16 @@ public final class KubernetesDiscovery implements BackendDiscovery {
         return informer::close;
     }
 
-    static List<InetSocketAddress> ready(List<EndpointSlice> slices) {
+    /**
+     * Ready, not terminating endpoints; when there are none, those still serving while they
+     * terminate (as kube-proxy falls back), so a rollout's last old pod keeps answering.
+     */
+    public static List<InetSocketAddress> ready(List<EndpointSlice> slices) {
+        List<InetSocketAddress> ready = select(slices, false);
+        return ready.isEmpty() ? select(slices, true) : ready;
+    }
+
+    private static List<InetSocketAddress> select(List<EndpointSlice> slices, boolean terminatingServing) {
         Set<InetSocketAddress> out = new LinkedHashSet<>();
         for (EndpointSlice s : slices) {
             Integer port = port(s);
@@ -97,7 +106,9 @@ public final class KubernetesDiscovery implements BackendDiscovery {
                 var c = e.getConditions();
                 boolean ready = c == null || c.getReady() == null || c.getReady();
                 boolean terminating = c != null && Boolean.TRUE.equals(c.getTerminating());
-                if (!ready || terminating || e.getAddresses() == null) {
+                boolean serving = c == null || c.getServing() == null ? ready : c.getServing();
+                boolean use = terminatingServing ? terminating && serving : ready && !terminating;
+                if (!use || e.getAddresses() == null) {
                     continue;
                 }
                 for (String ip : e.getAddresses()) {
@@ -110,7 +121,8 @@ public final class KubernetesDiscovery implements BackendDiscovery {
         return sorted;
     }
 
-    private static Integer port(EndpointSlice s) {
+    /** The slice's port named {@code grpc}, else one named {@code grpc-*}; another name is not guessed at. */
+    public static Integer port(EndpointSlice s) {
         if (s.getPorts() == null || s.getPorts().isEmpty()) {
             return null;
         }
@@ -119,7 +131,15 @@ public final class KubernetesDiscovery implements BackendDiscovery {
                 return p.getPort();
             }
         }
-        return s.getPorts().get(0).getPort();
+        for (EndpointPort p : s.getPorts()) {
+            if (p.getName() != null && p.getName().startsWith("grpc-")) {
+                return p.getPort();
+            }
+        }
+        LOG.warn("EndpointSlice {} has no port named grpc or grpc-*: {}; its endpoints are not used (name the Service's"
+                + " gRPC port grpc)", s.getMetadata() == null ? "?" : s.getMetadata().getName(),
+                s.getPorts().stream().map(EndpointPort::getName).toList());
+        return null;
     }
 
     @Override
