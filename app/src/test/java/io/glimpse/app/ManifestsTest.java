@@ -65,9 +65,11 @@ class ManifestsTest {
     void everyFileParsesWithNoUnknownFields() throws IOException {
         List<Path> files;
         try (Stream<Path> s = Files.walk(K8S)) {
-            // cert-manager/ holds custom resources (an example, not in the base) that fabric8's model does not know
+            // custom resources (cert-manager, Prometheus Operator, KEDA, Gateway API) and patches are not in
+            // fabric8's model; they are rendered and checked through the overlays instead
             files = s.filter(p -> p.toString().endsWith(".yaml") && !p.getFileName().toString().equals("kustomization.yaml")
-                    && !p.toString().contains("/cert-manager/")).toList();
+                    && !p.toString().contains("/cert-manager/") && !p.toString().contains("/components/")
+                    && !p.getFileName().toString().startsWith("gateway-api")).toList();
         }
         assertTrue(files.size() >= 10, "manifests found: " + files);
         for (Path f : files) {
@@ -136,9 +138,17 @@ class ManifestsTest {
         StringBuilder sb = new StringBuilder();
         try (Stream<Path> s = Files.list(K8S.resolve("base"))) {
             for (Path f : s.sorted().toList()) {
-                if (!f.getFileName().toString().equals("kustomization.yaml")) {
+                if (f.getFileName().toString().endsWith(".yaml") && !f.getFileName().toString().equals("kustomization.yaml")) {
                     sb.append(Files.readString(f)).append("\n---\n");
                 }
+            }
+        }
+        // what the configMapGenerator makes of config.env
+        sb.append("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: glimpse-config\ndata:\n");
+        for (String line : Files.readAllLines(K8S.resolve("base/config.env"))) {
+            if (!line.isBlank() && !line.startsWith("#")) {
+                int eq = line.indexOf('=');
+                sb.append("  ").append(line, 0, eq).append(": \"").append(line.substring(eq + 1)).append("\"\n");
             }
         }
         return sb.toString();
@@ -195,7 +205,62 @@ class ManifestsTest {
                 assertEquals(Integer.valueOf(config.get("GLIMPSE_HEALTH_PORT")), c.getReadinessProbe().getGrpc().getPort(),
                         "probes reach the plaintext health port");
             }
-            assertTrue(config.get("JAVA_TOOL_OPTIONS").contains("-XX:+ExitOnOutOfMemoryError"), config.get("JAVA_TOOL_OPTIONS"));
+            List<HorizontalPodAutoscaler> scalers = items.stream().filter(HorizontalPodAutoscaler.class::isInstance)
+                    .map(HorizontalPodAutoscaler.class::cast).toList();
+            for (Deployment d : deployments) {
+                String name = d.getMetadata().getName();
+                var pod = d.getSpec().getTemplate().getSpec();
+                var c = pod.getContainers().get(0);
+                java.util.Map<String, String> env = new java.util.HashMap<>();
+                c.getEnv().forEach(v -> env.put(v.getName(), v.getValue()));
+                // the heap leaves room for native memory; the JVM sees the CPU limit, so ONNX Runtime's
+                // threads (0 = the JVM's processor count) follow it unless set, and then within it
+                String jvm = env.getOrDefault("JAVA_TOOL_OPTIONS", "");
+                java.util.regex.Matcher m = java.util.regex.Pattern.compile("MaxRAMPercentage=(\\d+)").matcher(jvm);
+                assertTrue(m.find() && Integer.parseInt(m.group(1)) <= 70, name + " heap share leaves native room: " + jvm);
+                assertTrue(jvm.contains("-XX:+ExitOnOutOfMemoryError"), name + ": " + jvm);
+                double cpus = io.fabric8.kubernetes.api.model.Quantity.getAmountInBytes(c.getResources().getLimits().get("cpu")).doubleValue();
+                String threads = env.getOrDefault("GLIMPSE_ORT_THREADS", config.get("GLIMPSE_ORT_THREADS"));
+                assertTrue(threads == null || Integer.parseInt(threads) <= cpus, name + ": ORT threads " + threads + " > CPU limit " + cpus);
+                // spread and labelled
+                var spread = pod.getTopologySpreadConstraints();
+                assertTrue(spread.stream().anyMatch(t -> t.getTopologyKey().equals("kubernetes.io/hostname")), name + " spreads over nodes");
+                assertTrue(spread.stream().anyMatch(t -> t.getTopologyKey().equals("topology.kubernetes.io/zone")), name + " spreads over zones");
+                var labels = d.getSpec().getTemplate().getMetadata().getLabels();
+                for (String l : List.of("app.kubernetes.io/name", "app.kubernetes.io/component", "app.kubernetes.io/version")) {
+                    assertTrue(labels.containsKey(l), name + " pod template carries " + l);
+                }
+                if (rendered) {
+                    assertTrue(labels.containsKey("app.kubernetes.io/part-of"), name + " pod template carries part-of");
+                }
+                // named ports that probes, Services and NetworkPolicies refer to exist on the container
+                Set<String> portNames = new java.util.HashSet<>();
+                c.getPorts().forEach(p -> portNames.add(p.getName()));
+                for (Service s : items.stream().filter(Service.class::isInstance).map(Service.class::cast).toList()) {
+                    if (labels.entrySet().containsAll(s.getSpec().getSelector().entrySet())) {
+                        s.getSpec().getPorts().forEach(p -> assertTrue(p.getTargetPort().getStrVal() == null
+                                || portNames.contains(p.getTargetPort().getStrVal()), name + " has the port " + p.getTargetPort()));
+                    }
+                }
+                for (var np : items.stream().filter(io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy.class::isInstance)
+                        .map(io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy.class::cast).toList()) {
+                    if (labels.entrySet().containsAll(np.getSpec().getPodSelector().getMatchLabels().entrySet())) {
+                        np.getSpec().getIngress().forEach(rule -> rule.getPorts().forEach(p -> assertTrue(p.getPort().getStrVal() == null
+                                || portNames.contains(p.getPort().getStrVal()), name + " has the port " + p.getPort())));
+                    }
+                }
+                // a disruption budget allows a disruption at the autoscaler's minimum
+                int min = scalers.stream().filter(h -> h.getSpec().getScaleTargetRef().getName().equals(name))
+                        .mapToInt(h -> h.getSpec().getMinReplicas()).findFirst().orElse(d.getSpec().getReplicas());
+                for (PodDisruptionBudget b : items.stream().filter(PodDisruptionBudget.class::isInstance)
+                        .map(PodDisruptionBudget.class::cast).toList()) {
+                    if (labels.entrySet().containsAll(b.getSpec().getSelector().getMatchLabels().entrySet())) {
+                        int allowed = b.getSpec().getMaxUnavailable() != null ? b.getSpec().getMaxUnavailable().getIntVal()
+                                : min - b.getSpec().getMinAvailable().getIntVal();
+                        assertTrue(allowed >= 1, overlay + "/" + name + ": the PDB allows no disruption at " + min + " replicas");
+                    }
+                }
+            }
             for (Service s : items.stream().filter(Service.class::isInstance).map(Service.class::cast).toList()) {
                 assertTrue(s.getSpec().getPorts().stream().anyMatch(p -> p.getName().equals("grpc")), s.getMetadata().getName());
                 assertTrue(deployments.stream().anyMatch(d -> d.getSpec().getTemplate().getMetadata().getLabels().entrySet()
@@ -221,5 +286,25 @@ class ManifestsTest {
                 assertEquals("glimpse_runner_queue_depth", h.getSpec().getMetrics().get(0).getPods().getMetric().getName());
             }
         }
+    }
+
+    /** The optional components render on top of the gpu overlay: a volume claim replaces the model copy, KEDA the HPA. */
+    @Test
+    void componentsRenderOnTheGpuOverlay() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(kubectl(), "kubectl renders the components");
+        Path dir = Path.of("target/k8s-components");
+        Files.createDirectories(dir);
+        Path rel = dir.toAbsolutePath().relativize(K8S.toAbsolutePath());
+        Files.writeString(dir.resolve("kustomization.yaml"), "resources: [" + rel.resolve("overlays/gpu") + "]\n"
+                + "components: [" + rel.resolve("components/model-pvc") + ", " + rel.resolve("components/keda") + ", "
+                + rel.resolve("components/monitoring") + "]\n");
+        Process p = new ProcessBuilder("kubectl", "kustomize", dir.toString()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(0, p.exitValue(), out);
+        assertTrue(out.contains("kind: ScaledObject") && out.contains("kind: PodMonitor") && out.contains("kind: ServiceMonitor"), out);
+        assertEquals(3, out.split("claimName: glimpse-models", -1).length - 1, "the three model-using pods mount the claim");
+        assertFalse(out.contains("name: model-bundle"), "and copy no model at start");
+        assertEquals(3, out.split("kind: HorizontalPodAutoscaler", -1).length - 1, "KEDA replaces the runner's HPA");
     }
 }

@@ -50,6 +50,16 @@ class MetricsTest {
             for (String name : NAMES) {
                 assertTrue(r.body().contains(name), name + " is exposed");
             }
+            // every metric the Grafana dashboard plots is one the services export
+            String dashboard = java.nio.file.Files.readString(StackFixture.HOME.resolve("k8s/monitoring/grafana-dashboard.json"));
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\b((?:glimpse|jvm|process)_[a-z_]+?)(?:_bucket)?\\{")
+                    .matcher(dashboard);
+            int plotted = 0;
+            while (m.find()) {
+                assertTrue(r.body().contains(m.group(1)), "the dashboard plots " + m.group(1) + ", which is exported");
+                plotted++;
+            }
+            assertTrue(plotted >= 10, "dashboard metrics found: " + plotted);
             assertTrue(r.body().contains("glimpse_rpc_requests_total{method=\"glimpse.v1.Glimpse/Ask\",service=\"gateway\",status=\"OK\"} 3.0"),
                     "three Ask calls counted");
             assertTrue(r.body().contains("glimpse_pruner_visual_tokens_in_total 432.0"), "3 x 144 tokens in");
