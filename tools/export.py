@@ -1,5 +1,5 @@
 """Exports a glimpse-shapes checkpoint (or an untrained model of any size) to the bundle layout of
-MODEL.md and checks every graph with onnx.checker.
+docs/design/model.md and checks every graph with onnx.checker.
 
   export.py --checkpoint run/checkpoint.pt --out models/glimpse-shapes
   export.py --untrained --width 1024 --layers 24 --patches 576 --out /tmp/big-bundle

@@ -1,4 +1,4 @@
-"""Every well-posed Shapes-VQA question about a scene, from its object list (MODEL.md rules).
+"""Every well-posed Shapes-VQA question about a scene, from its object list (docs/design/model.md rules).
 Training only: several questions share one image's visual tokens in one sequence, which gives the
 LM several supervised answers for the cost of one image."""
 import math

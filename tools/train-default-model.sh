@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Reproduces models/glimpse-shapes: generate data (Java), train (resumable), export, evaluate with
 # PyTorch and through the Java chain, write the model card. Seeded. Needs Debian's python3-torch,
-# python3-onnx, python3-pil and libopenblas0-pthread (see ENVIRONMENT.md).
+# python3-onnx, python3-pil and libopenblas0-pthread (apt-get install them; run with /usr/bin/python3).
 #
 #   tools/train-default-model.sh            # WORK=tools/work, STEPS=3600
 #   WORK=/scratch STEPS=3600 tools/train-default-model.sh
@@ -12,7 +12,7 @@ STEPS="${STEPS:-3600}"
 PY="${PYTHON:-/usr/bin/python3}"
 OUT="${OUT:-models/glimpse-shapes}"
 HELDOUT_SEED=20261128        # never used in training
-export OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1   # one thread is fastest (ENVIRONMENT.md)
+export OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1   # one thread is fastest on this size of model (measured)
 mkdir -p "$WORK" "$OUT"
 WORK="$(cd "$WORK" && pwd)"
 OUT="$(cd "$OUT" && pwd)"

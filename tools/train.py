@@ -1,5 +1,5 @@
 """Trains glimpse-shapes on Java-generated Shapes-VQA data. Resumable: state is checkpointed
-every --ckpt-every steps and picked up on restart. Seeded; one thread (see ENVIRONMENT.md)."""
+every --ckpt-every steps and picked up on restart. Seeded; one thread (the fastest for this model size)."""
 import argparse
 import math
 import os

@@ -46,14 +46,14 @@ final class RemoteOptions {
         return Grpc.newChannelBuilder(target, creds).maxInboundMessageSize(64 << 20).build();
     }
 
-    /** {@code stub} sending {@code key} as {@code authorization: Bearer <key>} on every call; unchanged without a key. */
-    static <S extends AbstractStub<S>> S withKey(S stub, String key) {
+    /** {@code client} sending {@code key} as {@code authorization: Bearer <key>} on every call; unchanged without a key. */
+    static <S extends AbstractStub<S>> S withKey(S client, String key) {
         if (key == null || key.isBlank()) {
-            return stub;
+            return client;
         }
         Metadata m = new Metadata();
         m.put(ApiKeyInterceptor.AUTHORIZATION, "Bearer " + key.strip());
-        return stub.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(m));
+        return client.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(m));
     }
 
     static RemoteOptions of(String target) {

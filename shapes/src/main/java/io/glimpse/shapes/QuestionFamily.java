@@ -1,6 +1,6 @@
 package io.glimpse.shapes;
 
-/** The seven Shapes-VQA question families of MODEL.md. */
+/** The seven Shapes-VQA question families of docs/design/model.md. */
 public enum QuestionFamily {
     COLOR, SHAPE, COUNT, EXIST, WHERE, SIZE, CLOSEST;
 

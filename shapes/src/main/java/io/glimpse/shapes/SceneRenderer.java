@@ -4,7 +4,7 @@ import java.util.List;
 import java.util.SplittableRandom;
 
 /**
- * Rasterises objects exactly as MODEL.md specifies: filled, no antialiasing, a pixel belongs to a
+ * Rasterises objects exactly as docs/design/model.md specifies: filled, no antialiasing, a pixel belongs to a
  * shape when its centre lies inside it. Noise (when asked) perturbs background pixels only.
  */
 public final class SceneRenderer {

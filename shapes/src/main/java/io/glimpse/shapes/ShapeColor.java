@@ -1,6 +1,6 @@
 package io.glimpse.shapes;
 
-/** The Shapes-VQA palette (MODEL.md), exact RGB values. */
+/** The Shapes-VQA palette (docs/design/model.md), exact RGB values. */
 public enum ShapeColor {
     RED(220, 40, 40),
     GREEN(40, 170, 60),

@@ -7,7 +7,7 @@ import java.util.SplittableRandom;
 import java.util.function.BiPredicate;
 
 /**
- * Seeded Shapes-VQA sample generator (MODEL.md). Each sample is built for its question: the family
+ * Seeded Shapes-VQA sample generator (docs/design/model.md). Each sample is built for its question: the family
  * is drawn uniformly, then the answer is drawn uniformly from what the family can answer, then a
  * scene is constructed so that the question is well-posed and has that answer. The same seed gives
  * the same samples on every machine.

@@ -61,7 +61,7 @@ class ShapesVqaGeneratorTest {
         }
     }
 
-    /** Every answer recomputed from the objects by an independent reading of MODEL.md. */
+    /** Every answer recomputed from the objects by an independent reading of docs/design/model.md. */
     @Test
     void answersAreCorrect() {
         for (Sample s : SAMPLES) {

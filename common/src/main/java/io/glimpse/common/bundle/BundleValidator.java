@@ -16,7 +16,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Checks a bundle against MODEL.md: every required file present, every ONNX graph with the named
+ * Checks a bundle against docs/design/model.md: every required file present, every ONNX graph with the named
  * inputs/outputs of the right rank and of the sizes config.json promises (-1 = dynamic, accepted).
  * Lists every problem, not just the first.
  */

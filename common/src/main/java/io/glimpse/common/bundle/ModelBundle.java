@@ -8,7 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * A model directory in the Hugging Face / transformers.js ONNX layout (MODEL.md). Optional parts
+ * A model directory in the Hugging Face / transformers.js ONNX layout (docs/design/model.md). Optional parts
  * ({@code resampler}, {@code lm_probe}, attention outputs) are looked up when a feature needs them;
  * {@link #require} names the missing file in a FAILED_PRECONDITION error.
  */

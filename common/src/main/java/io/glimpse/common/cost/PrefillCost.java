@@ -1,7 +1,7 @@
 package io.glimpse.common.cost;
 
 /**
- * The cost model of ALGORITHMS.md §4: a transformer layer over n tokens of width d with FFN width
+ * The cost model of docs/design/cost-model.md: a transformer layer over n tokens of width d with FFN width
  * m costs 4nd^2 + 2n^2d + 2ndm multiply-adds. FLOPs = 2 x multiply-adds.
  */
 public final class PrefillCost {

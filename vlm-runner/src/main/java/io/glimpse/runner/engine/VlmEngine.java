@@ -21,7 +21,7 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The decode loop of MODEL.md: lay out the prompt, embed it, write the visual embeddings over the
+ * The decode loop of docs/design/model.md: lay out the prompt, embed it, write the visual embeddings over the
  * image-token rows, prefill, then one token at a time with the KV cache until end-of-sequence or
  * the token limit, streaming text. Concurrency is bounded; cancellation aborts the in-flight run.
  */
@@ -67,7 +67,7 @@ public final class VlmEngine implements AutoCloseable {
         return decodeSteps.get();
     }
 
-    /** Prefill FLOPs of a prompt of {@code tokens} tokens under the cost model of ALGORITHMS.md §4. */
+    /** Prefill FLOPs of a prompt of {@code tokens} tokens under the cost model of docs/design/cost-model.md. */
     public double prefillFlops(int tokens) {
         return PrefillCost.prefillFlops(tokens, config.hiddenSize(), config.intermediateSize(), config.numLayers());
     }
