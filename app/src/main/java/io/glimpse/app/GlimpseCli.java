@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
 @Command(name = "glimpse", mixinStandardHelpOptions = true, version = "glimpse 0.1.0",
         description = "Fewer visual tokens where fewer suffice: VLM inference as gRPC microservices.",
         subcommands = {ServeCommand.class, AskCommand.class, DemoCommand.class, EvalCommand.class, BenchCommand.class,
-                BundleCommand.class, ShapesCommand.class, KeyCommand.class})
+                BundleCommand.class, ShapesCommand.class, KeyCommand.class, MethodsCommand.class})
 public final class GlimpseCli implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -15,7 +15,7 @@ import java.util.Map;
 
 /** Token policy and generation flags, shared by ask / eval / bench. */
 final class PolicyOptions {
-    @Option(names = "--mode", defaultValue = "FULL", description = "Tokenization: ${COMPLETION-CANDIDATES}.")
+    @Option(names = "--mode", defaultValue = "FULL", completionCandidates = ModeNames.class, description = "Tokenization: ${COMPLETION-CANDIDATES}.")
     Tokenization.Mode mode;
 
     @Option(names = "--tokens", defaultValue = "0", description = "POOLED: n*n tokens; FLEX_PREFIX: k registers.")
@@ -28,10 +28,11 @@ final class PolicyOptions {
             description = "ADAPTIVE: ESTIMATOR_AUTO, SUFFICIENCY_HEAD or COMPLEXITY_PROXY.")
     Tokenization.Estimator estimator;
 
-    @Option(names = "--method", defaultValue = "NONE", description = "Pruning method: ${COMPLETION-CANDIDATES}.")
+    @Option(names = "--method", defaultValue = "NONE", completionCandidates = MethodNames.class,
+            description = "Pruning method: ${COMPLETION-CANDIDATES} (glimpse methods lists what each needs and its parameters).")
     Pruning.Method method;
 
-    @Option(names = "--prune-param", description = "Method parameter key=value (repeatable), e.g. iterations=10; see docs/pruning.md.")
+    @Option(names = "--prune-param", description = "Method parameter key=value (repeatable), e.g. iterations=10; see glimpse methods.")
     Map<String, String> pruneParams = new LinkedHashMap<>();
 
     @Option(names = "--global-budget", description = "--keep is the total over all images of the request.")
@@ -133,5 +134,24 @@ final class PolicyOptions {
             p += " -> " + step;
         }
         return m + p;
+    }
+
+    /** The methods a request can name, from the catalog (not the proto's UNSPECIFIED or UNRECOGNIZED). */
+    static final class MethodNames implements Iterable<String> {
+        @Override
+        public java.util.Iterator<String> iterator() {
+            return io.glimpse.common.methods.PruningMethods.all().stream().map(d -> d.method().name()).iterator();
+        }
+    }
+
+    /** The tokenization modes a request can name. */
+    static final class ModeNames implements Iterable<String> {
+        @Override
+        public java.util.Iterator<String> iterator() {
+            return java.util.Arrays.stream(io.glimpse.proto.v1.Tokenization.Mode.values())
+                    .filter(m -> m != io.glimpse.proto.v1.Tokenization.Mode.MODE_UNSPECIFIED
+                            && m != io.glimpse.proto.v1.Tokenization.Mode.UNRECOGNIZED)
+                    .map(Enum::name).iterator();
+        }
     }
 }

@@ -23,12 +23,11 @@ import io.grpc.Context;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.glimpse.common.grpc.PruningPipeline;
+import io.glimpse.common.methods.PruningMethods;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.EnumSet;
 import java.util.Iterator;
-import java.util.Set;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
@@ -38,10 +37,6 @@ import java.util.function.Consumer;
  * yields its own status code with the stage named in the description.
  */
 final class AskChain {
-    /** Methods that read the ViT attention graph or keys the tokenizer can forward. */
-    private static final Set<Pruning.Method> NEEDS_ATTENTION =
-            EnumSet.of(Pruning.Method.ZERO_TPRUNE, Pruning.Method.TOME, Pruning.Method.VISIONZIP);
-
     private static final Logger LOG = LoggerFactory.getLogger(AskChain.class);
     private static final int ATTEMPTS = 4;
     /** Long enough for the balancer to see the dead replica's connection close. */
@@ -53,18 +48,6 @@ final class AskChain {
     AskChain(Backends backends, GatewayLimits limits) {
         this.backends = backends;
         this.limits = limits;
-    }
-
-    /** True when any step of the pipeline (or QuoTA's selection inside a unit) reads the ViT graph. */
-    static boolean needsAttention(Pruning p) {
-        if (NEEDS_ATTENTION.contains(p.getMethod())) {
-            return true;
-        }
-        String within = p.getParamsOrDefault("within", "").trim().toUpperCase(java.util.Locale.ROOT);
-        if (p.getMethod() == Pruning.Method.QUOTA && NEEDS_ATTENTION.stream().anyMatch(m -> m.name().equals(within))) {
-            return true;
-        }
-        return p.getThenList().stream().anyMatch(AskChain::needsAttention);
     }
 
     /** What the gateway can judge alone, before a slot or a backend is spent on the request. */
@@ -83,7 +66,7 @@ final class AskChain {
         TokenizeResponse tokens = failover("image-tokenizer", () -> backends.tokenizer().tokenize(TokenizeRequest.newBuilder()
                 .addAllImages(request.getImagesList())
                 .setTokenization(request.getPolicy().getTokenization())
-                .setIncludeAttention(needsAttention(pruning))
+                .setIncludeAttention(PruningMethods.readsVisionGraph(pruning))   // the catalog says who reads it
                 .setAttentionDtype(DType.FP16)        // selection-identical to fp32 (docs/pruning.md), half the bytes
                 .build()));
         long t1 = System.nanoTime();

@@ -1,12 +1,14 @@
 package io.glimpse.pruner.select;
 
+import io.glimpse.common.methods.MethodDescriptor;
+import io.glimpse.common.methods.PruningMethods;
+
 import io.glimpse.common.tokens.TokenSet;
 import io.glimpse.pruner.kernel.CoreNeurons;
 import io.glimpse.pruner.kernel.ElbowThreshold;
 import io.glimpse.pruner.kernel.TopK;
 import io.glimpse.pruner.query.ProbedPrompt;
 
-import java.util.Set;
 
 /**
  * CoreMatching (the paper, not the released simulation): FFN activations of the probe layer over
@@ -14,10 +16,7 @@ import java.util.Set;
  * scored by the core neurons it activates; keep the top k, or without a budget the elbow's count.
  */
 public final class CoreMatchingSelector implements TokenSelector {
-    @Override
-    public Set<String> params() {
-        return Set.of("rho", "beta");
-    }
+    private static final MethodDescriptor D = PruningMethods.of(PruningMethod.CORE_MATCHING.name());
 
     @Override
     public boolean decidesCount() {
@@ -26,8 +25,8 @@ public final class CoreMatchingSelector implements TokenSelector {
 
     @Override
     public Selection select(TokenSet tokens, int keep, PruningSpec spec, QueryContext query, int image) {
-        double rho = spec.number("rho", 0.2, 1e-6, 1);
-        double beta = spec.number("beta", 0.4, 1e-6, 1);
+        double rho = spec.number(D.param("rho"));
+        double beta = spec.number(D.param("beta"));
         ProbedPrompt p = query.probe("CORE_MATCHING");
         var ffn = p.output().ffn();
         int s = ffn.dim(0);

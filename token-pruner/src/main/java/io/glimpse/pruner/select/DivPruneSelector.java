@@ -1,10 +1,12 @@
 package io.glimpse.pruner.select;
 
+import io.glimpse.common.methods.MethodDescriptor;
+import io.glimpse.common.methods.PruningMethods;
+
 import io.glimpse.common.tokens.TokenSet;
 import io.glimpse.pruner.kernel.MaxMinDiversity;
 
 import java.util.Arrays;
-import java.util.Set;
 
 /**
  * DivPrune: the most diverse subset of the LM-space visual embeddings (greedy max-min on 1 - cos).
@@ -12,15 +14,12 @@ import java.util.Set;
  * from the token farthest from the mean direction and avoids the O(N^2 d) all-pairs pass.
  */
 public final class DivPruneSelector implements TokenSelector {
-    @Override
-    public Set<String> params() {
-        return Set.of("first");
-    }
+    private static final MethodDescriptor D = PruningMethods.of(PruningMethod.DIVPRUNE.name());
 
     @Override
     public Selection select(TokenSet tokens, int keep, PruningSpec spec, QueryContext query, int image) {
         MaxMinDiversity.First first = MaxMinDiversity.First.valueOf(
-                spec.choice("first", "isolated", Set.of("isolated", "mean")).toUpperCase(java.util.Locale.ROOT));
+                spec.choice(D.param("first")).toUpperCase(java.util.Locale.ROOT));
         MaxMinDiversity.Result r = MaxMinDiversity.select(tokens.embeddings().data(), tokens.count(), tokens.hidden(),
                 keep, first);
         int[] kept = r.picked().clone();

@@ -1,6 +1,7 @@
 package io.glimpse.pruner.select;
 
 import io.glimpse.common.error.GlimpseException;
+import io.glimpse.common.methods.MethodParam;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -54,6 +55,20 @@ public record PruningSpec(PruningMethod method, int keepTokens, float keepRatio,
                         + (known.isEmpty() ? ", which takes none" : "; it takes " + String.join(", ", known.stream().sorted().toList())));
             }
         }
+    }
+
+    /** A number parameter with its default and range from the method's descriptor. */
+    public double number(MethodParam p) {
+        return number(p.name(), p.defaultNumber(), p.min(), p.max());
+    }
+
+    /** A choice parameter from the method's descriptor, with {@code def} in place of its default. */
+    public String choice(MethodParam p, String def) {
+        return choice(p.name(), def, java.util.Set.copyOf(p.choices()));
+    }
+
+    public String choice(MethodParam p) {
+        return choice(p, p.def());
     }
 
     public double number(String key, double def, double min, double max) {

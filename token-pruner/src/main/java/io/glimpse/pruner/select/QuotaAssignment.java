@@ -1,5 +1,8 @@
 package io.glimpse.pruner.select;
 
+import io.glimpse.common.methods.MethodDescriptor;
+import io.glimpse.common.methods.PruningMethods;
+
 import io.glimpse.common.error.GlimpseException;
 import io.glimpse.common.tensor.FloatTensor;
 import io.glimpse.common.tokens.TokenKind;
@@ -24,7 +27,7 @@ import java.util.Set;
  * average pooling, FlexTok prefix for ordered register tokens, or another method's selection.
  */
 final class QuotaAssignment {
-    static final Set<String> PARAMS = Set.of("scorer", "regions", "within", "min_per_unit");
+    private static final MethodDescriptor D = PruningMethods.of(PruningMethod.QUOTA.name());
     private final Map<PruningMethod, TokenSelector> selectors;
 
     QuotaAssignment(Map<PruningMethod, TokenSelector> selectors) {
@@ -40,19 +43,18 @@ final class QuotaAssignment {
 
     Outcome reduce(List<TokenSet> images, PruningSpec spec, QueryContext query) {
         String innerName = spec.params().getOrDefault("within", "resize").trim().toUpperCase(java.util.Locale.ROOT);
-        Set<String> known = new java.util.HashSet<>(PARAMS);
-        selectors.entrySet().stream().filter(e -> e.getKey().name().equals(innerName))
-                .forEach(e -> known.addAll(e.getValue().params()));      // the inner method's own knobs
+        Set<String> known = new java.util.HashSet<>(D.paramNames());
+        selectors.keySet().stream().filter(m -> m.name().equals(innerName))
+                .forEach(m -> known.addAll(PruningMethods.of(m.name()).paramNames()));      // the inner method's own knobs
         spec.checkParams(known);
         if (!spec.hasBudget()) {
             throw GlimpseException.invalid("QUOTA needs a budget: keep_tokens (per image, or the total with global_budget) or keep_ratio");
         }
         int total = Arrays.stream(Budget.perImage(images.stream().mapToInt(TokenSet::count).toArray(), spec)).sum();
         List<Unit> units = units(images, spec);
-        String within = spec.choice("within", "resize", withinChoices());
-        String scorer = spec.choice("scorer", query.model().available()
-                && QueryDecoupler.of(query.model().config("QUOTA")).isPresent() ? "vlm" : "attention",
-                Set.of("vlm", "attention", "similarity"));
+        String within = spec.choice(D.param("within"));
+        String scorer = spec.choice(D.param("scorer"), query.model().available()
+                && QueryDecoupler.of(query.model().config("QUOTA")).isPresent() ? "vlm" : "attention");
         long[] flops = {0L};
         float[] s = score(units, images, scorer, query, flops);
         double[] w = new double[units.size()];
@@ -63,7 +65,7 @@ final class QuotaAssignment {
         for (int i = 0; i < w.length; i++) {
             w[i] = norm > 0 ? (double) s[i] * s[i] / norm : 1.0 / w.length;
         }
-        int minPer = (int) spec.number("min_per_unit", 0, 0, 1 << 20);
+        int minPer = (int) spec.number(D.param("min_per_unit"));
         int[] min = new int[units.size()];
         int[] cap = new int[units.size()];
         for (int i = 0; i < units.size(); i++) {
@@ -82,14 +84,6 @@ final class QuotaAssignment {
         return new Outcome(out, flops[0], s, n);
     }
 
-    private Set<String> withinChoices() {
-        Set<String> c = new java.util.HashSet<>(Set.of("resize", "pool"));
-        for (PruningMethod m : selectors.keySet()) {
-            c.add(m.name().toLowerCase(java.util.Locale.ROOT));
-        }
-        return c;
-    }
-
     static List<Unit> units(List<TokenSet> images, PruningSpec spec) {
         List<Unit> units = new ArrayList<>();
         if (images.size() > 1) {
@@ -102,7 +96,7 @@ final class QuotaAssignment {
         }
         TokenSet t = images.get(0);
         int[] g = fullGrid(t);
-        String regions = spec.params().getOrDefault("regions", "2x2").trim();
+        String regions = spec.params().getOrDefault("regions", D.param("regions").def()).trim();
         if (!regions.matches("\\d{1,2}x\\d{1,2}")) {
             throw GlimpseException.invalid("pruning parameter regions=\"" + regions + "\" must look like 2x2 or 3x3");
         }

@@ -1,6 +1,7 @@
 package io.glimpse.pruner.select;
 
 import io.glimpse.common.error.GlimpseException;
+import io.glimpse.common.methods.PruningMethods;
 import io.glimpse.common.tokens.TokenSet;
 import io.glimpse.pruner.query.QueryModel;
 
@@ -75,10 +76,8 @@ public final class TokenPrunerEngine {
                 throw new GlimpseException(GlimpseException.Kind.UNIMPLEMENTED, "pruning method " + spec.method()
                         + " is not available in this build");
             }
-            spec.checkParams(selector.params());
-        } else {
-            spec.checkParams(java.util.Set.of());
         }
+        spec.checkParams(PruningMethods.of(spec.method().name()).paramNames());
         int[] budgets = Budget.perImage(images.stream().mapToInt(TokenSet::count).toArray(), spec);
         boolean adaptive = selector != null && selector.decidesCount() && !spec.hasBudget();
         List<TokenSet> out = new ArrayList<>();

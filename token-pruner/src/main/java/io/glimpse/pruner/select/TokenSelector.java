@@ -2,7 +2,6 @@ package io.glimpse.pruner.select;
 
 import io.glimpse.common.tokens.TokenSet;
 
-import java.util.Set;
 
 /** Chooses {@code keep} of one image's tokens. Deterministic: same input, same output. */
 public interface TokenSelector {
@@ -12,11 +11,6 @@ public interface TokenSelector {
      * @param image index of the image in the request
      */
     Selection select(TokenSet tokens, int keep, PruningSpec spec, QueryContext query, int image);
-
-    /** The {@code params} keys the method reads; any other key is refused. */
-    default Set<String> params() {
-        return Set.of();
-    }
 
     /** True when the method has its own adaptive count (used when the request gives no budget). */
     default boolean decidesCount() {

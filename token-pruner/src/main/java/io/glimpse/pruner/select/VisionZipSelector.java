@@ -1,5 +1,8 @@
 package io.glimpse.pruner.select;
 
+import io.glimpse.common.methods.MethodDescriptor;
+import io.glimpse.common.methods.PruningMethods;
+
 import io.glimpse.common.tensor.FloatTensor;
 import io.glimpse.common.tokens.TokenSet;
 import io.glimpse.pruner.kernel.Rows;
@@ -15,15 +18,12 @@ import java.util.Set;
  * assigned instead. The split follows the paper's 54+10 of 64 ({@code contextual_share}).
  */
 public final class VisionZipSelector implements TokenSelector {
-    @Override
-    public Set<String> params() {
-        return Set.of("contextual_share", "context_merge");
-    }
+    private static final MethodDescriptor D = PruningMethods.of(PruningMethod.VISIONZIP.name());
 
     @Override
     public Selection select(TokenSet tokens, int keep, PruningSpec spec, QueryContext query, int image) {
-        double share = spec.number("contextual_share", 10.0 / 64, 0, 1);
-        boolean sum = spec.choice("context_merge", "sum", Set.of("sum", "mean")).equals("sum");
+        double share = spec.number(D.param("contextual_share"));
+        boolean sum = spec.choice(D.param("context_merge")).equals("sum");
         AttentionGraph g = AttentionGraph.of(tokens);
         int n = tokens.count();
         int d = tokens.hidden();

@@ -1,5 +1,8 @@
 package io.glimpse.pruner.select;
 
+import io.glimpse.common.methods.MethodDescriptor;
+import io.glimpse.common.methods.PruningMethods;
+
 import io.glimpse.common.tokens.TokenSet;
 import io.glimpse.pruner.kernel.HeadAggregation;
 import io.glimpse.pruner.kernel.Rows;
@@ -7,7 +10,6 @@ import io.glimpse.pruner.kernel.TopK;
 import io.glimpse.pruner.kernel.WeightedPageRank;
 
 import java.util.Arrays;
-import java.util.Set;
 
 /**
  * Zero-TPrune at the vision-to-language boundary (an adaptation: the paper prunes inside the ViT).
@@ -16,19 +18,16 @@ import java.util.Set;
  * graph and is never pruned; it is not a visual token the LM sees.
  */
 public final class ZeroTPruneSelector implements TokenSelector {
-    @Override
-    public Set<String> params() {
-        return Set.of("iterations", "tolerance", "v_min", "v_max", "s_share", "init", "graph_top_m");
-    }
+    private static final MethodDescriptor D = PruningMethods.of(PruningMethod.ZERO_TPRUNE.name());
 
     @Override
     public Selection select(TokenSet tokens, int keep, PruningSpec spec, QueryContext query, int image) {
-        int iterations = (int) spec.number("iterations", 30, 1, 1000);
-        double tolerance = spec.number("tolerance", 1e-6, 0, 1);
-        HeadAggregation heads = new HeadAggregation(spec.number("v_min", 0.01, 0, 1e9), spec.number("v_max", 0.7, 0, 1e9));
-        double sShare = spec.number("s_share", 0.5, 0, 1);
-        boolean clsInit = spec.choice("init", "uniform", Set.of("uniform", "cls")).equals("cls");
-        AttentionGraph g = AttentionGraph.of(tokens).topPerRow((int) spec.number("graph_top_m", 0, 0, 1 << 20));
+        int iterations = (int) spec.number(D.param("iterations"));
+        double tolerance = spec.number(D.param("tolerance"));
+        HeadAggregation heads = new HeadAggregation(spec.number(D.param("v_min")), spec.number(D.param("v_max")));
+        double sShare = spec.number(D.param("s_share"));
+        boolean clsInit = spec.choice(D.param("init")).equals("cls");
+        AttentionGraph g = AttentionGraph.of(tokens).topPerRow((int) spec.number(D.param("graph_top_m")));
         int n = g.patches();
         int c = g.cls();
         long flops = g.flops();
