@@ -7,10 +7,7 @@ import io.glimpse.common.error.GlimpseException;
 import io.glimpse.common.tensor.FloatTensor;
 import io.glimpse.common.tokens.TokenKind;
 import io.glimpse.common.tokens.TokenSet;
-import io.glimpse.pruner.kernel.GridResize;
-import io.glimpse.pruner.kernel.Rows;
 import io.glimpse.pruner.kernel.WaterFilling;
-import io.glimpse.pruner.query.ProbedPrompt;
 import io.glimpse.pruner.query.QueryDecoupler;
 
 import java.util.ArrayList;
@@ -56,7 +53,7 @@ final class QuotaAssignment {
         String scorer = spec.choice(D.param("scorer"), query.model().available()
                 && QueryDecoupler.of(query.model().config("QUOTA")).isPresent() ? "vlm" : "attention");
         long[] flops = {0L};
-        float[] s = score(units, images, scorer, query, flops);
+        float[] s = UnitScorer.ALL.get(scorer).score(units, images, query, flops);
         double[] w = new double[units.size()];
         double norm = 0;
         for (float v : s) {
@@ -163,80 +160,6 @@ final class QuotaAssignment {
         throw new IllegalStateException("no token at origin " + origin);
     }
 
-    private float[] score(List<Unit> units, List<TokenSet> images, String scorer, QueryContext query, long[] flops) {
-        float[] s = new float[units.size()];
-        switch (scorer) {
-            case "vlm" -> {
-                QueryDecoupler d = QueryDecoupler.of(query.model().config("QUOTA scorer=vlm")).orElseThrow(() ->
-                        GlimpseException.precondition("QUOTA scorer=vlm needs query_decoupling in the bundle's config.json "
-                                + "(entity words and a yes/no relevance prompt); use scorer=attention or similarity"));
-                Optional<QueryDecoupler.RelevancePrompt> prompt = d.relevancePrompt(query.question());
-                if (prompt.isEmpty()) {
-                    Arrays.fill(s, 1f);   // the question names no entity: every unit is equally relevant
-                    return s;
-                }
-                QueryDecoupler.RelevancePrompt p = prompt.get();
-                long yes = p.yes() == null ? -1 : query.model().tokenId(p.yes(), "QUOTA");
-                long no = query.model().tokenId(p.no(), "QUOTA");
-                var cfg = query.model().config("QUOTA");
-                for (int u = 0; u < units.size(); u++) {
-                    Unit unit = units.get(u);
-                    TokenSet part = images.get(unit.image()).keep(unit.rows(), null);
-                    float[] dist = query.model().firstAnswerDistribution(p.prompt(), part, "QUOTA");
-                    s[u] = yes >= 0 ? dist[(int) yes] / Math.max(1e-12f, dist[(int) yes] + dist[(int) no]) : 1f - dist[(int) no];
-                    long len = part.count() + 8L;
-                    flops[0] += cfg.numLayers() * (4 * len * cfg.hiddenSize() * cfg.hiddenSize()
-                            + 2 * len * len * cfg.hiddenSize() + 2 * len * cfg.hiddenSize() * cfg.intermediateSize());
-                }
-            }
-            case "attention" -> {
-                ProbedPrompt p = query.probe("QUOTA scorer=attention");
-                flops[0] += p.flops();
-                int[] q = p.questionRows();
-                float max = 0f;
-                for (int u = 0; u < units.size(); u++) {
-                    Unit unit = units.get(u);
-                    int[] all = p.imageRows(unit.image());
-                    int[] rows = new int[unit.rows().length];
-                    for (int i = 0; i < rows.length; i++) {
-                        rows[i] = all[unit.rows()[i]];
-                    }
-                    for (float a : p.meanAttention(q, rows)) {
-                        s[u] += a;
-                    }
-                    max = Math.max(max, s[u]);
-                }
-                for (int u = 0; u < s.length && max > 0; u++) {
-                    s[u] /= max;
-                }
-            }
-            default -> {
-                var cfg = query.model().config("QUOTA scorer=similarity");
-                String text = QueryDecoupler.of(cfg).map(d -> String.join(" ", d.entities(query.question()).values()))
-                        .filter(x -> !x.isBlank()).orElse(query.question());
-                int h = cfg.hiddenSize();
-                float[] words = query.model().embedText(text, "QUOTA scorer=similarity");
-                float[] q = new float[h];
-                for (int i = 0; i < words.length; i++) {
-                    q[i % h] += words[i];
-                }
-                float[] qu = Rows.normalized(q, 1, h);
-                for (int u = 0; u < units.size(); u++) {
-                    Unit unit = units.get(u);
-                    TokenSet t = images.get(unit.image());
-                    float[] x = Rows.normalized(t.embeddings().selectRows(unit.rows()).data(), unit.rows().length, h);
-                    float best = -1f;
-                    for (int i = 0; i < unit.rows().length; i++) {
-                        best = Math.max(best, Rows.dot(x, i * h, qu, 0, h));
-                    }
-                    s[u] = (best + 1f) / 2f;
-                    flops[0] += (long) unit.rows().length * h;
-                }
-            }
-        }
-        return s;
-    }
-
     private TokenSet shrinkImage(TokenSet t, int img, List<Unit> units, int[] n, float[] unitScore, String within,
                                  PruningSpec spec, QueryContext query, long[] flops) {
         int d = t.hidden();
@@ -260,45 +183,13 @@ final class QuotaAssignment {
                 for (int i = 0; i < unit.rows().length; i++) {
                     add(rowsOut, data, unit.rows()[i], Arrays.copyOfRange(x, i * d, (i + 1) * d));
                 }
-            } else if ((within.equals("resize") || within.equals("pool")) && unit.gridRows() > 0) {
-                // the paper's shape: h = w = floor(sqrt(k)), then one side grows if it still fits
-                int side = Math.max(1, (int) Math.floor(Math.sqrt(k)));
-                int h = Math.min(unit.gridRows(), side);
-                int w = Math.min(unit.gridCols(), side);
-                if (h * (w + 1) <= k && w + 1 <= unit.gridCols()) {
-                    w++;
-                } else if ((h + 1) * w <= k && h + 1 <= unit.gridRows()) {
-                    h++;
-                }
-                GridResize.Result r = within.equals("resize")
-                        ? GridResize.bilinear(x, unit.gridRows(), unit.gridCols(), d, h, w)
-                        : GridResize.adaptiveAverage(x, unit.gridRows(), unit.gridCols(), d, h, w);
-                flops[0] += (long) h * w * d * 4;
-                for (int i = 0; i < h * w; i++) {
-                    add(rowsOut, data, unit.rows()[r.nearest()[i]], Arrays.copyOfRange(r.x(), i * d, (i + 1) * d));
-                }
-            } else if (within.equals("resize") || within.equals("pool")) {
-                // ordered tokens without a grid (FlexTok registers): the prefix is the coarse description
-                int[] order = unit.rows().clone();
-                Integer[] byOrigin = new Integer[order.length];
-                for (int i = 0; i < order.length; i++) {
-                    byOrigin[i] = i;
-                }
-                Arrays.sort(byOrigin, (p, q) -> Integer.compare(t.origin()[order[p]], t.origin()[order[q]]));
-                for (int i = 0; i < k; i++) {
-                    int local = byOrigin[i];
-                    add(rowsOut, data, order[local], Arrays.copyOfRange(x, local * d, (local + 1) * d));
-                }
-            } else {
-                PruningMethod m = PruningMethod.valueOf(within.toUpperCase(java.util.Locale.ROOT));
-                TokenSet part = t.keep(unit.rows(), null);
-                Selection sel = selectors.get(m).select(part, k, spec.withMethod(m, k),
-                        new QueryContext(query.question(), List.of(part), query.model()), 0);
-                flops[0] += sel.flops();
-                float[] px = sel.merged() != null ? sel.merged().data() : part.embeddings().selectRows(sel.kept()).data();
-                for (int i = 0; i < sel.kept().length; i++) {
-                    add(rowsOut, data, unit.rows()[sel.kept()[i]], Arrays.copyOfRange(px, i * d, (i + 1) * d));
-                }
+                continue;
+            }
+            UnitShrinker shrinker = within.equals("resize") || within.equals("pool")
+                    ? (unit.gridRows() > 0 ? new GridShrinker(within.equals("resize")) : new PrefixShrinker())
+                    : new MethodShrinker(selectors.get(PruningMethod.valueOf(within.toUpperCase(java.util.Locale.ROOT))), spec, query);
+            for (UnitShrinker.Piece p : shrinker.shrink(t, unit, x, k, flops)) {
+                add(rowsOut, data, p.row(), p.x());
             }
         }
         Integer[] idx = new Integer[rowsOut.size()];
