@@ -120,4 +120,16 @@ class PrunerEngineTest {
         }
         return d;
     }
+
+    /** A budget at least the token count keeps every token and still scores each one, for every method that scores. */
+    @Test
+    void budgetCoveringEveryTokenStillScoresEachOne() {
+        TokenSet in = grid(16, 4);
+        for (PruningMethod m : List.of(PruningMethod.RANDOM, PruningMethod.UNIFORM, PruningMethod.ZERO_TPRUNE,
+                PruningMethod.TOME, PruningMethod.VISIONZIP, PruningMethod.DIVPRUNE)) {
+            TokenSet out = engine.prune(List.of(in), spec(m, 16, 1), "q").images().get(0);
+            assertEquals(16, out.count(), m + " keeps every token");
+            assertEquals(16, out.scores() == null ? 0 : out.scores().length, m + " scores every input token");
+        }
+    }
 }

@@ -9,7 +9,8 @@ import java.util.List;
 /**
  * ToMe's bipartite soft matching, repeated until {@code keep} tokens remain: alternate tokens form
  * sets A (even) and B (odd); each a picks its most similar b (cosine of the metric); the r most
- * similar edges merge a into b by size-weighted average. r is at most |A| per round.
+ * similar edges merge a into b by size-weighted average. r is at most |B| per round, and each round
+ * orders the tokens as the official implementation does (unmerged A by score, then B).
  */
 public final class BipartiteSoftMatching {
     private BipartiteSoftMatching() {
@@ -41,7 +42,7 @@ public final class BipartiteSoftMatching {
             int m = tokens.size();
             int na = (m + 1) / 2;
             int nb = m / 2;
-            int r = Math.min(m - keep, Math.min(na, nb));
+            int r = Math.min(m - keep, nb);
             if (r <= 0) {
                 break;
             }
@@ -70,10 +71,8 @@ public final class BipartiteSoftMatching {
             }
             flops += (long) na * nb * dm;
             int[] order = TopK.order(best);
-            boolean[] merged = new boolean[na];
             for (int e = 0; e < r; e++) {
                 int a = order[e];
-                merged[a] = true;
                 Token src = tokens.get(2 * a);
                 Token dst = tokens.get(2 * bestB[a] + 1);
                 dst.absorb(src);
@@ -84,15 +83,19 @@ public final class BipartiteSoftMatching {
                     }
                 }
             }
+            // the official loop's order for the next round: A's unmerged tokens by descending edge
+            // score, then all of B in its order (torch.cat([unm, dst])); with an odd count the
+            // even/odd split of the next round depends on it
             List<Token> next = new ArrayList<>(m - r);
-            for (int i = 0; i < m; i++) {
-                if (i % 2 == 1 || !merged[i / 2]) {
-                    next.add(tokens.get(i));
-                }
+            for (int e = r; e < na; e++) {
+                next.add(tokens.get(2 * order[e]));
             }
-            next.sort((p, q) -> Integer.compare(p.row, q.row));
+            for (int b = 0; b < nb; b++) {
+                next.add(tokens.get(2 * b + 1));
+            }
             tokens = next;
         }
+        tokens.sort((p, q) -> Integer.compare(p.row, q.row));
         int k = tokens.size();
         int[] rows = new int[k];
         float[] out = new float[k * d];

@@ -28,7 +28,8 @@ record AttentionGraph(float[] attention, int heads, int size, int cls, float[] k
         if (t.attention() != null) {
             var a = t.attention();
             KeyMetric k = KeyMetric.of(t);
-            return new AttentionGraph(a.data(), a.dim(0), a.dim(1), 1, k.rows(), k.dim(), 0L);
+            return new AttentionGraph(rowStochastic(a.data(), a.dim(0) * a.dim(1), a.dim(1)), a.dim(0), a.dim(1), 1,
+                    k.rows(), k.dim(), 0L);
         }
         int n = t.count();
         int d = t.hidden();
@@ -51,6 +52,26 @@ record AttentionGraph(float[] attention, int heads, int size, int cls, float[] k
             }
         }
         return new AttentionGraph(a, 1, n, 0, x, d, (long) n * n * d);
+    }
+
+    /**
+     * Rows rescaled to sum to 1. A set an earlier step pruned carries its attention cut to the
+     * surviving rows and columns; every pass over the graph (the first ranking included) must see
+     * distributions again, as the reference implementation does.
+     */
+    static float[] rowStochastic(float[] a, int rows, int size) {
+        float[] out = new float[a.length];
+        for (int r = 0; r < rows; r++) {
+            double sum = 0;
+            for (int j = 0; j < size; j++) {
+                sum += a[r * size + j];
+            }
+            float inv = sum > 0 ? (float) (1.0 / sum) : 0f;
+            for (int j = 0; j < size; j++) {
+                out[r * size + j] = a[r * size + j] * inv;
+            }
+        }
+        return out;
     }
 
     /**

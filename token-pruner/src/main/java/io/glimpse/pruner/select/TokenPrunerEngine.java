@@ -84,8 +84,20 @@ public final class TokenPrunerEngine {
         long flops = 0;
         for (int i = 0; i < images.size(); i++) {
             TokenSet set = images.get(i);
-            if (selector == null || (!adaptive && budgets[i] >= set.count())) {
+            if (selector == null) {
                 out.add(set.keep(all(set.count()), null));
+                continue;
+            }
+            if (!adaptive && budgets[i] >= set.count()) {
+                // nothing to drop, but the API promises one score per input token: score as if one
+                // token went, keep them all
+                float[] scores = null;
+                if (set.count() > 1) {
+                    Selection s = selector.select(set, set.count() - 1, spec, query, i);
+                    flops += s.flops();
+                    scores = s.scores();
+                }
+                out.add(set.keep(all(set.count()), scores));
                 continue;
             }
             Selection s = selector.select(set, adaptive ? 0 : budgets[i], spec, query, i);
