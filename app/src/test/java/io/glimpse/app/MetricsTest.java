@@ -5,7 +5,6 @@ import io.glimpse.common.metrics.ProcessMetrics;
 import io.glimpse.common.onnx.OrtSessionFactory;
 import io.glimpse.proto.v1.Pruning;
 import io.glimpse.proto.v1.TokenPolicy;
-import io.glimpse.runner.engine.RunnerLimits;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.junit.jupiter.api.Test;
