@@ -136,6 +136,10 @@ public record TlsFiles(Path cert, Path key, Path ca, Duration reload) {
                     seen[0] = now;
                     LOG.info("TLS: reloaded {}", java.util.Arrays.toString(files));
                 }
+            } catch (java.nio.file.NoSuchFileException gone) {
+                // the files were removed (the service is gone, or its test ended): stop watching
+                LOG.info("TLS: {} removed; no longer watching it", gone.getFile());
+                throw new IllegalStateException("TLS files removed", gone);
             } catch (IOException | GeneralSecurityException | RuntimeException e) {
                 LOG.warn("TLS: keeping the previous material; {} does not load: {}", java.util.Arrays.toString(files),
                         e.toString());
