@@ -29,7 +29,9 @@ public final class GlimpseCli implements Runnable {
             if (cause instanceof GlimpseException g) {
                 cmd.getErr().println("glimpse: " + g.getMessage());
             } else if (cause instanceof io.grpc.StatusRuntimeException s) {
-                cmd.getErr().println("glimpse: " + s.getStatus().getCode() + ": " + s.getStatus().getDescription());
+                Throwable why = s.getStatus().getCause();   // "io exception" alone says little: say what failed
+                cmd.getErr().println("glimpse: " + s.getStatus().getCode() + ": " + s.getStatus().getDescription()
+                        + (why != null && why.getMessage() != null ? " (" + why.getMessage() + ")" : ""));
             } else {
                 cmd.getErr().println("glimpse: " + ex);
                 ex.printStackTrace(cmd.getErr());

@@ -168,6 +168,9 @@ class SecurityTest {
         String carolLine = "carol sha256:" + ApiKeys.hash(carol) + " allow=min_new_tokens\n";
         Files.writeString(keys, "# test keys\n" + aliceLine + "bob sha256:" + ApiKeys.hash(bob) + "\n" + carolLine);
         SimpleMeterRegistry meters = new SimpleMeterRegistry();
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> access = new ch.qos.logback.core.read.ListAppender<>();
+        access.start();
+        ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("glimpse.access")).addAppender(access);
         var c = EmbeddedStack.Services.defaults(StackFixture.bundle(), OrtSessionFactory.cpu())
                 .withAccess(AccessPolicy.open().withKeys(ApiKeys.load(keys)));
         try (EmbeddedStack s = EmbeddedStack.start(c, EmbeddedStack.Transport.IN_PROCESS, -1, meters)) {
@@ -206,6 +209,11 @@ class SecurityTest {
             assertEquals(Status.Code.UNAUTHENTICATED, revoked);
             assertTrue(meters.counter("glimpse.gateway.requests", "key", "bob", "method", "Ask", "status", "OK").count() >= 2,
                     "metrics count calls by key id");
+            List<String> lines = access.list.stream().map(ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage).toList();
+            assertTrue(lines.stream().anyMatch(l -> l.startsWith("key=bob method=Ask policy=FULL/NONE images=1 visual_tokens=144->144")
+                    && l.contains("status=OK")), String.join("\n", lines));
+            assertTrue(lines.stream().anyMatch(l -> l.startsWith("key=alice") && l.contains("status=RESOURCE_EXHAUSTED")), "refusals are logged too");
+            assertTrue(lines.stream().noneMatch(l -> l.contains(bob) || l.contains(e.question())), "no key and no question text in the log");
         }
     }
 
