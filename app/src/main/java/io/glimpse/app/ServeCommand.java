@@ -271,6 +271,10 @@ final class ServeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         checkExposure();
+        if (System.getenv("GLIMPSE_ACCESS_LOG_LEVEL") == null) {   // a server logs every call; one-shot commands do not
+            ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("glimpse.access"))
+                    .setLevel(ch.qos.logback.classic.Level.INFO);
+        }
         PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         ProcessMetrics.bind(meters);
         MetricsEndpoint metrics = metricsPort > 0 ? MetricsEndpoint.start(meters, bind, metricsPort) : null;

@@ -170,7 +170,9 @@ class SecurityTest {
         SimpleMeterRegistry meters = new SimpleMeterRegistry();
         ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> access = new ch.qos.logback.core.read.ListAppender<>();
         access.start();
-        ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("glimpse.access")).addAppender(access);
+        ch.qos.logback.classic.Logger accessLog = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("glimpse.access");
+        accessLog.setLevel(ch.qos.logback.classic.Level.INFO);   // as 'glimpse serve' sets it
+        accessLog.addAppender(access);
         var c = EmbeddedStack.Services.defaults(StackFixture.bundle(), OrtSessionFactory.cpu())
                 .withAccess(AccessPolicy.open().withKeys(ApiKeys.load(keys)));
         try (EmbeddedStack s = EmbeddedStack.start(c, EmbeddedStack.Transport.IN_PROCESS, -1, meters)) {
