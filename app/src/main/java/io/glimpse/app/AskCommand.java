@@ -31,6 +31,10 @@ final class AskCommand implements Callable<Integer> {
     @Option(names = "--stream", description = "Print text as it is generated.")
     boolean stream;
 
+    @Option(names = "--explain", description = "Write the image with each token's importance as a heat map and the"
+            + " tokens the model saw outlined, as a PNG (several images: FILE-1.png, FILE-2.png, ...).")
+    Path explain;
+
     @Mixin
     ModelOptions model;
 
@@ -63,6 +67,15 @@ final class AskCommand implements Callable<Integer> {
             } else {
                 r = c.blocking().ask(req.build());
                 System.out.println(r.getAnswer());
+            }
+            if (explain != null) {
+                for (int i = 0; i < r.getSelectionsCount(); i++) {
+                    Path out = r.getSelectionsCount() == 1 ? explain : explain.resolveSibling(
+                            explain.getFileName().toString().replaceFirst("(\\.png)?$", "-" + (i + 1) + ".png"));
+                    javax.imageio.ImageIO.write(ExplainOverlay.render(req.getImages(i).getData().toByteArray(),
+                            r.getSelections(i), 384), "png", out.toFile());
+                    System.err.println("glimpse: wrote " + out);
+                }
             }
             var u = r.getUsage();
             System.err.printf("visual tokens %d -> %d -> %d, prompt %d, generated %d, prefill GFLOPs %.4f (full %.4f), %.1f ms%n",

@@ -121,8 +121,14 @@ final class AskChain {
                         .setTotalMicros((System.nanoTime() - t0) / 1000));
         for (int i = 0; i < pruned.getImagesCount(); i++) {
             VisualTokens v = pruned.getImages(i);
-            out.addSelections(ImageSelection.newBuilder().setKind(v.getKind()).addAllKeptOrigin(v.getOriginList())
-                    .setSpan(v.getSpan()).setReport(tokens.getImages(i).getReport()));
+            VisualTokens in = tokens.getImages(i);
+            ImageSelection.Builder sel = ImageSelection.newBuilder().setKind(v.getKind()).addAllKeptOrigin(v.getOriginList())
+                    .setSpan(v.getSpan()).setReport(in.getReport())
+                    .setGridH(in.getGridH()).setGridW(in.getGridW()).setPooledSide(in.getPooledSide());
+            if (v.getScoresCount() == in.getOriginCount()) {
+                sel.addAllScores(v.getScoresList()).addAllScoredOrigin(in.getOriginList());
+            }
+            out.addSelections(sel);
         }
         return out.build();
     }
