@@ -53,8 +53,9 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--budgets", split = ",", defaultValue = "4,9,16,36,64,144", description = "Grid: visual-token budgets.")
     int[] budgets;
 
-    @Option(names = "--targets", split = ",", defaultValue = "0.9,0.95,0.99", description = "Grid: ADAPTIVE quality targets.")
-    double[] targets;
+    @Option(names = "--quality-targets", split = ",", defaultValue = "0.9,0.95,0.99",
+            description = "Grid: ADAPTIVE quality targets (not to be confused with --target, the gateway).")
+    double[] qualityTargets;
 
     @Option(names = "--out-dir", defaultValue = "eval-out", description = "Grid: where results.{md,csv,json} and the plots go.")
     Path outDir;
@@ -91,7 +92,7 @@ final class EvalCommand implements Callable<Integer> {
                 var bundle = model.openBundle();
                 var cfg = bundle.config();
                 boolean resampler = bundle.has(io.glimpse.common.bundle.ModelBundle.RESAMPLER);
-                List<EvalGrid.Cell> cells = EvalGrid.cells(methods, budgets, targets, cfg.gridTokens(),
+                List<EvalGrid.Cell> cells = EvalGrid.cells(methods, budgets, qualityTargets, cfg.gridTokens(),
                         resampler ? cfg.registers() : 0, !cfg.complexityCalibration().isMissingNode());
                 String source = data != null ? data.toString() : "Shapes-VQA seed " + seed;
                 EvalGrid.run(items, c, cells, policy.generation(), outDir, source);
@@ -103,8 +104,10 @@ final class EvalCommand implements Callable<Integer> {
         Report report = new Report();
         ObjectMapper json = new ObjectMapper();
         List<String> lines = new ArrayList<>();
+        ProgressLine progress = new ProgressLine(items.size());
         try (GlimpseConnection c = GlimpseConnection.open(remote, model, EmbeddedStack.Transport.IN_PROCESS)) {
             for (Item it : items) {
+                progress.step(it.family());
                 AskResponse r = c.blocking().ask(AskRequest.newBuilder()
                         .addImages(Image.newBuilder().setData(ByteString.copyFrom(it.image())))
                         .setQuestion(it.question()).setPolicy(policy.policy()).setGeneration(policy.generation())

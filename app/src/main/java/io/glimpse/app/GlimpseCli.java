@@ -17,21 +17,44 @@ public final class GlimpseCli implements Runnable {
         System.exit(run(args));
     }
 
+    @CommandLine.Option(names = {"-v", "--verbose"}, scope = CommandLine.ScopeType.INHERIT,
+            description = "Log at INFO (one-shot commands log warnings only; 'serve' always logs at INFO).")
+    boolean verbose;
+
     public static int run(String... args) {
-        CommandLine cli = new CommandLine(new GlimpseCli());
+        GlimpseCli root = new GlimpseCli();
+        CommandLine cli = new CommandLine(root);
         cli.setCaseInsensitiveEnumValuesAllowed(true);
+        cli.setExecutionStrategy(parsed -> {
+            boolean serve = parsed.subcommand() != null && parsed.subcommand().commandSpec().name().equals("serve");
+            if (!serve && !root.verbose && System.getenv("GLIMPSE_LOG_LEVEL") == null) {
+                // a one-shot command's output is its answer, not the services' start-up lines
+                ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("io.glimpse"))
+                        .setLevel(ch.qos.logback.classic.Level.WARN);
+            }
+            return new CommandLine.RunLast().execute(parsed);
+        });
         cli.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             Throwable cause = ex;
             while (cause.getCause() != null && !(cause instanceof GlimpseException)
-                    && !(cause instanceof io.grpc.StatusRuntimeException)) {
+                    && !(cause instanceof io.grpc.StatusRuntimeException) && !(cause instanceof java.io.IOException)) {
                 cause = cause.getCause();
             }
-            if (cause instanceof GlimpseException g) {
+            if (cause instanceof java.nio.file.NoSuchFileException f) {
+                cmd.getErr().println("glimpse: no such file: " + f.getFile());
+            } else if (cause instanceof java.net.BindException || (cause instanceof java.io.IOException
+                    && ex instanceof java.io.UncheckedIOException)) {
+                cmd.getErr().println("glimpse: " + ex.getMessage());
+            } else if (cause instanceof java.io.IOException io) {
+                cmd.getErr().println("glimpse: " + io);
+            } else if (cause instanceof GlimpseException g) {
                 cmd.getErr().println("glimpse: " + g.getMessage());
             } else if (cause instanceof io.grpc.StatusRuntimeException s) {
                 Throwable why = s.getStatus().getCause();   // "io exception" alone says little: say what failed
                 cmd.getErr().println("glimpse: " + s.getStatus().getCode() + ": " + s.getStatus().getDescription()
                         + (why != null && why.getMessage() != null ? " (" + why.getMessage() + ")" : ""));
+            } else if (ex instanceof IllegalArgumentException || ex instanceof IllegalStateException) {
+                cmd.getErr().println("glimpse: " + ex.getMessage());   // bad configuration: a key file, a certificate
             } else {
                 cmd.getErr().println("glimpse: " + ex);
                 ex.printStackTrace(cmd.getErr());

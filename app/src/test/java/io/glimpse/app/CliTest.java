@@ -127,4 +127,23 @@ class CliTest {
         assertEquals("alice sha256:" + io.glimpse.gateway.auth.ApiKeys.hash(key) + " rate=5", line);
         assertTrue(!line.contains(key), "the key file line carries only the hash");
     }
+
+    /** A user's mistake gets one clear line, no stack trace. */
+    @Test
+    void mistakesGetOneLine() {
+        java.io.PrintStream old = System.err;
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(err, true));
+        try {
+            assertEquals(1, GlimpseCli.run("ask", "-i", "/no/such/image.png", "-q", "what ?"));
+            assertEquals(1, GlimpseCli.run("ask", "--target", "127.0.0.1:1", "-i",
+                    StackFixture.HOME.resolve("examples/07-color.png").toString(), "-q", "what color is the square ?"));
+        } finally {
+            System.setErr(old);
+        }
+        String text = err.toString();
+        assertTrue(text.contains("glimpse: no such file: /no/such/image.png"), text);
+        assertTrue(text.contains("glimpse: UNAVAILABLE") && text.contains("Connection refused"), text);
+        assertTrue(!text.contains("\tat "), "no stack trace: " + text);
+    }
 }

@@ -18,7 +18,7 @@ class EvalGridTest {
     @Test
     void tinyGridWritesEveryReportAndFullTokensClearTheFloor(@TempDir Path out) throws Exception {
         int code = new CommandLine(new GlimpseCli()).execute("eval", "--grid", "--count", "24", "--methods", "RANDOM,DIVPRUNE",
-                "--budgets", "16", "--targets", "0.9", "--out-dir", out.toString(),
+                "--budgets", "16", "--quality-targets", "0.9", "--out-dir", out.toString(),
                 "--bundle", StackFixture.HOME.resolve("models/glimpse-shapes").toString());
         assertEquals(0, code);
         JsonNode root = new ObjectMapper().readTree(out.resolve("results.json").toFile());
