@@ -82,7 +82,7 @@ public final class Backends implements AutoCloseable {
                 .defaultLoadBalancingPolicy("round_robin")
                 .defaultServiceConfig(SERVICE_CONFIG)
                 // AskChain retries on another replica itself: gRPC's retry machinery left calls unretried
-                // that had died with their replica, and delayed the propagation of cancels
+                // that had died with their replica (1 in 67 in the kill test)
                 .disableRetry()
                 .maxInboundMessageSize(MAX_MESSAGE)
                 .keepAliveTime(30, TimeUnit.SECONDS)
