@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The overload run of docs/operations.md: the four services as separate processes with the heaps
-# their Kubernetes memory limits imply (75%), then `glimpse bench load` against the gateway.
+# the manifests give them (their heap share of each memory limit), then `glimpse bench load` against the gateway.
 # Prints each service's resident memory before and after. Usage: tools/load-run.sh [bench load flags]
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -8,7 +8,7 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 JAR="$HERE/app/target/glimpse.jar"
 export DJL_OFFLINE=true GLIMPSE_HOME="$HERE"
 LOG="$(mktemp -d)"
-declare -A HEAP=([tokenizer]=1536m [pruner]=1152m [runner]=3g [gateway]=768m)
+declare -A HEAP=([tokenizer]=1228m [pruner]=922m [runner]=2g [gateway]=717m)
 declare -A PORT=([tokenizer]=50152 [pruner]=50153 [runner]=50154 [gateway]=50151)
 PIDS=()
 cleanup() { kill "${PIDS[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }

@@ -56,9 +56,4 @@ final class RemoteOptions {
         return client.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(m));
     }
 
-    static RemoteOptions of(String target) {
-        RemoteOptions r = new RemoteOptions();
-        r.target = target;
-        return r;
-    }
 }

@@ -94,12 +94,4 @@ public final class BoundedAdmission {
     public long refused() {
         return refused.get();
     }
-
-    public int maxConcurrent() {
-        return maxConcurrent;
-    }
-
-    public int maxQueued() {
-        return maxQueued;
-    }
 }

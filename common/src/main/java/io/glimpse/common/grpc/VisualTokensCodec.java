@@ -52,11 +52,6 @@ public final class VisualTokensCodec {
         return b.build();
     }
 
-    /** Decodes and validates image {@code index} of a request, with no cap beyond the codec's. */
-    public static TokenSet decode(VisualTokens v, int index) {
-        return decode(v, index, Integer.MAX_VALUE);
-    }
-
     /**
      * Decodes and validates image {@code index} of a request. {@code maxTokens} caps the tokens and
      * the span (what the bundle's grid can produce); it is checked from the declared shape, before

@@ -14,16 +14,14 @@ public final class ProcessMetrics {
     private ProcessMetrics() {
     }
 
-    /** Binds them to {@code registry}; the returned GC binder stops listening when closed. */
-    public static AutoCloseable bind(MeterRegistry registry) {
+    /** Binds them to {@code registry} for the life of the process. */
+    public static void bind(MeterRegistry registry) {
         new JvmMemoryMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
         new ClassLoaderMetrics().bindTo(registry);
         new ProcessorMetrics().bindTo(registry);
         new UptimeMetrics().bindTo(registry);
         new FileDescriptorMetrics().bindTo(registry);
-        JvmGcMetrics gc = new JvmGcMetrics();
-        gc.bindTo(registry);
-        return gc;
+        new JvmGcMetrics().bindTo(registry);
     }
 }

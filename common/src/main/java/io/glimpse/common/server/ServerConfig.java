@@ -74,11 +74,6 @@ public record ServerConfig(String bind, int port, String inProcessName, int maxI
                 drainTimeout, handlerThreads, tls, on, healthPort, maxConnectionAge);
     }
 
-    public ServerConfig withHealthPort(int p) {
-        return new ServerConfig(bind, port, inProcessName, maxInboundBytes, keepAliveTime, keepAliveTimeout,
-                drainTimeout, handlerThreads, tls, reflection, p, maxConnectionAge);
-    }
-
     /** Threads for a service admitting {@code running} calls with {@code queued} more waiting. */
     public ServerConfig withHandlerThreadsFor(int running, int queued) {
         return new ServerConfig(bind, port, inProcessName, maxInboundBytes, keepAliveTime, keepAliveTimeout,

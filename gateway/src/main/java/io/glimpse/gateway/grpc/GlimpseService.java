@@ -14,6 +14,7 @@ import io.glimpse.proto.v1.AskResponse;
 import io.glimpse.proto.v1.GlimpseGrpc;
 import io.grpc.Context;
 import io.grpc.Deadline;
+import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.micrometer.core.instrument.Counter;
@@ -118,8 +119,10 @@ public final class GlimpseService extends GlimpseGrpc.GlimpseImplBase {
                 }
             }
         } catch (Throwable t) {
-            status = StatusMapping.toStatus(t).getStatus().getCode().name();
-            throw t;
+            // mapped once here: an unexpected failure gets one error id, in the log and in the reply
+            StatusRuntimeException mapped = StatusMapping.toStatus(t);
+            status = mapped.getStatus().getCode().name();
+            throw mapped;
         } finally {
             log(method, key, request, r, status, (System.nanoTime() - t0) / 1e6);
         }

@@ -116,9 +116,10 @@ public final class ImageTokenizerEngine implements AutoCloseable {
         int h = preprocessor.height();
         int w = preprocessor.width();
         long requestPixels = 0;
+        ImageHeader[] headers = new ImageHeader[images.size()];
         for (int i = 0; i < images.size(); i++) {
-            ImageHeader header = decoder.header(images.get(i).get(), "images[" + i + "]");
-            requestPixels += ImageDecoder.decodedPixels(header, ImageDecoder.reduction(header, w, h));
+            headers[i] = decoder.header(images.get(i).get(), "images[" + i + "]");
+            requestPixels += ImageDecoder.decodedPixels(headers[i], ImageDecoder.reduction(headers[i], w, h));
         }
         if (requestPixels > limits.maxRequestPixels()) {
             throw GlimpseException.invalid("images decode to " + requestPixels + " pixels in all; the limit per request is "
@@ -134,7 +135,7 @@ public final class ImageTokenizerEngine implements AutoCloseable {
         try {
             for (int i = 0; i < images.size(); i++) {
                 Cancellation.checkpoint();
-                try (DecodedImage img = decoder.decode(images.get(i).get(), "images[" + i + "]", w, h)) {
+                try (DecodedImage img = decoder.decode(images.get(i).get(), headers[i], "images[" + i + "]", w, h)) {
                     preprocessor.toPixelValues(img, pixels, i * plane);
                     complexity[i] = proxy ? PngComplexity.bitsPerPixel(img, w) : Double.NaN;
                     sizes[i] = new int[]{img.width(), img.height()};

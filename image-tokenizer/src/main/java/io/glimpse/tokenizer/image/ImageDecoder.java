@@ -87,7 +87,11 @@ public final class ImageDecoder {
 
     /** Decode for a consumer that needs at least {@code minW x minH} pixels (0: full resolution). */
     public DecodedImage decode(byte[] bytes, String what, int minW, int minH) {
-        ImageHeader header = header(bytes, what);
+        return decode(bytes, header(bytes, what), what, minW, minH);
+    }
+
+    /** As above, for bytes whose {@code header} was already read and checked by {@link #header}. */
+    public DecodedImage decode(byte[] bytes, ImageHeader header, String what, int minW, int minH) {
         int reduction = minW > 0 && minH > 0 ? reduction(header, minW, minH) : 1;
         int flags = Imgcodecs.IMREAD_COLOR;
         for (int[] r : REDUCED) {
