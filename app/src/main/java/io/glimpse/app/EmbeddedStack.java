@@ -12,6 +12,8 @@ import io.glimpse.gateway.GatewayMain;
 import io.glimpse.gateway.chain.BackendTargets;
 import io.glimpse.gateway.auth.AccessPolicy;
 import io.glimpse.gateway.chain.GatewayLimits;
+import io.glimpse.gateway.http.HttpApiConfig;
+import io.glimpse.gateway.http.HttpGateway;
 import io.glimpse.proto.v1.GlimpseGrpc;
 import io.glimpse.pruner.PrunerMain;
 import io.glimpse.runner.RunnerMain;
@@ -50,30 +52,35 @@ public final class EmbeddedStack implements AutoCloseable {
      * gateway's backend targets.
      */
     public record Services(TokenizerMain.Config tokenizer, PrunerMain.Config pruner, RunnerMain.Config runner,
-                           GatewayLimits gateway, ServerConfig gatewayServer, AccessPolicy access) {
+                           GatewayLimits gateway, ServerConfig gatewayServer, AccessPolicy access, HttpApiConfig http) {
         public static Services defaults(ModelBundle bundle, OrtSessionFactory sessions) {
             ServerConfig base = ServerConfig.tcp(0);
             return new Services(TokenizerMain.Config.defaults(bundle, sessions, base),
                     new PrunerMain.Config(PrunerMain.DEFAULT_MAX_IMAGES, bundle, sessions, base),
                     new RunnerMain.Config(bundle, sessions, RunnerLimits.defaults(), base),
-                    GatewayLimits.defaults(), base.withReflection(false), AccessPolicy.open());
+                    GatewayLimits.defaults(), base.withReflection(false), AccessPolicy.open(), null);
         }
 
         public Services withRunnerLimits(RunnerLimits limits) {
             return new Services(tokenizer, pruner, new RunnerMain.Config(runner.bundle(), runner.sessions(), limits,
-                    runner.server()), gateway, gatewayServer, access);
+                    runner.server()), gateway, gatewayServer, access, http);
         }
 
         public Services withGateway(GatewayLimits limits) {
-            return new Services(tokenizer, pruner, runner, limits, gatewayServer, access);
+            return new Services(tokenizer, pruner, runner, limits, gatewayServer, access, http);
         }
 
         public Services withAccess(AccessPolicy a) {
-            return new Services(tokenizer, pruner, runner, gateway, gatewayServer, a);
+            return new Services(tokenizer, pruner, runner, gateway, gatewayServer, a, http);
         }
 
         public Services withGatewayServer(ServerConfig s) {
-            return new Services(tokenizer, pruner, runner, gateway, s, access);
+            return new Services(tokenizer, pruner, runner, gateway, s, access, http);
+        }
+
+        /** The gateway's HTTP port (null = none). */
+        public Services withHttp(HttpApiConfig h) {
+            return new Services(tokenizer, pruner, runner, gateway, gatewayServer, access, h);
         }
     }
 
@@ -115,7 +122,7 @@ public final class EmbeddedStack implements AutoCloseable {
             ServerConfig gw = transport == Transport.IN_PROCESS
                     ? c.gatewayServer().withPort(-1).withInProcessName("glimpse-" + id + "-gateway")
                     : c.gatewayServer().withPort(gatewayPort).withInProcessName(null);
-            s.gateway = GatewayMain.start(new GatewayMain.Config(targets, c.gateway(), gw, null, c.access(), null),
+            s.gateway = GatewayMain.start(new GatewayMain.Config(targets, c.gateway(), gw, null, c.access(), null, c.http()),
                     rpcMetrics(meters, "gateway"), meters);
             s.hosts.add(s.gateway);
             s.channel = transport == Transport.IN_PROCESS
@@ -163,6 +170,11 @@ public final class EmbeddedStack implements AutoCloseable {
     /** The backends in chain order: image-tokenizer, token-pruner, vlm-runner (tests call them directly). */
     public List<ServiceHost> backends() {
         return List.copyOf(hosts.subList(0, 3));
+    }
+
+    /** The gateway's HTTP API (OpenAI-compatible, explorer page), or null when it has none. */
+    public HttpGateway http() {
+        return GatewayMain.http(gateway);
     }
 
     /** Gateway TCP port (LOOPBACK), else -1. */

@@ -17,6 +17,7 @@ import io.glimpse.common.server.ServiceHost;
 import io.glimpse.gateway.GatewayMain;
 import io.glimpse.gateway.chain.BackendTargets;
 import io.glimpse.gateway.chain.GatewayLimits;
+import io.glimpse.gateway.http.HttpApiConfig;
 import io.glimpse.gateway.discovery.BackendDiscovery;
 import io.glimpse.gateway.discovery.KubernetesDiscovery;
 import io.glimpse.gateway.discovery.StaticDiscovery;
@@ -208,6 +209,28 @@ final class ServeCommand implements Callable<Integer> {
             description = "Gateway: cost units of one generated token, against 1 per prefilled visual token (default ${DEFAULT-VALUE}).")
     double decodeTokenCost;
 
+    @Option(names = "--http-port", defaultValue = "${env:GLIMPSE_HTTP_PORT:-" + HttpApiConfig.DEFAULT_PORT + "}",
+            description = "Gateway: HTTP port for the OpenAI-compatible API and the explorer page, on --bind with the"
+                    + " gateway's TLS (default ${DEFAULT-VALUE}; -1 = off).")
+    int httpPort;
+
+    @Option(names = "--http-max-body-bytes", defaultValue = "${env:GLIMPSE_HTTP_MAX_BODY_BYTES:-" + HttpApiConfig.DEFAULT_MAX_BODY_BYTES + "}",
+            description = "Gateway: largest HTTP request body; images travel base64 in it (default ${DEFAULT-VALUE}).")
+    int httpMaxBodyBytes;
+
+    @Option(names = "--http-max-in-flight-body-bytes", defaultValue = "${env:GLIMPSE_HTTP_MAX_IN_FLIGHT_BODY_BYTES:-" + HttpApiConfig.DEFAULT_MAX_IN_FLIGHT_BODY_BYTES + "}",
+            description = "Gateway: HTTP request bodies held at once; beyond it 429 (default ${DEFAULT-VALUE}).")
+    long httpMaxInFlightBodyBytes;
+
+    @Option(names = "--http-image-hosts", split = ",", defaultValue = "${env:GLIMPSE_HTTP_IMAGE_HOSTS:-}",
+            description = "Gateway: hosts (or host:port) whose http(s) image URLs may be fetched; empty (the default) ="
+                    + " images only as data: URIs.")
+    List<String> httpImageHosts;
+
+    @Option(names = "--no-explorer", defaultValue = "${env:GLIMPSE_NO_EXPLORER:-false}",
+            description = "Gateway: do not serve the token explorer page at / on the HTTP port.")
+    boolean noExplorer;
+
     @Option(names = "--log-questions", defaultValue = "${env:GLIMPSE_LOG_QUESTIONS:-false}",
             description = "Gateway: include question text in the access log (off by default).")
     boolean logQuestions;
@@ -247,7 +270,9 @@ final class ServeCommand implements Callable<Integer> {
                 server.withReflection(reflection),
                 new AccessPolicy(apiKeys == null ? null : ApiKeys.load(apiKeys), new RequestCost(decodeTokenCost),
                         minNewTokensCap, visualTokensPerImage, Math.min(RunnerLimits.DEFAULT_MAX_NEW_TOKENS, maxNewTokensCap),
-                        logQuestions));
+                        logQuestions),
+                httpPort < 0 ? null : new HttpApiConfig(httpPort, httpMaxBodyBytes, httpMaxInFlightBodyBytes,
+                        httpImageHosts == null ? List.of() : httpImageHosts, Duration.ofSeconds(10), !noExplorer));
     }
 
     /** TLS from the gateway to its backends; null = plaintext. */
@@ -288,7 +313,7 @@ final class ServeCommand implements Callable<Integer> {
             case runner -> RunnerMain.start(c.runner(), interceptors, meters).host();
             case gateway -> GatewayMain.start(new GatewayMain.Config(
                     new BackendTargets(tokenizerTarget, prunerTarget, runnerTarget), c.gateway(), c.gatewayServer(),
-                    discovery(), c.access(), backendTls()), interceptors, meters);
+                    discovery(), c.access(), backendTls(), c.http()), interceptors, meters);
             case all -> null;
         };
         if (metrics != null) {
@@ -301,12 +326,14 @@ final class ServeCommand implements Callable<Integer> {
             EmbeddedStack stack = EmbeddedStack.start(c, EmbeddedStack.Transport.LOOPBACK, port, meters);
             GracefulShutdown.onSignal("glimpse", stack::close);
             System.err.println("glimpse: all services up; gateway on " + bind + ":" + stack.gatewayPort()
-                    + " (backends on loopback)");
+                    + " (backends on loopback)" + (stack.http() == null ? ""
+                    : "; HTTP API and explorer on " + stack.http().url(bind)));
             stack.awaitTermination();
             return 0;
         }
         host.closeOnShutdown();
-        System.err.println("glimpse: " + service + " up on " + host.describe());
+        System.err.println("glimpse: " + service + " up on " + host.describe() + (GatewayMain.http(host) == null ? ""
+                : "; HTTP API and explorer on " + GatewayMain.http(host).url(bind)));
         host.awaitTermination();
         return 0;
     }

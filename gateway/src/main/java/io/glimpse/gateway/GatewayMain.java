@@ -7,6 +7,8 @@ import io.glimpse.gateway.chain.GatewayLimits;
 import io.glimpse.gateway.discovery.BackendDiscovery;
 import io.glimpse.gateway.grpc.Backends;
 import io.glimpse.gateway.grpc.GlimpseService;
+import io.glimpse.gateway.http.HttpApiConfig;
+import io.glimpse.gateway.http.HttpGateway;
 import io.glimpse.common.admission.BoundedAdmission;
 import io.glimpse.common.server.TlsFiles;
 import io.glimpse.gateway.auth.AccessPolicy;
@@ -19,6 +21,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 
 import java.util.List;
+import java.util.UUID;
 
 /** Wiring of the gateway; tests and {@code glimpse serve} both use {@link #start}. */
 public final class GatewayMain {
@@ -26,9 +29,15 @@ public final class GatewayMain {
      * @param discovery   how backend replicas are found; null = each target through gRPC's DNS resolver
      * @param access      API keys and quotas of the public API ({@link AccessPolicy#open()}: none)
      * @param backendTls  TLS to the backends (a client certificate for their mutual TLS); null = plaintext
+     * @param http        the HTTP port (OpenAI-compatible API, explorer page); null = none
      */
     public record Config(BackendTargets backends, GatewayLimits limits, ServerConfig server, BackendDiscovery discovery,
-                         AccessPolicy access, TlsFiles backendTls) {
+                         AccessPolicy access, TlsFiles backendTls, HttpApiConfig http) {
+        public Config(BackendTargets backends, GatewayLimits limits, ServerConfig server, BackendDiscovery discovery,
+                      AccessPolicy access, TlsFiles backendTls) {
+            this(backends, limits, server, discovery, access, backendTls, null);
+        }
+
         public Config(BackendTargets backends, GatewayLimits limits, ServerConfig server) {
             this(backends, limits, server, null);
         }
@@ -39,6 +48,18 @@ public final class GatewayMain {
     }
 
     private GatewayMain() {
+    }
+
+    private static String rootMessage(Throwable t) {
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        return t.getMessage();
+    }
+
+    /** The HTTP listener of a gateway started with one, else null. */
+    public static HttpGateway http(ServiceHost gateway) {
+        return gateway.resource(HttpGateway.class);
     }
 
     /** The API-key check runs innermost, after the metrics interceptor has seen the call. */
@@ -62,13 +83,26 @@ public final class GatewayMain {
         // admitted calls never wait: a full gateway refuses at once, before any backend is called
         BoundedAdmission admission = new BoundedAdmission("gateway", c.limits().maxInFlight(), 0);
         ByteBudget bytes = new ByteBudget("gateway", c.limits().maxInFlightBytes());
-        ServiceHost host = ServiceHost.start("gateway", c.server().withHandlerThreadsFor(c.limits().maxInFlight(), 0),
+        boolean http = c.http() != null && c.http().port() >= 0;
+        // the HTTP API calls the gRPC API in-process: one validation, one admission, one set of keys
+        ServerConfig server = http && c.server().inProcessName() == null
+                ? c.server().withInProcessName("glimpse-gateway-" + UUID.randomUUID()) : c.server();
+        ServiceHost host = ServiceHost.start("gateway", server.withHandlerThreadsFor(c.limits().maxInFlight(), 0),
                 List.of(new GlimpseService(backends, c.limits(), admission, bytes, c.access(), meters)),
                 withKeys(interceptors, c.access()));
         Gauge.builder("glimpse.gateway.in.flight", admission, BoundedAdmission::inFlight).register(meters);
         Gauge.builder("glimpse.gateway.in.flight.bytes", bytes, ByteBudget::inUse).register(meters);
         FunctionCounter.builder("glimpse.gateway.refused", admission, BoundedAdmission::refused)
                 .description("Asks refused at admission (RESOURCE_EXHAUSTED before any backend call)").register(meters);
+        if (http) {
+            try {
+                host.onClose(HttpGateway.start(c.http(), server.bind(), server.tls(), server.inProcessName(), c.limits()));
+            } catch (RuntimeException e) {
+                host.close();
+                throw new IllegalStateException("cannot start the gateway's HTTP API on " + server.bind() + ":"
+                        + c.http().port() + ": " + rootMessage(e), e);
+            }
+        }
         host.onClose(backends);
         if (c.discovery() != null) {
             host.onClose(c.discovery());

@@ -9,5 +9,10 @@ public enum MethodNeed {
     /** the bundle's LM probe (first K decoder layers: attention, FFN activations) */
     LM_PROBE,
     /** the bundle's decoder, to let the model answer a relevance question */
-    LM_DECODER
+    LM_DECODER;
+
+    /** Its name among a bundle's features in the metadata call ({@code vision_attention}, ...). */
+    public String feature() {
+        return name().toLowerCase(java.util.Locale.ROOT);
+    }
 }

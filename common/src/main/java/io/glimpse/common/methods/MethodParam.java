@@ -30,12 +30,20 @@ public record MethodParam(String name, String def, Double min, Double max, List<
         return Double.parseDouble(def);
     }
 
-    /** "0.2 in [1e-06, 1]", "isolated: isolated | mean" — what help texts show. */
+    /** "[1e-06, 1]" for numbers, "isolated | mean" for choices, "" for free text. */
+    public String accepted() {
+        if (min != null) {
+            return "[" + format(min) + ", " + format(max) + "]";
+        }
+        return String.join(" | ", choices);
+    }
+
+    /** "0.2 in [1e-06, 1]", "isolated (isolated | mean)" — what help texts show. */
     public String describe() {
         if (min != null) {
-            return def + " in [" + format(min) + ", " + format(max) + "]";
+            return def + " in " + accepted();
         }
-        return choices.isEmpty() ? def : def + " (" + String.join(" | ", choices) + ")";
+        return choices.isEmpty() ? def : def + " (" + accepted() + ")";
     }
 
     static String format(double v) {

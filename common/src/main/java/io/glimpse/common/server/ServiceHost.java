@@ -125,6 +125,11 @@ public final class ServiceHost implements AutoCloseable {
         resources.add(resource);
     }
 
+    /** The first resource of this type handed to {@link #onClose} (e.g. the gateway's HTTP listener), or null. */
+    public synchronized <T> T resource(Class<T> type) {
+        return resources.stream().filter(type::isInstance).map(type::cast).findFirst().orElse(null);
+    }
+
     /** Models are loaded and warmed: readiness and every service turn SERVING. */
     public void markReady() {
         health.setStatus(READINESS, ServingStatus.SERVING);

@@ -75,6 +75,26 @@ public record TlsFiles(Path cert, Path key, Path ca, Duration reload) {
     }
 
     /**
+     * The same certificate (reloaded when its files change) for a non-gRPC listener, such as the
+     * gateway's HTTP port; with a client CA, clients must present a certificate chaining to it.
+     */
+    public javax.net.ssl.SSLContext serverSslContext() {
+        if (cert == null) {
+            throw new IllegalArgumentException("a TLS server needs a certificate and key");
+        }
+        try {
+            javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
+            ctx.init(new javax.net.ssl.KeyManager[]{keyManager()},
+                    ca == null ? null : new javax.net.ssl.TrustManager[]{trustManager()}, null);
+            return ctx;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalArgumentException("bad TLS material: " + e.getMessage(), e);
+        }
+    }
+
+    /**
      * Client credentials. Backends are reached at pod addresses that no certificate names, so
      * with a private CA the chain is verified and the host name is not; without a CA the JDK's
      * trust store and host-name verification apply.

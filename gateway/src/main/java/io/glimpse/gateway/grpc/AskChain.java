@@ -5,6 +5,8 @@ import io.glimpse.common.grpc.StatusMapping;
 import io.glimpse.gateway.chain.GatewayLimits;
 import io.glimpse.proto.v1.AskRequest;
 import io.glimpse.proto.v1.AskResponse;
+import io.glimpse.proto.v1.DescribeRequest;
+import io.glimpse.proto.v1.TokenizerInfo;
 import io.glimpse.proto.v1.GenerateDone;
 import io.glimpse.proto.v1.GenerateEvent;
 import io.glimpse.proto.v1.GenerateRequest;
@@ -55,6 +57,12 @@ final class AskChain {
         limits.check(request.getImagesCount(),
                 request.getImagesList().stream().mapToInt(i -> i.getData().size()).toArray(), request.getQuestion());
         PruningPipeline.check(request.getPolicy().getPruning());
+    }
+
+    /** The tokenizer's account of the bundle and its limits (any replica: they serve one bundle). */
+    TokenizerInfo describeTokenizer() {
+        backends.requireReachable();
+        return failover("image-tokenizer", () -> backends.tokenizer().describe(DescribeRequest.getDefaultInstance()));
     }
 
     /** @param deltas receives streamed text (null: the caller only wants the final answer) */

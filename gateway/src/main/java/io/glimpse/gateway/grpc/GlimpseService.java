@@ -11,6 +11,8 @@ import io.glimpse.gateway.chain.GatewayLimits;
 import io.glimpse.proto.v1.AskEvent;
 import io.glimpse.proto.v1.AskRequest;
 import io.glimpse.proto.v1.AskResponse;
+import io.glimpse.proto.v1.DescribeRequest;
+import io.glimpse.proto.v1.ServiceInfo;
 import io.glimpse.proto.v1.GlimpseGrpc;
 import io.grpc.Context;
 import io.grpc.Deadline;
@@ -85,6 +87,17 @@ public final class GlimpseService extends GlimpseGrpc.GlimpseImplBase {
             if (!out.isCancelled()) {
                 out.onError(StatusMapping.toStatus(t));
             }
+        }
+    }
+
+    /** Unauthenticated callers are refused by the key interceptor like any other call. */
+    @Override
+    public void describe(DescribeRequest request, StreamObserver<ServiceInfo> out) {
+        try {
+            out.onNext(withDefaultDeadline(() -> ServiceDescription.of(chain.describeTokenizer(), limits, access)));
+            out.onCompleted();
+        } catch (Throwable t) {
+            out.onError(StatusMapping.toStatus(t));
         }
     }
 

@@ -4,6 +4,7 @@ import io.glimpse.common.bundle.BundleConfig;
 import io.glimpse.common.bundle.ModelBundle;
 import io.glimpse.common.cancel.Cancellation;
 import io.glimpse.common.error.GlimpseException;
+import io.glimpse.common.methods.MethodNeed;
 import io.glimpse.common.onnx.OrtSessionFactory;
 import io.glimpse.common.tensor.FloatTensor;
 import io.glimpse.common.tokens.TokenKind;
@@ -82,6 +83,44 @@ public final class ImageTokenizerEngine implements AutoCloseable {
 
     public BundleConfig config() {
         return config;
+    }
+
+    public ModelBundle bundle() {
+        return bundle;
+    }
+
+    public ImageLimits limits() {
+        return limits;
+    }
+
+    /**
+     * The optional parts of the bundle, by the names the metadata call lists: what the methods
+     * need ({@link MethodNeed#feature()}) and what the tokenization modes need.
+     */
+    public List<String> features() {
+        List<String> f = new ArrayList<>();
+        if (encoder.hasAttention()) {
+            f.add(MethodNeed.VISION_ATTENTION.feature());
+        }
+        if (encoder.hasKeys()) {
+            f.add(MethodNeed.VISION_KEYS.feature());
+        }
+        if (resampler != null) {
+            f.add("resampler");
+            if (config.sufficiencyKs().length > 0) {
+                f.add("sufficiency_head");
+            }
+        }
+        if (calibration != null) {
+            f.add("complexity_calibration");
+        }
+        if (bundle.has(ModelBundle.LM_PROBE)) {
+            f.add(MethodNeed.LM_PROBE.feature());
+        }
+        if (bundle.has(ModelBundle.DECODER)) {
+            f.add(MethodNeed.LM_DECODER.feature());
+        }
+        return f;
     }
 
     /** One encode of a blank image so the first real request does not pay for lazy initialisation. */

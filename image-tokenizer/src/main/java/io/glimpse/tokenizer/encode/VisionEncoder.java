@@ -27,6 +27,14 @@ public final class VisionEncoder implements AutoCloseable {
         this.size = bundle.preprocessor().height();
     }
 
+    public boolean hasAttention() {
+        return hasAttention;
+    }
+
+    public boolean hasKeys() {
+        return hasKeys;
+    }
+
     public VisionOutputs encode(float[] pixelValues, int batch, boolean withAttention) {
         try (OnnxTensor px = OrtTensors.floats(sessions.environment(), pixelValues, batch, 3, size, size);
              OrtSession.Result r = session.run(Map.of("pixel_values", px))) {

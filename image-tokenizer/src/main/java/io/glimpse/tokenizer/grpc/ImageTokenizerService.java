@@ -8,7 +8,11 @@ import io.glimpse.common.grpc.StatusMapping;
 import io.glimpse.common.grpc.VisualTokensCodec;
 import io.glimpse.common.tokens.TokenSet;
 import io.glimpse.common.tokens.TokenizationMode;
+import io.glimpse.common.bundle.BundleConfig;
 import io.glimpse.proto.v1.DType;
+import io.glimpse.proto.v1.DescribeRequest;
+import io.glimpse.proto.v1.ModelInfo;
+import io.glimpse.proto.v1.TokenizerInfo;
 import io.glimpse.proto.v1.Image;
 import io.glimpse.proto.v1.ImageTokenizerGrpc;
 import io.glimpse.proto.v1.TokenizeRequest;
@@ -23,6 +27,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 
+import java.util.Arrays;
 import java.util.List;
 import java.util.function.Supplier;
 
@@ -43,6 +48,32 @@ public final class ImageTokenizerService extends ImageTokenizerGrpc.ImageTokeniz
         this.imagesIn = meters.counter("glimpse.tokenizer.images");
         this.engine = engine;
         this.admission = admission;
+    }
+
+    /** The bundle and limits this tokenizer serves: the gateway's metadata call is built on it. */
+    @Override
+    public void describe(DescribeRequest request, StreamObserver<TokenizerInfo> out) {
+        try {
+            BundleConfig c = engine.config();
+            ModelInfo model = ModelInfo.newBuilder()
+                    .setName(String.valueOf(engine.bundle().dir().getFileName()))
+                    .setVersion(engine.bundle().version())
+                    .setModelType(c.modelType())
+                    .setImageSize(engine.bundle().preprocessor().height())
+                    .setGridH(c.gridH()).setGridW(c.gridW())
+                    .addAllPooledSides(Arrays.stream(c.pooledSides()).boxed().toList())
+                    .addAllPrefixLengths(Arrays.stream(c.sufficiencyKs()).boxed().toList())
+                    .setRegisters(engine.features().contains("resampler") ? c.registers() : 0)
+                    .setMaxPositions(c.maxPositions())
+                    .addAllFeatures(engine.features())
+                    .build();
+            out.onNext(TokenizerInfo.newBuilder().setModel(model)
+                    .setMaxPixels(engine.limits().maxPixels())
+                    .setMaxRequestPixels(engine.limits().maxRequestPixels()).build());
+            out.onCompleted();
+        } catch (Throwable t) {
+            out.onError(StatusMapping.toStatus(t));
+        }
     }
 
     @Override

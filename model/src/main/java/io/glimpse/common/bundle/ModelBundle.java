@@ -4,6 +4,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.glimpse.common.error.GlimpseException;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -27,6 +31,7 @@ public final class ModelBundle {
     private final Path dir;
     private final BundleConfig config;
     private final PreprocessorConfig preprocessor;
+    private volatile String version;
 
     private ModelBundle(Path dir, BundleConfig config, PreprocessorConfig preprocessor) {
         this.dir = dir;
@@ -72,6 +77,50 @@ public final class ModelBundle {
 
     public PreprocessorConfig preprocessor() {
         return preprocessor;
+    }
+
+    /**
+     * config.json's {@code version} when it names one; else the first 12 hex digits of a SHA-256
+     * over config.json and the ONNX files, so two replicas serving different weights say so.
+     * Computed once, on first use (hashing a large model takes a moment).
+     */
+    public String version() {
+        String v = version;
+        if (v == null) {
+            v = config.raw().path("version").asText("");
+            if (v.isBlank()) {
+                v = contentHash();
+            }
+            version = v;
+        }
+        return v;
+    }
+
+    private String contentHash() {
+        try {
+            java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
+            List<Path> files = new ArrayList<>(List.of(dir.resolve(CONFIG)));
+            Path onnx = dir.resolve("onnx");
+            if (Files.isDirectory(onnx)) {
+                try (Stream<Path> s = Files.list(onnx)) {
+                    s.filter(Files::isRegularFile).sorted().forEach(files::add);
+                }
+            }
+            byte[] buf = new byte[1 << 16];
+            for (Path f : files) {
+                sha.update(dir.relativize(f).toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                try (InputStream in = Files.newInputStream(f)) {
+                    for (int n; (n = in.read(buf)) > 0; ) {
+                        sha.update(buf, 0, n);
+                    }
+                }
+            }
+            return java.util.HexFormat.of().formatHex(sha.digest()).substring(0, 12);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     public boolean has(String relative) {

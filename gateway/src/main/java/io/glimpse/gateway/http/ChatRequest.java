@@ -1,0 +1,230 @@
+package io.glimpse.gateway.http;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Message;
+import com.google.protobuf.util.JsonFormat;
+import io.glimpse.proto.v1.AskRequest;
+import io.glimpse.proto.v1.Generation;
+import io.glimpse.proto.v1.Image;
+import io.glimpse.proto.v1.Pruning;
+import io.glimpse.proto.v1.TokenPolicy;
+import io.glimpse.proto.v1.Tokenization;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * An OpenAI Chat Completions request as a Glimpse {@link AskRequest}. Glimpse answers one question
+ * about one or more images, so the request carries exactly one user message (its text parts are
+ * the question, its {@code image_url} parts the images, in order); system and developer messages
+ * are accepted and not used, as the model has no system prompt. The token policy rides along as
+ * extra body fields, the way vLLM accepts its own: {@code tokenization} and {@code pruning} in the
+ * proto's JSON form, and vLLM's {@code min_tokens}.
+ *
+ * @param model        the model the client named (null when it named none)
+ * @param includeUsage streaming: send a last chunk with the usage ({@code stream_options.include_usage})
+ */
+record ChatRequest(AskRequest ask, String model, boolean stream, boolean includeUsage) {
+    /** Fields OpenAI defines that Glimpse cannot honour: refused rather than silently ignored. */
+    private static final Set<String> UNSUPPORTED = Set.of("tools", "tool_choice", "functions", "function_call",
+            "logit_bias", "audio", "modalities", "prediction", "web_search_options");
+
+    static ChatRequest parse(JsonNode body, ImageSources images) {
+        if (body == null || !body.isObject()) {
+            throw HttpApiException.invalid(null, "the request body must be a JSON object");
+        }
+        for (String f : UNSUPPORTED) {
+            if (body.hasNonNull(f)) {
+                throw HttpApiException.invalid(f, "'" + f + "' is not supported by Glimpse");
+            }
+        }
+        AskRequest.Builder ask = AskRequest.newBuilder();
+        message(body, images, ask);
+        ask.setGeneration(generation(body));
+        ask.setPolicy(TokenPolicy.newBuilder()
+                .setTokenization(proto(body, "tokenization", Tokenization.newBuilder()))
+                .setPruning(proto(body, "pruning", Pruning.newBuilder())));
+        String model = body.hasNonNull("model") ? text(body, "model") : null;
+        boolean stream = bool(body, "stream");
+        JsonNode options = body.path("stream_options");
+        boolean usage = stream && options.isObject() && bool(options, "include_usage");
+        return new ChatRequest(ask.build(), model, stream, usage);
+    }
+
+    private static void message(JsonNode body, ImageSources images, AskRequest.Builder ask) {
+        JsonNode messages = body.get("messages");
+        if (messages == null || !messages.isArray() || messages.isEmpty()) {
+            throw HttpApiException.invalid("messages", "'messages' must be a non-empty array");
+        }
+        JsonNode user = null;
+        for (int i = 0; i < messages.size(); i++) {
+            JsonNode m = messages.get(i);
+            String role = m.path("role").asText("");
+            switch (role) {
+                case "system", "developer" -> { }
+                case "user" -> {
+                    if (user != null) {
+                        throw HttpApiException.invalid("messages", "Glimpse answers one question about the images:"
+                                + " send one user message (multi-turn conversations are not supported)");
+                    }
+                    user = m;
+                }
+                case "assistant", "tool", "function" -> throw HttpApiException.invalid("messages[" + i + "].role",
+                        "Glimpse answers one question about the images: '" + role
+                                + "' messages (multi-turn conversations) are not supported");
+                default -> throw HttpApiException.invalid("messages[" + i + "].role",
+                        "role must be system, developer or user, got '" + role + "'");
+            }
+        }
+        if (user == null) {
+            throw HttpApiException.invalid("messages", "no user message: send one with the question and the images");
+        }
+        int index = indexOf(messages, user);
+        JsonNode content = user.get("content");
+        List<String> text = new ArrayList<>();
+        if (content != null && content.isTextual()) {
+            text.add(content.asText());
+        } else if (content != null && content.isArray()) {
+            for (int p = 0; p < content.size(); p++) {
+                JsonNode part = content.get(p);
+                String param = "messages[" + index + "].content[" + p + "]";
+                String type = part.path("type").asText("");
+                switch (type) {
+                    case "text" -> text.add(part.path("text").asText(""));
+                    case "image_url" -> {
+                        JsonNode u = part.path("image_url");
+                        String url = u.isTextual() ? u.asText() : u.path("url").asText("");
+                        if (url.isEmpty()) {
+                            throw HttpApiException.invalid(param + ".image_url.url", "image_url.url is missing");
+                        }
+                        ask.addImages(Image.newBuilder().setData(ByteString.copyFrom(images.read(url, param + ".image_url")))
+                                .setName("image " + (ask.getImagesCount() + 1)));
+                    }
+                    default -> throw HttpApiException.invalid(param + ".type",
+                            "content part type must be text or image_url, got '" + type + "'");
+                }
+            }
+        } else {
+            throw HttpApiException.invalid("messages[" + index + "].content",
+                    "the user message's content must be a string or an array of text and image_url parts");
+        }
+        ask.setQuestion(String.join(" ", text.stream().map(String::strip).filter(t -> !t.isEmpty()).toList()));
+    }
+
+    private static int indexOf(JsonNode array, JsonNode element) {
+        for (int i = 0; i < array.size(); i++) {
+            if (array.get(i) == element) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private static Generation generation(JsonNode body) {
+        Generation.Builder g = Generation.newBuilder();
+        String maxField = body.hasNonNull("max_completion_tokens") ? "max_completion_tokens" : "max_tokens";
+        if (body.hasNonNull(maxField)) {
+            g.setMaxNewTokens(positive(body, maxField));
+        }
+        if (body.hasNonNull("min_tokens")) {
+            g.setMinNewTokens(integer(body, "min_tokens", 0));
+        }
+        if (body.hasNonNull("temperature")) {
+            double t = number(body, "temperature");
+            if (t < 0 || t > 2) {
+                throw HttpApiException.invalid("temperature", "temperature must be in [0, 2], got " + t);
+            }
+            g.setTemperature((float) t);
+        }
+        if (body.hasNonNull("top_p")) {
+            double p = number(body, "top_p");
+            if (p <= 0 || p > 1) {
+                throw HttpApiException.invalid("top_p", "top_p must be in (0, 1], got " + p);
+            }
+            g.setTopP((float) p);
+        }
+        if (body.hasNonNull("seed")) {
+            JsonNode s = body.get("seed");
+            if (!s.isIntegralNumber() || !s.canConvertToLong()) {
+                throw HttpApiException.invalid("seed", "seed must be an integer");
+            }
+            g.setSeed(s.asLong());
+        }
+        if (body.hasNonNull("n") && integer(body, "n", 1) != 1) {
+            throw HttpApiException.invalid("n", "n must be 1: Glimpse returns one choice per request");
+        }
+        JsonNode stop = body.get("stop");
+        if (stop != null && !stop.isNull() && !(stop.isArray() && stop.isEmpty()) && !(stop.isTextual() && stop.asText().isEmpty())) {
+            throw HttpApiException.invalid("stop", "stop sequences are not supported; use max_tokens");
+        }
+        for (String penalty : List.of("frequency_penalty", "presence_penalty")) {
+            if (body.hasNonNull(penalty) && number(body, penalty) != 0) {
+                throw HttpApiException.invalid(penalty, penalty + " is not supported (only 0)");
+            }
+        }
+        if (bool(body, "logprobs")) {
+            throw HttpApiException.invalid("logprobs", "logprobs are not supported");
+        }
+        return g.build();
+    }
+
+    /** A Glimpse policy message from its JSON form (field names as in the proto or in lowerCamelCase). */
+    @SuppressWarnings("unchecked")
+    private static <B extends Message.Builder> B proto(JsonNode body, String field, B builder) {
+        JsonNode n = body.get(field);
+        if (n == null || n.isNull()) {
+            return builder;
+        }
+        if (!n.isObject()) {
+            throw HttpApiException.invalid(field, "'" + field + "' must be an object (see docs/api.md)");
+        }
+        try {
+            JsonFormat.parser().merge(n.toString(), builder);
+            return builder;
+        } catch (InvalidProtocolBufferException e) {
+            throw HttpApiException.invalid(field, "'" + field + "' is not a valid Glimpse " + field + ": " + e.getMessage());
+        }
+    }
+
+    private static String text(JsonNode n, String field) {
+        JsonNode v = n.get(field);
+        if (!v.isTextual()) {
+            throw HttpApiException.invalid(field, "'" + field + "' must be a string");
+        }
+        return v.asText();
+    }
+
+    private static boolean bool(JsonNode n, String field) {
+        JsonNode v = n.get(field);
+        if (v == null || v.isNull()) {
+            return false;
+        }
+        if (!v.isBoolean()) {
+            throw HttpApiException.invalid(field, "'" + field + "' must be true or false");
+        }
+        return v.asBoolean();
+    }
+
+    private static double number(JsonNode n, String field) {
+        JsonNode v = n.get(field);
+        if (!v.isNumber() || !Double.isFinite(v.asDouble())) {
+            throw HttpApiException.invalid(field, "'" + field + "' must be a number");
+        }
+        return v.asDouble();
+    }
+
+    private static int integer(JsonNode n, String field, int min) {
+        JsonNode v = n.get(field);
+        if (!v.isIntegralNumber() || !v.canConvertToInt() || v.asInt() < min) {
+            throw HttpApiException.invalid(field, "'" + field + "' must be an integer >= " + min);
+        }
+        return v.asInt();
+    }
+
+    private static int positive(JsonNode n, String field) {
+        return integer(n, field, 1);
+    }
+}
