@@ -179,9 +179,16 @@ function draw(canvas, sel) {
       ctx.fillRect((o % cols) * cw, Math.floor(o / cols) * ch, cw, ch);
     }
   });
-  ctx.strokeStyle = '#00e5ff';
-  ctx.lineWidth = 2;
-  kept.forEach(o => ctx.strokeRect((o % cols) * cw + 1, Math.floor(o / cols) * ch + 1, cw - 2, ch - 2));
+  ctx.strokeStyle = 'rgba(40,40,40,0.35)';
+  ctx.lineWidth = 1;
+  for (let r = 1; r < rows; r++) { ctx.beginPath(); ctx.moveTo(0, r * ch); ctx.lineTo(canvas.width, r * ch); ctx.stroke(); }
+  for (let c = 1; c < cols; c++) { ctx.beginPath(); ctx.moveTo(c * cw, 0); ctx.lineTo(c * cw, canvas.height); ctx.stroke(); }
+  // with nothing dropped an outline on every cell would only hide the image
+  if (kept.size < tokenized.length || !scores.length && kept.size < rows * cols) {
+    ctx.strokeStyle = '#00e5ff';
+    ctx.lineWidth = 2;
+    kept.forEach(o => ctx.strokeRect((o % cols) * cw + 1, Math.floor(o / cols) * ch + 1, cw - 2, ch - 2));
+  }
   canvas.dataset.kept = String(kept.size);
   canvas.dataset.scored = String(scores.length);
 }
