@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
 @Command(name = "glimpse", mixinStandardHelpOptions = true, version = "glimpse 0.1.0",
         description = "Fewer visual tokens where fewer suffice: VLM inference as gRPC microservices.",
         subcommands = {ServeCommand.class, AskCommand.class, DemoCommand.class, EvalCommand.class, BenchCommand.class,
-                BundleCommand.class, ShapesCommand.class, KeyCommand.class, MethodsCommand.class})
+                BundleCommand.class, ShapesCommand.class, KeyCommand.class, MethodsCommand.class, DescribeCommand.class})
 public final class GlimpseCli implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -40,7 +40,10 @@ public final class GlimpseCli implements Runnable {
                     && !(cause instanceof io.grpc.StatusRuntimeException) && !(cause instanceof java.io.IOException)) {
                 cause = cause.getCause();
             }
-            if (cause instanceof java.nio.file.NoSuchFileException f) {
+            if ((ex instanceof IllegalStateException || ex instanceof IllegalArgumentException) && ex.getMessage() != null
+                    && ex.getMessage().startsWith("cannot start")) {
+                cmd.getErr().println("glimpse: " + ex.getMessage());   // a port in use: the message names it and why
+            } else if (cause instanceof java.nio.file.NoSuchFileException f) {
                 cmd.getErr().println("glimpse: no such file: " + f.getFile());
             } else if (cause instanceof java.net.BindException || (cause instanceof java.io.IOException
                     && ex instanceof java.io.UncheckedIOException)) {

@@ -59,7 +59,8 @@ class CliTest {
         new picocli.CommandLine(serve).parseArgs("all", "--max-pixels", "1234567", "--max-request-pixels", "2345678",
                 "--encoder-max-batch", "4", "--encoder-max-wait-micros", "777", "--max-message-bytes", "5000000",
                 "--drain-seconds", "7", "--max-images", "3", "--tokenizer-max-queued", "5", "--pruner-max-concurrent", "3",
-                "--max-concurrent", "1", "--runner-max-queued", "9", "--gateway-max-in-flight", "11", "--bind", "0.0.0.0");
+                "--max-concurrent", "1", "--runner-max-queued", "9", "--gateway-max-in-flight", "11", "--bind", "0.0.0.0",
+                "--http-port", "8123", "--http-max-body-bytes", "4096", "--http-image-hosts", "img.example.com,cdn:8443");
         EmbeddedStack.Services c = serve.services(null, null);
         assertEquals(1234567L, c.tokenizer().limits().maxPixels());
         assertEquals(2345678L, c.tokenizer().limits().maxRequestPixels());
@@ -80,12 +81,20 @@ class CliTest {
             assertEquals(java.time.Duration.ofSeconds(7), server.drainTimeout());
         }
         assertEquals("0.0.0.0", c.gatewayServer().bind());
+        assertEquals(8123, c.http().port());
+        assertEquals(4096, c.http().maxBodyBytes());
+        assertEquals(java.util.List.of("img.example.com", "cdn:8443"), c.http().imageHosts());
         // defaults come from the services' own constants
         ServeCommand plain = new ServeCommand();
         new picocli.CommandLine(plain).parseArgs("all");
         EmbeddedStack.Services d = plain.services(null, null);
         assertEquals(io.glimpse.tokenizer.image.ImageLimits.DEFAULT_MAX_PIXELS, d.tokenizer().limits().maxPixels());
         assertEquals("127.0.0.1", d.gatewayServer().bind());
+        assertEquals(io.glimpse.gateway.http.HttpApiConfig.DEFAULT_PORT, d.http().port());
+        assertEquals(java.util.List.of(), d.http().imageHosts(), "no remote image host unless named");
+        ServeCommand off = new ServeCommand();
+        new picocli.CommandLine(off).parseArgs("all", "--http-port", "-1");
+        assertEquals(null, off.services(null, null).http());
     }
 
     /** In 'serve all' the backends listen on loopback whatever the gateway binds. */
@@ -130,11 +139,12 @@ class CliTest {
 
     /** A user's mistake gets one clear line, no stack trace. */
     @Test
-    void mistakesGetOneLine() {
+    void mistakesGetOneLine() throws Exception {
         java.io.PrintStream old = System.err;
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         System.setErr(new PrintStream(err, true));
-        try {
+        try (java.net.ServerSocket busy = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            assertEquals(1, GlimpseCli.run("serve", "all", "--port", "0", "--http-port", String.valueOf(busy.getLocalPort())));
             assertEquals(1, GlimpseCli.run("ask", "-i", "/no/such/image.png", "-q", "what ?"));
             assertEquals(1, GlimpseCli.run("ask", "--target", "127.0.0.1:1", "-i",
                     StackFixture.HOME.resolve("examples/07-color.png").toString(), "-q", "what color is the square ?"));
@@ -143,6 +153,7 @@ class CliTest {
         }
         String text = err.toString();
         assertTrue(text.contains("glimpse: no such file: /no/such/image.png"), text);
+        assertTrue(text.contains("glimpse: cannot start the gateway's HTTP API on 127.0.0.1:") && text.contains("in use"), text);
         assertTrue(text.contains("glimpse: UNAVAILABLE") && text.contains("Connection refused"), text);
         assertTrue(!text.contains("\tat "), "no stack trace: " + text);
     }

@@ -100,7 +100,7 @@ public final class GatewayMain {
             } catch (RuntimeException e) {
                 host.close();
                 throw new IllegalStateException("cannot start the gateway's HTTP API on " + server.bind() + ":"
-                        + c.http().port() + ": " + rootMessage(e), e);
+                        + c.http().port() + " (--http-port): " + rootMessage(e), e);
             }
         }
         host.onClose(backends);
