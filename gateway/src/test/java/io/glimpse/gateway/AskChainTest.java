@@ -161,6 +161,19 @@ class AskChainTest {
         assertEquals(2, generateCalls.get());
     }
 
+    /** grpc-java's Netty transport reports a connection reset under a call as UNKNOWN "channel closed". */
+    @Test
+    void aResetConnectionIsRetriedLikeAnUnavailableReplica() {
+        runnerFailure = attempt -> attempt == 1 ? Status.UNKNOWN.withDescription("channel closed") : null;
+        assertEquals("red", GlimpseGrpc.newBlockingStub(client).ask(ask()).getAnswer());
+        assertEquals(2, generateCalls.get());
+        generateCalls.set(0);
+        runnerFailure = attempt -> attempt == 1 ? Status.UNKNOWN.withDescription("something else broke") : null;
+        assertEquals(Status.Code.UNKNOWN, assertThrows(StatusRuntimeException.class,
+                () -> GlimpseGrpc.newBlockingStub(client).ask(ask())).getStatus().getCode());
+        assertEquals(1, generateCalls.get(), "other UNKNOWN failures are not retried");
+    }
+
     @Test
     void streamIsNotRetriedOnceTheClientHasSeenText() {
         runnerFailure = attempt -> Status.UNAVAILABLE.withDescription("replica went away");

@@ -179,35 +179,46 @@ final class AskChain {
     private static <T> T failover(String name, Call<T> call, BooleanSupplier mayRetry) {
         for (int attempt = 1; ; attempt++) {
             try {
-                return stage(name, call);
+                return call.run();
             } catch (StatusRuntimeException e) {
-                boolean retry = e.getStatus().getCode() == Status.Code.UNAVAILABLE && attempt < ATTEMPTS
-                        && mayRetry.getAsBoolean() && !Context.current().isCancelled();
+                boolean retry = replicaLost(e) && attempt < ATTEMPTS && mayRetry.getAsBoolean()
+                        && !Context.current().isCancelled();
                 if (!retry) {
-                    throw e;
+                    throw StatusMapping.fromStage(name, e);
                 }
-                LOG.info("{} attempt {} unavailable ({}); retrying on another replica", name, attempt,
-                        e.getStatus().getDescription());
+                LOG.info("{} attempt {} lost its replica ({}: {}); retrying on another", name, attempt,
+                        e.getStatus().getCode(), e.getStatus().getDescription());
                 try {
                     Thread.sleep(RETRY_PAUSE_MILLIS * attempt);
                 } catch (InterruptedException ie) {
                     Thread.currentThread().interrupt();
-                    throw e;
+                    throw StatusMapping.fromStage(name, e);
                 }
             }
         }
     }
 
+    /**
+     * UNAVAILABLE, or the UNKNOWN "channel closed" grpc-java's Netty transport reports when the
+     * connection is reset under a call (grpc/grpc-java#10120): the replica went away.
+     */
+    private static boolean replicaLost(StatusRuntimeException e) {
+        Status s = e.getStatus();
+        if (s.getCode() == Status.Code.UNAVAILABLE) {
+            return true;
+        }
+        if (s.getCode() != Status.Code.UNKNOWN) {
+            return false;
+        }
+        for (Throwable t = s.getCause(); t != null; t = t.getCause()) {
+            if (t instanceof java.nio.channels.ClosedChannelException) {
+                return true;
+            }
+        }
+        return "channel closed".equals(s.getDescription());
+    }
+
     private interface Call<T> {
         T run();
     }
-
-    private static <T> T stage(String name, Call<T> call) {
-        try {
-            return call.run();
-        } catch (StatusRuntimeException e) {
-            throw StatusMapping.fromStage(name, e);
-        }
-    }
-
 }
