@@ -24,6 +24,38 @@ public record BundleConfig(String modelType, int hiddenSize, int numLayers, int 
         return gridH * gridW;
     }
 
+    /**
+     * The same facts read from an Idefics3 / SmolVLM config: the text model's shape from
+     * {@code text_config}, one tile's token grid as the vision grid (a tile of {@code tileSize}
+     * pixels gives {@code image_seq_len} tokens), any pooled side up to that grid.
+     *
+     * @param eosTokenId the id that ends generation ({@code generation_config.json} when present)
+     */
+    static BundleConfig ofIdefics3(JsonNode n, Idefics3Spec s, int eosTokenId) {
+        JsonNode t = n.path("text_config");
+        List<String> missing = new ArrayList<>();
+        int hidden = req(t, "hidden_size", missing, "text_config.");
+        int heads = req(t, "num_attention_heads", missing, "text_config.");
+        int layers = req(t, "num_hidden_layers", missing, "text_config.");
+        int vocab = req(t, "vocab_size", missing, "text_config.");
+        int inter = req(t, "intermediate_size", missing, "text_config.");
+        if (!missing.isEmpty()) {
+            throw GlimpseException.precondition("config.json is missing " + String.join(", ", missing));
+        }
+        int side = s.tileGridSide();
+        int[] pooled = new int[side];
+        for (int i = 0; i < side; i++) {
+            pooled[i] = i + 1;
+        }
+        return new BundleConfig(n.path("model_type").asText("idefics3"), hidden, layers, heads,
+                t.path("num_key_value_heads").asInt(heads), t.path("head_dim").asInt(hidden / Math.max(1, heads)), inter,
+                vocab, t.path("max_position_embeddings").asInt(8192), s.imageTokenId(), Idefics3Spec.IMAGE_TOKEN,
+                t.path("bos_token_id").asInt(n.path("bos_token_id").asInt(1)), eosTokenId,
+                t.path("pad_token_id").asInt(n.path("pad_token_id").asInt(0)), "{image}{question}",
+                s.tileSize(), s.visionPatchSize() * s.scaleFactor(), side, side, 0, -1, 0, new int[0], 0, pooled,
+                com.fasterxml.jackson.databind.node.MissingNode.getInstance(), n);
+    }
+
     static BundleConfig parse(JsonNode n) {
         List<String> missing = new ArrayList<>();
         JsonNode vision = n.path("vision");

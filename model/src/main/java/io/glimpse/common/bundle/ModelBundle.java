@@ -1,5 +1,6 @@
 package io.glimpse.common.bundle;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.glimpse.common.error.GlimpseException;
 
@@ -31,32 +32,114 @@ public final class ModelBundle {
     private final Path dir;
     private final BundleConfig config;
     private final PreprocessorConfig preprocessor;
+    private final Idefics3Spec idefics3;
+    private final String suffix;
     private volatile String version;
 
-    private ModelBundle(Path dir, BundleConfig config, PreprocessorConfig preprocessor) {
+    private ModelBundle(Path dir, BundleConfig config, PreprocessorConfig preprocessor, Idefics3Spec idefics3,
+                        String suffix) {
         this.dir = dir;
         this.config = config;
         this.preprocessor = preprocessor;
+        this.idefics3 = idefics3;
+        this.suffix = suffix;
+    }
+
+    /**
+     * The ONNX file-name suffix of each weight variant, as transformers.js names them
+     * ({@code decoder_model_merged_q4.onnx}, ...). Variants whose graphs take float16 inputs are
+     * refused when a session opens them: Glimpse feeds float32.
+     */
+    public static final java.util.Map<String, String> DTYPE_SUFFIXES = java.util.Map.of(
+            "fp32", "", "fp16", "_fp16", "q8", "_quantized", "int8", "_int8", "uint8", "_uint8",
+            "q4", "_q4", "q4f16", "_q4f16", "bnb4", "_bnb4");
+
+    /** Glimpse's own layout, or Idefics3 / SmolVLM in the onnx-community layout. */
+    public enum Layout { GLIMPSE, IDEFICS3 }
+
+    public Layout layout() {
+        return idefics3 == null ? Layout.GLIMPSE : Layout.IDEFICS3;
+    }
+
+    /** The Idefics3 facts (tiles, connector, chat template), or null for a Glimpse bundle. */
+    public Idefics3Spec idefics3() {
+        return idefics3;
     }
 
     /** Reads config files; fails with FAILED_PRECONDITION naming what is missing or malformed. */
     public static ModelBundle open(Path dir) {
+        return open(dir, "fp32");
+    }
+
+    /** @param dtype which weight variant's ONNX files to use ({@link #DTYPE_SUFFIXES}) */
+    public static ModelBundle open(Path dir, String dtype) {
         if (!Files.isDirectory(dir)) {
             throw GlimpseException.precondition("model bundle directory " + dir + " does not exist");
         }
-        BundleConfig config;
-        try {
-            config = BundleConfig.parse(JSON.readTree(existing(dir, CONFIG).toFile()));
-        } catch (IOException e) {
-            throw GlimpseException.precondition(dir.resolve(CONFIG) + " is not valid JSON: " + e.getMessage());
+        String suffix = DTYPE_SUFFIXES.get(dtype);
+        if (suffix == null) {
+            throw GlimpseException.invalid("model dtype must be one of " + new java.util.TreeSet<>(DTYPE_SUFFIXES.keySet())
+                    + ", got " + dtype);
         }
-        PreprocessorConfig pre;
-        try {
-            pre = PreprocessorConfig.parse(JSON.readTree(existing(dir, PREPROCESSOR).toFile()), config.imageSize());
-        } catch (IOException e) {
-            throw GlimpseException.precondition(dir.resolve(PREPROCESSOR) + " is not valid JSON: " + e.getMessage());
+        JsonNode raw = json(existing(dir, CONFIG));
+        JsonNode preprocessorJson = json(existing(dir, PREPROCESSOR));
+        if (Idefics3Spec.describes(raw)) {
+            Idefics3Spec spec = Idefics3Spec.parse(raw, preprocessorJson, optionalJson(dir.resolve("processor_config.json")),
+                    chatTemplate(dir));
+            JsonNode generation = optionalJson(dir.resolve("generation_config.json"));
+            JsonNode eos = generation.path("eos_token_id");
+            // several ends of sequence: the last is the chat turn's end (SmolVLM: <end_of_utterance>)
+            int eosId = eos.isArray() && !eos.isEmpty() ? eos.get(eos.size() - 1).asInt()
+                    : eos.isInt() ? eos.asInt() : raw.path("text_config").path("eos_token_id").asInt(2);
+            BundleConfig config = BundleConfig.ofIdefics3(raw, spec, eosId);
+            PreprocessorConfig pre = new PreprocessorConfig(spec.tileSize(), spec.tileSize(), "lanczos", spec.doRescale(),
+                    spec.rescaleFactor(), spec.doNormalize(), spec.mean(), spec.std());
+            return new ModelBundle(dir.toAbsolutePath().normalize(), config, pre, spec, suffix);
         }
-        return new ModelBundle(dir.toAbsolutePath().normalize(), config, pre);
+        BundleConfig config = BundleConfig.parse(raw);
+        PreprocessorConfig pre = PreprocessorConfig.parse(preprocessorJson, config.imageSize());
+        return new ModelBundle(dir.toAbsolutePath().normalize(), config, pre, null, suffix);
+    }
+
+    private static JsonNode json(Path p) {
+        try {
+            return JSON.readTree(p.toFile());
+        } catch (IOException e) {
+            throw GlimpseException.precondition(p + " is not valid JSON: " + e.getMessage());
+        }
+    }
+
+    private static JsonNode optionalJson(Path p) {
+        return Files.isRegularFile(p) ? json(p) : com.fasterxml.jackson.databind.node.MissingNode.getInstance();
+    }
+
+    /**
+     * The chat template where transformers keeps it: {@code chat_template.jinja}, {@code
+     * chat_template.json}, or {@code tokenizer_config.json} (a string, or a list of named
+     * templates of which "default" is used). Null when there is none.
+     */
+    private static String chatTemplate(Path dir) {
+        try {
+            if (Files.isRegularFile(dir.resolve("chat_template.jinja"))) {
+                return Files.readString(dir.resolve("chat_template.jinja"));
+            }
+        } catch (IOException e) {
+            throw GlimpseException.precondition(dir.resolve("chat_template.jinja") + " cannot be read: " + e.getMessage());
+        }
+        for (String file : List.of("chat_template.json", "tokenizer_config.json")) {
+            JsonNode t = optionalJson(dir.resolve(file)).path("chat_template");
+            if (t.isTextual()) {
+                return t.asText();
+            }
+            if (t.isArray()) {
+                for (JsonNode named : t) {
+                    if (named.path("name").asText().equals("default")) {
+                        return named.path("template").asText();
+                    }
+                }
+            }
+        }
+        return null;
     }
 
     private static Path existing(Path dir, String name) {
@@ -124,15 +207,22 @@ public final class ModelBundle {
     }
 
     public boolean has(String relative) {
-        return Files.isRegularFile(dir.resolve(relative));
+        return Files.isRegularFile(dir.resolve(variant(relative)));
     }
 
-    /** Path of a bundle file a feature needs, or FAILED_PRECONDITION naming it. */
+    /** Path of a bundle file a feature needs (in the chosen weight variant), or FAILED_PRECONDITION naming it. */
     public Path require(String relative, String feature) {
-        Path p = dir.resolve(relative);
+        String name = variant(relative);
+        Path p = dir.resolve(name);
         if (!Files.isRegularFile(p)) {
-            throw GlimpseException.precondition(feature + " needs " + relative + ", which bundle " + dir + " does not have");
+            throw GlimpseException.precondition(feature + " needs " + name + ", which bundle " + dir + " does not have");
         }
         return p;
+    }
+
+    /** {@code onnx/x.onnx} -> {@code onnx/x_q4.onnx} for the chosen variant; other files as they are. */
+    public String variant(String relative) {
+        return suffix.isEmpty() || !relative.endsWith(".onnx") ? relative
+                : relative.substring(0, relative.length() - ".onnx".length()) + suffix + ".onnx";
     }
 }
