@@ -305,8 +305,10 @@ class DecoderLayer(nn.Module):
         k = torch.cat([past_k, k], dim=2)
         v = torch.cat([past_v, v], dim=2)
         rep = self.heads // self.kv
-        kk = k.repeat_interleave(rep, dim=1)
-        vv = v.repeat_interleave(rep, dim=1)
+        # transformers' repeat_kv: each key/value head serves `rep` query heads in a row
+        t = k.shape[2]
+        kk = k[:, :, None].expand(b, self.kv, rep, t, self.hd).reshape(b, self.heads, t, self.hd)
+        vv = v[:, :, None].expand(b, self.kv, rep, t, self.hd).reshape(b, self.heads, t, self.hd)
         w = torch.softmax(q @ kk.transpose(2, 3) * self.hd ** -0.5 + bias, dim=-1)
         x = x + self.o_proj((w @ vv).transpose(1, 2).reshape(b, n, self.heads * self.hd))
         h = self.post_attention_layernorm(x)

@@ -46,7 +46,7 @@ public final class PrunerMain {
         /** The most tokens one image can carry: what the bundle's vision grid or registers produce. */
         public int maxTokensPerImage() {
             return bundle == null ? DEFAULT_MAX_TOKENS_PER_IMAGE
-                    : Math.max(bundle.config().gridTokens(), bundle.config().registers());
+                    : bundle.maxVisualTokensPerImage();
         }
     }
 

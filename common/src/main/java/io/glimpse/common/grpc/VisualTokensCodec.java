@@ -4,6 +4,7 @@ import io.glimpse.common.error.GlimpseException;
 import io.glimpse.common.tensor.FloatTensor;
 import io.glimpse.common.tokens.TokenKind;
 import io.glimpse.common.tokens.TokenSet;
+import io.glimpse.common.tokens.Tiles;
 import io.glimpse.common.tokens.TokenizationMode;
 import io.glimpse.common.tokens.TokenizationReport;
 import io.glimpse.proto.v1.DType;
@@ -36,6 +37,9 @@ public final class VisualTokensCodec {
             for (float s : t.scores()) {
                 b.addScores(s);
             }
+        }
+        if (t.tiles() != null) {
+            b.setTileRows(t.tiles().rows()).setTileCols(t.tiles().cols()).setTileTokens(t.tiles().tokensPerTile());
         }
         return b.build();
     }
@@ -134,7 +138,19 @@ public final class VisualTokensCodec {
                 scores[i] = v.getScores(i);
             }
         }
+        Tiles tiles = null;
+        if (v.getTileTokens() > 0) {
+            try {
+                tiles = new Tiles(v.getTileRows(), v.getTileCols(), v.getTileTokens());
+            } catch (IllegalArgumentException e) {
+                throw GlimpseException.invalid(what + ": " + e.getMessage());
+            }
+            if ((long) tiles.count() * tiles.tokensPerTile() != v.getSpan()) {
+                throw GlimpseException.invalid(what + ": " + tiles.count() + " tiles of " + tiles.tokensPerTile()
+                        + " tokens do not make the span " + v.getSpan());
+            }
+        }
         return new TokenSet(emb, kind, origin, v.getSpan(), v.getGridH(), v.getGridW(), v.getPooledSide(),
-                attention, keys, report, scores);
+                attention, keys, report, scores, tiles);
     }
 }

@@ -11,11 +11,17 @@ import io.glimpse.common.tensor.FloatTensor;
  * @param attention  optional [heads, n+1, n+1] ViT attention (row/column 0 = CLS), else null
  * @param keys       optional [heads, n+1, headDim] ViT keys, else null
  * @param scores     optional per-input-token importance written by the pruner, else null
+ * @param tiles      how the span divides into tiles (Idefics3 image splitting), else null
  */
 public record TokenSet(FloatTensor embeddings, TokenKind kind, int[] origin, int span,
                        int gridH, int gridW, int pooledSide,
                        FloatTensor attention, FloatTensor keys,
-                       TokenizationReport report, float[] scores) {
+                       TokenizationReport report, float[] scores, Tiles tiles) {
+
+    public TokenSet(FloatTensor embeddings, TokenKind kind, int[] origin, int span, int gridH, int gridW, int pooledSide,
+                    FloatTensor attention, FloatTensor keys, TokenizationReport report, float[] scores) {
+        this(embeddings, kind, origin, span, gridH, gridW, pooledSide, attention, keys, report, scores, null);
+    }
 
     public int count() {
         return embeddings.dim(0);
@@ -41,7 +47,7 @@ public record TokenSet(FloatTensor embeddings, TokenKind kind, int[] origin, int
             k = keys == null ? null : sliceRows(keys, graphRows);
         }
         return new TokenSet(embeddings.selectRows(rows), kind, origins(rows), span, gridH, gridW, pooledSide,
-                att, k, report, inputScores);
+                att, k, report, inputScores, tiles);
     }
 
     /**
@@ -50,12 +56,12 @@ public record TokenSet(FloatTensor embeddings, TokenKind kind, int[] origin, int
      */
     public TokenSet merge(int[] rows, FloatTensor merged, float[] inputScores) {
         return new TokenSet(merged, TokenKind.MERGED, origins(rows), span, gridH, gridW, pooledSide, null, null, report,
-                inputScores);
+                inputScores, tiles);
     }
 
     public TokenSet withScores(float[] inputScores) {
         return new TokenSet(embeddings, kind, origin, span, gridH, gridW, pooledSide, attention, keys, report,
-                inputScores);
+                inputScores, tiles);
     }
 
     private int[] origins(int[] rows) {

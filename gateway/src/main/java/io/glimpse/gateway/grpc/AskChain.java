@@ -132,7 +132,8 @@ final class AskChain {
             VisualTokens in = tokens.getImages(i);
             ImageSelection.Builder sel = ImageSelection.newBuilder().setKind(v.getKind()).addAllKeptOrigin(v.getOriginList())
                     .setSpan(v.getSpan()).setReport(in.getReport())
-                    .setGridH(in.getGridH()).setGridW(in.getGridW()).setPooledSide(in.getPooledSide());
+                    .setGridH(in.getGridH()).setGridW(in.getGridW()).setPooledSide(in.getPooledSide())
+                    .setTileRows(in.getTileRows()).setTileCols(in.getTileCols()).setTileTokens(in.getTileTokens());
             if (v.getScoresCount() == in.getOriginCount()) {
                 sel.addAllScores(v.getScoresList()).addAllScoredOrigin(in.getOriginList());
             }

@@ -40,6 +40,7 @@ public final class ImageTokenizerEngine implements AutoCloseable {
     private final ComplexityCalibration calibration;   // null when the bundle has none
     private final int maxImages;
     private final ImageLimits limits;
+    private final Idefics3ImageTokenizer idefics3;   // non-null for an Idefics3 / SmolVLM bundle, which takes this path
 
     public ImageTokenizerEngine(ModelBundle bundle, OrtSessionFactory sessions, ImageLimits limits, int maxImages) {
         this(bundle, sessions, limits, maxImages, Batching.OFF);
@@ -64,11 +65,12 @@ public final class ImageTokenizerEngine implements AutoCloseable {
         this.config = bundle.config();
         this.decoder = new ImageDecoder(limits);
         this.preprocessor = new Preprocessor(bundle.preprocessor());
-        this.encoder = new VisionEncoder(bundle, sessions);
+        this.idefics3 = bundle.idefics3() == null ? null : new Idefics3ImageTokenizer(bundle, sessions, decoder, limits);
+        this.encoder = idefics3 != null ? null : new VisionEncoder(bundle, sessions);
         int plane = 3 * bundle.preprocessor().height() * bundle.preprocessor().width();
-        this.batcher = batching.maxBatch() > 1
+        this.batcher = idefics3 == null && batching.maxBatch() > 1
                 ? new EncoderBatcher(encoder, batching.maxBatch(), batching.maxWaitMicros(), plane, batching.workers()) : null;
-        this.resampler = bundle.has(ModelBundle.RESAMPLER) ? new RegisterResampler(bundle, sessions) : null;
+        this.resampler = idefics3 == null && bundle.has(ModelBundle.RESAMPLER) ? new RegisterResampler(bundle, sessions) : null;
         this.calibration = ComplexityCalibration.parse(config.complexityCalibration());
         this.maxImages = maxImages;
         this.limits = limits;
@@ -99,10 +101,10 @@ public final class ImageTokenizerEngine implements AutoCloseable {
      */
     public List<String> features() {
         List<String> f = new ArrayList<>();
-        if (encoder.hasAttention()) {
+        if (encoder != null && encoder.hasAttention()) {
             f.add(MethodNeed.VISION_ATTENTION.feature());
         }
-        if (encoder.hasKeys()) {
+        if (encoder != null && encoder.hasKeys()) {
             f.add(MethodNeed.VISION_KEYS.feature());
         }
         if (resampler != null) {
@@ -125,6 +127,10 @@ public final class ImageTokenizerEngine implements AutoCloseable {
 
     /** One encode of a blank image so the first real request does not pay for lazy initialisation. */
     public void warmUp() {
+        if (idefics3 != null) {
+            idefics3.warmUp();
+            return;
+        }
         float[] px = new float[3 * preprocessor.height() * preprocessor.width()];
         VisionOutputs out = encoder.encode(px, 1, true);
         if (resampler != null) {
@@ -148,6 +154,9 @@ public final class ImageTokenizerEngine implements AutoCloseable {
         }
         if (images.size() > maxImages) {
             throw GlimpseException.invalid("too many images: " + images.size() + " (the limit is " + maxImages + ")");
+        }
+        if (idefics3 != null) {
+            return idefics3.tokenize(images, spec);
         }
         validate(spec);
         Estimator estimator = estimator(spec);
@@ -377,7 +386,12 @@ public final class ImageTokenizerEngine implements AutoCloseable {
         if (batcher != null) {
             batcher.close();
         }
-        encoder.close();
+        if (encoder != null) {
+            encoder.close();
+        }
+        if (idefics3 != null) {
+            idefics3.close();
+        }
         if (resampler != null) {
             resampler.close();
         }

@@ -61,6 +61,19 @@ public final class ModelBundle {
         return idefics3 == null ? Layout.GLIMPSE : Layout.IDEFICS3;
     }
 
+    /**
+     * The most visual tokens one image can bring: the grid or the registers of a Glimpse bundle;
+     * for Idefics3, the tiles the largest image splits into (plus the global image) times the tokens per tile.
+     */
+    public int maxVisualTokensPerImage() {
+        if (idefics3 == null) {
+            return Math.max(config.gridTokens(), config.registers());
+        }
+        int perSide = idefics3.doImageSplitting()
+                ? (int) Math.ceil((double) Math.min(idefics3.longestEdge(), 1820) / idefics3.tileSize()) : 0;
+        return (perSide * perSide + 1) * idefics3.imageSeqLen();
+    }
+
     /** The Idefics3 facts (tiles, connector, chat template), or null for a Glimpse bundle. */
     public Idefics3Spec idefics3() {
         return idefics3;

@@ -27,6 +27,19 @@ public final class OrtTensors {
         }
     }
 
+    public static OnnxTensor bools(OrtEnvironment env, boolean[] data, long... shape) {
+        ByteBuffer buf = ByteBuffer.allocateDirect(Math.max(1, data.length)).order(ByteOrder.nativeOrder());
+        for (boolean b : data) {
+            buf.put((byte) (b ? 1 : 0));
+        }
+        buf.rewind();
+        try {
+            return OnnxTensor.createTensor(env, buf, shape, ai.onnxruntime.OnnxJavaType.BOOL);
+        } catch (OrtException e) {
+            throw new GlimpseException(GlimpseException.Kind.INTERNAL, "cannot create bool tensor: " + e.getMessage(), e);
+        }
+    }
+
     public static OnnxTensor longs(OrtEnvironment env, long[] data, long... shape) {
         LongBuffer buf = ByteBuffer.allocateDirect(Math.max(8, data.length * 8)).order(ByteOrder.nativeOrder()).asLongBuffer();
         buf.put(data).rewind();

@@ -13,6 +13,7 @@ import io.glimpse.common.tensor.FloatTensor;
 import io.glimpse.common.tokens.TokenSet;
 import io.glimpse.lm.KvCache;
 import io.glimpse.lm.LanguageModel;
+import io.glimpse.lm.Idefics3Prompt;
 import io.glimpse.lm.PromptLayout;
 import io.glimpse.lm.TextTokenizer;
 
@@ -32,6 +33,8 @@ public final class VlmEngine implements AutoCloseable {
     private final RunnerLimits limits;
     private final BoundedAdmission admission;
     private final AtomicLong decodeSteps = new AtomicLong();
+    private final int maxTokensPerImage;
+    private final Idefics3Prompt idefics3;   // null for a Glimpse bundle
 
     public VlmEngine(ModelBundle bundle, OrtSessionFactory sessions, RunnerLimits limits) {
         this.config = bundle.config();
@@ -39,6 +42,8 @@ public final class VlmEngine implements AutoCloseable {
         this.lm = new LanguageModel(bundle, sessions);
         this.limits = limits;
         this.admission = new BoundedAdmission("vlm-runner", limits.maxConcurrent(), limits.maxQueued());
+        this.maxTokensPerImage = bundle.maxVisualTokensPerImage();
+        this.idefics3 = bundle.idefics3() == null ? null : new Idefics3Prompt(bundle.idefics3(), config, tokenizer);
     }
 
     public BundleConfig config() {
@@ -59,7 +64,7 @@ public final class VlmEngine implements AutoCloseable {
 
     /** The most visual tokens one image can carry: what the bundle's grid or registers produce. */
     public int maxTokensPerImage() {
-        return Math.max(config.gridTokens(), config.registers());
+        return maxTokensPerImage;
     }
 
     /** Decode steps run since start (all calls); lets tests see that cancellation stops decoding. */
@@ -74,14 +79,17 @@ public final class VlmEngine implements AutoCloseable {
 
     /** A short generation so the first request does not pay for lazy initialisation. */
     public void warmUp() {
-        generate("warm up", List.of(), GenerationParams.greedy(2), t -> { }, new Cancellation());
+        if (idefics3 == null) {   // a chat template needs at least the text; Idefics3 warms on its first call
+            generate("warm up", List.of(), GenerationParams.greedy(2), t -> { }, new Cancellation());
+        }
     }
 
     public GenerationResult generate(String question, List<TokenSet> images, GenerationParams params,
                                      TokenStream stream, Cancellation cancel) {
         int maxNew = validate(question, images, params);
         // the whole prompt is checked before the call takes a slot: a refusal costs no queueing
-        PromptLayout layout = PromptLayout.build(config, tokenizer, question.trim(), images);
+        PromptLayout layout = idefics3 != null ? idefics3.build(question.trim(), images)
+                : PromptLayout.build(config, tokenizer, question.trim(), images);
         if (layout.nextPosition() + maxNew > config.maxPositions()) {
             throw GlimpseException.invalid("prompt needs positions up to " + (layout.nextPosition() + maxNew)
                     + " (" + layout.length() + " prompt tokens incl. " + layout.visualTokens() + " visual, plus "

@@ -1,0 +1,191 @@
+package io.glimpse.app;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.google.protobuf.ByteString;
+import io.glimpse.common.bundle.ModelBundle;
+import io.glimpse.common.onnx.OrtSessionFactory;
+import io.glimpse.common.tensor.FloatTensor;
+import io.glimpse.common.tokens.TokenSet;
+import io.glimpse.lm.Idefics3Prompt;
+import io.glimpse.lm.KvCache;
+import io.glimpse.lm.LanguageModel;
+import io.glimpse.lm.PromptLayout;
+import io.glimpse.lm.TextTokenizer;
+import io.glimpse.proto.v1.AskRequest;
+import io.glimpse.proto.v1.AskResponse;
+import io.glimpse.proto.v1.Generation;
+import io.glimpse.proto.v1.Image;
+import io.glimpse.proto.v1.Pruning;
+import io.glimpse.proto.v1.TokenPolicy;
+import io.glimpse.proto.v1.Tokenization;
+import io.glimpse.runner.engine.RunnerLimits;
+import io.glimpse.tokenizer.encode.ImageTokenizerEngine;
+import io.glimpse.tokenizer.encode.TokenizationSpec;
+import io.glimpse.tokenizer.image.ImageLimits;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Supplier;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A SmolVLM-layout bundle (tools/smolvlm_tiny.py: random weights, the real layout) through
+ * Glimpse's own preprocessing, prompt and decoder loop, against the PyTorch reference of the same
+ * weights: the prompt token for token, the first step's logits within 1e-4 and the greedy tokens;
+ * then the same bundle through the whole gRPC chain.
+ */
+class SmolVlmAgreementTest {
+    private static final Path BUNDLE = StackFixture.HOME.resolve("models/smolvlm-tiny");
+    private static final JsonNode CASES = cases();
+    private static EmbeddedStack stack;
+
+    private static JsonNode cases() {
+        try {
+            return new ObjectMapper().readTree(BUNDLE.resolve("reference/fixtures.json").toFile()).get("cases");
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    @BeforeAll
+    static void start() {
+        stack = EmbeddedStack.start(ModelBundle.open(BUNDLE), OrtSessionFactory.cpu(), EmbeddedStack.Transport.IN_PROCESS);
+    }
+
+    @AfterAll
+    static void stop() {
+        if (stack != null) {
+            stack.close();
+        }
+    }
+
+    private static byte[] image(String name) {
+        try {
+            return Files.readAllBytes(BUNDLE.resolve("reference").resolve(name));
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    @Test
+    void logitsAndGreedyTokensMatchThePyTorchReference() throws Exception {
+        ModelBundle bundle = ModelBundle.open(BUNDLE);
+        OrtSessionFactory sessions = OrtSessionFactory.cpu();
+        try (ImageTokenizerEngine tokenizer = new ImageTokenizerEngine(bundle, sessions, ImageLimits.defaults(), 8);
+             TextTokenizer text = new TextTokenizer(bundle.require(ModelBundle.TOKENIZER, "test"));
+             LanguageModel lm = new LanguageModel(bundle, sessions)) {
+            Idefics3Prompt prompts = new Idefics3Prompt(bundle.idefics3(), bundle.config(), text);
+            int eos = bundle.config().eosTokenId();
+            for (JsonNode c : CASES) {
+                List<Supplier<byte[]>> images = new ArrayList<>();
+                c.get("images").forEach(n -> images.add(() -> image(n.asText())));
+                List<TokenSet> sets = tokenizer.tokenizeSources(images, TokenizationSpec.full(), false);
+                for (int i = 0; i < sets.size(); i++) {
+                    assertEquals(c.get("grids").get(i).get(0).asInt(), sets.get(i).tiles().rows(), c.get("images").toString());
+                    assertEquals(c.get("grids").get(i).get(1).asInt(), sets.get(i).tiles().cols());
+                }
+                PromptLayout layout = prompts.build(c.get("question").asText(), sets);
+                assertArrayEquals(longs(c.get("prompt_ids")), layout.ids(), "prompt of " + c.get("images"));
+                try (KvCache cache = lm.newCache()) {
+                    FloatTensor logits = lm.forward(lm.embedPrompt(layout, sets), layout.positions(), cache, null);
+                    float[] last = lastRow(logits);
+                    JsonNode expected = c.get("first_logits");
+                    assertEquals(expected.size(), last.length);
+                    double worst = 0;
+                    for (int v = 0; v < last.length; v++) {
+                        worst = Math.max(worst, Math.abs(last[v] - expected.get(v).asDouble()));
+                    }
+                    assertTrue(worst <= 1e-4, "max |logit - reference| = " + worst + " for " + c.get("images"));
+                    List<Long> greedy = new ArrayList<>();
+                    long position = layout.nextPosition();
+                    for (int step = 0; step < c.get("greedy").size(); step++) {
+                        int next = argmax(last);
+                        greedy.add((long) next);
+                        if (next == eos) {
+                            break;
+                        }
+                        last = lastRow(lm.forward(lm.embed(new long[]{next}), new long[]{position++}, cache, null));
+                    }
+                    assertArrayEquals(longs(c.get("greedy")), greedy.stream().mapToLong(Long::longValue).toArray(),
+                            "greedy tokens of " + c.get("images"));
+                }
+            }
+        }
+    }
+
+    @Test
+    void theChainAnswersWhatTheReferenceGenerates() throws Exception {
+        try (TextTokenizer text = new TextTokenizer(BUNDLE.resolve("tokenizer.json"))) {
+            JsonNode c = CASES.get(0);
+            long[] greedy = longs(c.get("greedy"));
+            AskResponse r = stack.blocking().ask(AskRequest.newBuilder().setQuestion(c.get("question").asText())
+                    .addImages(Image.newBuilder().setData(ByteString.copyFrom(image(c.get("images").get(0).asText()))))
+                    .setGeneration(Generation.newBuilder().setMaxNewTokens(greedy.length)).build());
+            assertEquals(text.decode(greedy).trim(), r.getAnswer());
+            int tiles = c.get("grids").get(0).get(0).asInt() * c.get("grids").get(0).get(1).asInt() + 1;
+            assertEquals(tiles * 16, r.getUsage().getVisualTokensUsed(), "16 tokens per tile, global image included");
+            assertEquals(2, r.getSelections(0).getTileRows());
+            assertEquals(16, r.getSelections(0).getTileTokens());
+        }
+    }
+
+    @Test
+    void pooledTilesAndPruningShrinkThePrompt() {
+        JsonNode c = CASES.get(0);
+        AskRequest.Builder ask = AskRequest.newBuilder().setQuestion(c.get("question").asText())
+                .addImages(Image.newBuilder().setData(ByteString.copyFrom(image(c.get("images").get(0).asText()))));
+        AskResponse full = stack.blocking().ask(ask.build());
+        AskResponse pooled = stack.blocking().ask(ask.clone().setPolicy(TokenPolicy.newBuilder()
+                .setTokenization(Tokenization.newBuilder().setMode(Tokenization.Mode.POOLED).setTokens(4))).build());
+        assertEquals(5 * 4, pooled.getUsage().getVisualTokensUsed(), "2 x 2 tiles + global, 2 x 2 tokens each");
+        assertEquals(full.getUsage().getPromptTokens() - 5 * 12, pooled.getUsage().getPromptTokens(),
+                "positions are compact: every dropped token shortens the prompt");
+        AskResponse pruned = stack.blocking().ask(ask.clone().setPolicy(TokenPolicy.newBuilder()
+                .setPruning(Pruning.newBuilder().setMethod(Pruning.Method.DIVPRUNE).setKeepTokens(24))).build());
+        assertEquals(24, pruned.getUsage().getVisualTokensUsed());
+        assertEquals(full.getUsage().getPromptTokens() - (80 - 24), pruned.getUsage().getPromptTokens());
+        StatusRuntimeException flex = assertThrows(StatusRuntimeException.class, () -> stack.blocking().ask(ask.clone()
+                .setPolicy(TokenPolicy.newBuilder().setTokenization(Tokenization.newBuilder()
+                        .setMode(Tokenization.Mode.FLEX_PREFIX).setTokens(4))).build()));
+        assertEquals(Status.Code.FAILED_PRECONDITION, flex.getStatus().getCode());
+        assertTrue(flex.getStatus().getDescription().contains("resampler"), flex.getStatus().getDescription());
+    }
+
+    private static long[] longs(JsonNode a) {
+        long[] out = new long[a.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = a.get(i).asLong();
+        }
+        return out;
+    }
+
+    private static float[] lastRow(FloatTensor logits) {
+        int vocab = logits.dim(1);
+        float[] row = new float[vocab];
+        System.arraycopy(logits.data(), (logits.dim(0) - 1) * vocab, row, 0, vocab);
+        return row;
+    }
+
+    private static int argmax(float[] v) {
+        int best = 0;
+        for (int i = 1; i < v.length; i++) {
+            if (v[i] > v[best]) {
+                best = i;
+            }
+        }
+        return best;
+    }
+}

@@ -1,0 +1,163 @@
+package io.glimpse.tokenizer.encode;
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import io.glimpse.common.bundle.Idefics3Spec;
+import io.glimpse.common.bundle.ModelBundle;
+import io.glimpse.common.cancel.Cancellation;
+import io.glimpse.common.error.GlimpseException;
+import io.glimpse.common.onnx.OrtSessionFactory;
+import io.glimpse.common.onnx.OrtTensors;
+import io.glimpse.common.tensor.FloatTensor;
+import io.glimpse.common.tokens.TokenKind;
+import io.glimpse.common.tokens.TokenSet;
+import io.glimpse.common.tokens.Tiles;
+import io.glimpse.common.tokens.TokenizationReport;
+import io.glimpse.tokenizer.image.DecodedImage;
+import io.glimpse.tokenizer.image.Idefics3Tiles;
+import io.glimpse.tokenizer.image.ImageDecoder;
+import io.glimpse.tokenizer.image.ImageHeader;
+import io.glimpse.tokenizer.image.ImageLimits;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/**
+ * Images -> visual tokens for an Idefics3 / SmolVLM bundle: each image split into tiles as its
+ * processor does ({@link Idefics3Tiles}), its tiles through {@code vision_encoder.onnx}
+ * ({@code pixel_values} [1, tiles, 3, S, S] and {@code pixel_attention_mask} [1, tiles, S, S] ->
+ * {@code image_features} [tiles, image_seq_len, hidden]), one image at a time so a request holds
+ * one image's tiles. FULL keeps every tile's tokens; POOLED n pools each tile's token grid to
+ * n x n, so a tile is the unit the budget divides over. The other modes need parts these bundles
+ * do not have (a resampler, a calibration) and are refused naming them.
+ */
+final class Idefics3ImageTokenizer implements AutoCloseable {
+    private final ModelBundle bundle;
+    private final Idefics3Spec spec;
+    private final OrtSessionFactory sessions;
+    private final OrtSession encoder;
+    private final ImageDecoder decoder;
+    private final ImageLimits limits;
+    private final int hidden;
+
+    Idefics3ImageTokenizer(ModelBundle bundle, OrtSessionFactory sessions, ImageDecoder decoder, ImageLimits limits) {
+        this.bundle = bundle;
+        this.spec = bundle.idefics3();
+        this.sessions = sessions;
+        this.encoder = sessions.open(bundle.require(ModelBundle.VISION_ENCODER, "the image tokenizer"));
+        this.decoder = decoder;
+        this.limits = limits;
+        this.hidden = bundle.config().hiddenSize();
+        for (String input : List.of("pixel_values", "pixel_attention_mask")) {
+            if (!encoder.getInputNames().contains(input)) {
+                throw GlimpseException.precondition(bundle.variant(ModelBundle.VISION_ENCODER) + " has no input '" + input
+                        + "' (an Idefics3 vision encoder takes pixel_values and pixel_attention_mask); it has "
+                        + encoder.getInputNames());
+            }
+        }
+        if (!encoder.getOutputNames().contains("image_features")) {
+            throw GlimpseException.precondition(bundle.variant(ModelBundle.VISION_ENCODER)
+                    + " has no output 'image_features'; it has " + encoder.getOutputNames());
+        }
+    }
+
+    void warmUp() {
+        int s = spec.tileSize();
+        encode(new float[3 * s * s], new boolean[s * s], 1);
+    }
+
+    List<TokenSet> tokenize(List<Supplier<byte[]>> images, TokenizationSpec ts) {
+        int side = spec.tileGridSide();
+        int pooledSide = switch (ts.mode()) {
+            case FULL -> side;
+            case POOLED -> {
+                int n = (int) Math.round(Math.sqrt(Math.max(0, ts.tokens())));
+                if (ts.tokens() <= 0 || n * n != ts.tokens() || n > side) {
+                    throw GlimpseException.invalid("POOLED tokens (per tile) must be a square n*n with 1 <= n <= "
+                            + side + ", got " + ts.tokens());
+                }
+                yield n;
+            }
+            case FLEX_PREFIX -> throw GlimpseException.precondition("FLEX_PREFIX tokenization needs "
+                    + ModelBundle.RESAMPLER + " (a FlexTok-style register resampler), which an Idefics3 bundle does not have");
+            case ADAPTIVE -> throw GlimpseException.precondition("ADAPTIVE tokenization needs a sufficiency head ("
+                    + ModelBundle.RESAMPLER + ") or complexity_calibration in config.json, which this Idefics3 bundle"
+                    + " does not have; use FULL or POOLED");
+        };
+        long requestPixels = 0;
+        ImageHeader[] headers = new ImageHeader[images.size()];
+        int edge = spec.longestEdge();
+        for (int i = 0; i < images.size(); i++) {
+            headers[i] = decoder.header(images.get(i).get(), "images[" + i + "]");
+            requestPixels += ImageDecoder.decodedPixels(headers[i], ImageDecoder.reduction(headers[i], edge, edge));
+        }
+        if (requestPixels > limits.maxRequestPixels()) {
+            throw GlimpseException.invalid("images decode to " + requestPixels + " pixels in all; the limit per request is "
+                    + limits.maxRequestPixels() + " (send fewer or smaller images)");
+        }
+        List<TokenSet> out = new ArrayList<>();
+        for (int i = 0; i < images.size(); i++) {
+            Cancellation.checkpoint();
+            Idefics3Tiles tiles;
+            int w;
+            int h;
+            try (DecodedImage img = decoder.decode(images.get(i).get(), headers[i], "images[" + i + "]", edge, edge)) {
+                w = img.width();
+                h = img.height();
+                tiles = Idefics3Tiles.of(img.rgbBytes(), img.rgb().cols(), img.rgb().rows(), spec);
+            }
+            Cancellation.checkpoint();
+            FloatTensor features = encode(tiles.pixels(), tiles.mask(), tiles.count());
+            int perTile = pooledSide * pooledSide;
+            FloatTensor tokens = features;
+            if (pooledSide != side) {
+                float[] pooled = new float[tiles.count() * perTile * hidden];
+                int seq = spec.imageSeqLen();
+                for (int t = 0; t < tiles.count(); t++) {
+                    float[] one = new float[seq * hidden];
+                    System.arraycopy(features.data(), t * seq * hidden, one, 0, one.length);
+                    FloatTensor p = AdaptiveAvgPool.pool(FloatTensor.of(one, seq, hidden), side, side, pooledSide);
+                    System.arraycopy(p.data(), 0, pooled, t * perTile * hidden, perTile * hidden);
+                }
+                tokens = FloatTensor.of(pooled, tiles.count() * perTile, hidden);
+            }
+            int n = tokens.dim(0);
+            int[] origin = new int[n];
+            for (int j = 0; j < n; j++) {
+                origin[j] = j;
+            }
+            TokenizationReport report = new TokenizationReport(ts.mode(), 0f, n, 0f, new int[]{n}, w, h);
+            out.add(new TokenSet(tokens, pooledSide == side ? TokenKind.GRID : TokenKind.POOLED, origin, n, side, side,
+                    pooledSide == side ? 0 : pooledSide, null, null, report, null,
+                    new Tiles(tiles.rows(), tiles.cols(), perTile)));
+        }
+        return out;
+    }
+
+    /** [tiles, image_seq_len, hidden] as [tiles * image_seq_len, hidden]. */
+    private FloatTensor encode(float[] pixels, boolean[] mask, int tiles) {
+        int s = spec.tileSize();
+        try (OnnxTensor px = OrtTensors.floats(sessions.environment(), pixels, 1, tiles, 3, s, s);
+             OnnxTensor m = OrtTensors.bools(sessions.environment(), mask, 1, tiles, s, s);
+             OrtSession.Result r = encoder.run(Map.of("pixel_values", px, "pixel_attention_mask", m))) {
+            FloatTensor f = OrtTensors.read(r.get("image_features").orElseThrow());
+            long expected = (long) tiles * spec.imageSeqLen() * hidden;
+            if (f.data().length != expected) {
+                throw GlimpseException.precondition(bundle.variant(ModelBundle.VISION_ENCODER) + " gave "
+                        + f.data().length + " values for " + tiles + " tiles; expected " + tiles + " x "
+                        + spec.imageSeqLen() + " x " + hidden + " (image_seq_len x text hidden size)");
+            }
+            return FloatTensor.of(f.data(), tiles * spec.imageSeqLen(), hidden);
+        } catch (OrtException e) {
+            throw new GlimpseException(GlimpseException.Kind.INTERNAL, "vision encoder failed: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void close() throws OrtException {
+        encoder.close();
+    }
+}
