@@ -157,6 +157,29 @@ class SmolVlmAgreementTest {
                 .setPruning(Pruning.newBuilder().setMethod(Pruning.Method.DIVPRUNE).setKeepTokens(24))).build());
         assertEquals(24, pruned.getUsage().getVisualTokensUsed());
         assertEquals(full.getUsage().getPromptTokens() - (80 - 24), pruned.getUsage().getPromptTokens());
+        assertEquals(80, pruned.getUsage().getVisualTokensFull(), "5 tiles of 16 at FULL");
+        assertEquals(5, pruned.getUsage().getTiles());
+        assertTrue(pruned.getUsage().getPrefillFlopsUsed() < pruned.getUsage().getPrefillFlopsFull());
+
+        // QuoTA assigns the budget over tiles, then shrinks each tile's grid to its share
+        AskResponse quota = stack.blocking().ask(ask.clone().setPolicy(TokenPolicy.newBuilder()
+                .setPruning(Pruning.newBuilder().setMethod(Pruning.Method.QUOTA).setKeepTokens(24)
+                        .putParams("scorer", "similarity"))).build());
+        int used = quota.getUsage().getVisualTokensUsed();
+        assertTrue(used <= 24 && used > 12, "a tile's share becomes the largest grid within it: " + used);
+        io.glimpse.proto.v1.ImageSelection sel = quota.getSelections(0);
+        java.util.Set<Integer> tilesKept = new java.util.HashSet<>();
+        sel.getKeptOriginList().forEach(o -> tilesKept.add(o / sel.getTileTokens()));
+        assertTrue(tilesKept.size() > 1, "the budget is spread over tiles: " + tilesKept);
+        assertEquals(80, sel.getScoresCount(), "one score per tokenized token");
+
+        // methods that need a part the bundle lacks say which
+        for (Pruning.Method m : List.of(Pruning.Method.FASTV, Pruning.Method.CORE_MATCHING)) {
+            StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> stack.blocking().ask(ask.clone()
+                    .setPolicy(TokenPolicy.newBuilder().setPruning(Pruning.newBuilder().setMethod(m).setKeepTokens(8))).build()));
+            assertEquals(Status.Code.FAILED_PRECONDITION, e.getStatus().getCode(), m.name());
+            assertTrue(e.getStatus().getDescription().contains("lm_probe.onnx"), e.getStatus().getDescription());
+        }
         StatusRuntimeException flex = assertThrows(StatusRuntimeException.class, () -> stack.blocking().ask(ask.clone()
                 .setPolicy(TokenPolicy.newBuilder().setTokenization(Tokenization.newBuilder()
                         .setMode(Tokenization.Mode.FLEX_PREFIX).setTokens(4))).build()));

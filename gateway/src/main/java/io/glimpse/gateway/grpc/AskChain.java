@@ -89,9 +89,13 @@ final class AskChain {
         int full = 0;
         int tokenized = 0;
         int used = 0;
+        int tiles = 0;
         for (int i = 0; i < tokens.getImagesCount(); i++) {
             VisualTokens v = tokens.getImages(i);
-            full += v.getGridH() * v.getGridW();
+            // a tiled image's FULL count is every tile's grid (the global image included)
+            int imageTiles = v.getTileTokens() == 0 ? 1 : v.getTileRows() * v.getTileCols() + 1;
+            tiles += v.getTileTokens() == 0 ? 0 : imageTiles;
+            full += v.getGridH() * v.getGridW() * imageTiles;
             tokenized += v.getOriginCount();
             used += pruned.getImages(i).getOriginCount();
         }
@@ -109,6 +113,7 @@ final class AskChain {
                 .setFinishReason(done.getFinishReason())
                 .setUsage(Usage.newBuilder()
                         .setImages(request.getImagesCount())
+                        .setTiles(tiles)
                         .setPruningFlops(pruned.getFlops())
                         .setVisualTokensFull(full)
                         .setVisualTokensTokenized(tokenized)

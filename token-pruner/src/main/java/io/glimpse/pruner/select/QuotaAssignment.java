@@ -82,6 +82,9 @@ final class QuotaAssignment {
 
     static List<Unit> units(List<TokenSet> images, PruningSpec spec) {
         List<Unit> units = new ArrayList<>();
+        if (images.stream().anyMatch(t -> t.tiles() != null)) {
+            return tileUnits(images);
+        }
         if (images.size() > 1) {
             for (int i = 0; i < images.size(); i++) {
                 TokenSet t = images.get(i);
@@ -119,6 +122,41 @@ final class QuotaAssignment {
                     }
                 }
                 units.add(new Unit(0, rows, r1 - r0, c1 - c0));
+            }
+        }
+        return units;
+    }
+
+    /**
+     * Tiled images (Idefics3 / SmolVLM): every tile is a unit — the high-resolution analogue of
+     * QuoTA's frames — with its token grid when the tile still holds all of its tokens.
+     */
+    private static List<Unit> tileUnits(List<TokenSet> images) {
+        List<Unit> units = new ArrayList<>();
+        for (int i = 0; i < images.size(); i++) {
+            TokenSet t = images.get(i);
+            if (t.tiles() == null) {
+                int[] g = fullGrid(t);
+                units.add(new Unit(i, TokenPrunerEngine.all(t.count()), g == null ? 0 : g[0], g == null ? 0 : g[1]));
+                continue;
+            }
+            List<List<Integer>> byTile = new ArrayList<>();
+            for (int k = 0; k < t.tiles().count(); k++) {
+                byTile.add(new ArrayList<>());
+            }
+            for (int r = 0; r < t.count(); r++) {
+                byTile.get(Math.min(t.tiles().tileOf(t.origin()[r]), t.tiles().count() - 1)).add(r);
+            }
+            int per = t.tiles().tokensPerTile();
+            int side = (int) Math.round(Math.sqrt(per));
+            for (List<Integer> tile : byTile) {
+                if (tile.isEmpty()) {
+                    continue;
+                }
+                tile.sort(java.util.Comparator.comparingInt(r -> t.origin()[r]));
+                int[] rows = tile.stream().mapToInt(Integer::intValue).toArray();
+                boolean whole = rows.length == per && side * side == per;
+                units.add(new Unit(i, rows, whole ? side : 0, whole ? side : 0));
             }
         }
         return units;
