@@ -17,15 +17,20 @@ final class BundleCommand implements Runnable {
     }
 
     @Command(name = "check", mixinStandardHelpOptions = true,
-            description = "Validate a bundle: name every missing or mis-shaped file and tensor. Exit 1 when any.")
+            description = "Validate a bundle (Glimpse or Idefics3/SmolVLM layout): name every missing or mis-shaped file and"
+                    + " tensor and every size that does not match. Exit 1 when any.")
     static final class Check implements Callable<Integer> {
         @Parameters(index = "0", arity = "0..1", description = "Bundle directory (default: the bundled model).")
         Path dir;
 
+        @picocli.CommandLine.Option(names = "--model-dtype", defaultValue = "fp32",
+                description = "Check this weight variant's ONNX files (fp32, q8, int8, uint8, q4, q4f16, bnb4, fp16).")
+        String dtype;
+
         @Override
         public Integer call() {
             Path d = GlimpseHome.bundle(dir);
-            BundleValidator.Report r = BundleValidator.check(d);
+            BundleValidator.Report r = BundleValidator.check(d, dtype);
             r.notes().forEach(n -> System.out.println("note: " + n));
             r.problems().forEach(p -> System.out.println("problem: " + p));
             System.out.println(r.ok() ? "bundle " + d + " is valid" : "bundle " + d + " has " + r.problems().size() + " problem(s)");

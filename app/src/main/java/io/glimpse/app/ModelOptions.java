@@ -25,8 +25,13 @@ final class ModelOptions {
                     + " services share cores, as in one JVM). Default ${DEFAULT-VALUE}.")
     boolean spinning;
 
+    @Option(names = "--model-dtype", defaultValue = "${env:GLIMPSE_MODEL_DTYPE:-fp32}",
+            description = "Which weights of an onnx-community bundle to load, by file suffix: fp32 (none), q8 (_quantized),"
+                    + " int8, uint8, q4, bnb4 (float16 variants are refused: Glimpse feeds float32). Default ${DEFAULT-VALUE}.")
+    String modelDtype;
+
     ModelBundle openBundle() {
-        return ModelBundle.open(GlimpseHome.bundle(bundle));
+        return ModelBundle.open(GlimpseHome.bundle(bundle), modelDtype);
     }
 
     OrtSessionFactory sessions() {

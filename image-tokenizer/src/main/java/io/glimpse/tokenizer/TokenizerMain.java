@@ -1,6 +1,7 @@
 package io.glimpse.tokenizer;
 
 import io.glimpse.common.admission.BoundedAdmission;
+import io.glimpse.common.bundle.BundleValidator;
 import io.glimpse.common.bundle.ModelBundle;
 import io.glimpse.common.onnx.OrtSessionFactory;
 import io.glimpse.common.server.ServerConfig;
@@ -60,6 +61,8 @@ public final class TokenizerMain {
     }
 
     public static ServiceHost start(Config c, List<ServerInterceptor> interceptors, MeterRegistry meters) {
+        // a bundle this service cannot use fails here, every problem named, not at the first request
+        BundleValidator.require(c.bundle(), BundleValidator.Part.VISION);
         ImageTokenizerEngine engine = new ImageTokenizerEngine(c.bundle(), c.sessions(), c.limits(), c.maxImages(), c.batching());
         BoundedAdmission admission = new BoundedAdmission("image-tokenizer", c.maxConcurrent(), c.maxQueued());
         ServiceHost host = ServiceHost.start("image-tokenizer", c.server().withHandlerThreadsFor(c.maxConcurrent(), c.maxQueued()),

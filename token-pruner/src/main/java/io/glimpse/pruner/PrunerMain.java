@@ -1,5 +1,7 @@
 package io.glimpse.pruner;
 
+import io.glimpse.common.bundle.BundleValidator;
+
 import io.glimpse.common.admission.BoundedAdmission;
 import io.glimpse.common.bundle.ModelBundle;
 import io.glimpse.common.onnx.OrtSessionFactory;
@@ -58,6 +60,9 @@ public final class PrunerMain {
     }
 
     public static ServiceHost start(Config c, List<ServerInterceptor> interceptors, MeterRegistry meters) {
+        if (c.bundle() != null) {
+            BundleValidator.require(c.bundle(), BundleValidator.Part.PROBE);
+        }
         QueryModel model = c.bundle() == null ? QueryModel.none() : new QueryModel(c.bundle(), c.sessions());
         BoundedAdmission admission = new BoundedAdmission("token-pruner", c.maxConcurrent(), c.maxQueued());
         ServiceHost host = ServiceHost.start("token-pruner", c.server().withHandlerThreadsFor(c.maxConcurrent(), c.maxQueued()),

@@ -1,5 +1,7 @@
 package io.glimpse.runner;
 
+import io.glimpse.common.bundle.BundleValidator;
+
 import io.glimpse.common.bundle.ModelBundle;
 import io.glimpse.common.onnx.OrtSessionFactory;
 import io.glimpse.common.server.ServerConfig;
@@ -35,6 +37,7 @@ public final class RunnerMain {
     }
 
     public static Running start(Config c, List<ServerInterceptor> interceptors, MeterRegistry meters) {
+        BundleValidator.require(c.bundle(), BundleValidator.Part.LANGUAGE);
         VlmEngine engine = new VlmEngine(c.bundle(), c.sessions(), c.limits());
         ServiceHost host = ServiceHost.start("vlm-runner",
                 c.server().withHandlerThreadsFor(c.limits().maxConcurrent(), c.limits().maxQueued()), List.of(new VlmRunnerService(engine, meters)), interceptors);

@@ -31,78 +31,147 @@ public final class BundleValidator {
     private BundleValidator() {
     }
 
+    /** The parts of a bundle a service uses; each service checks its own at start-up. */
+    public enum Part { VISION, LANGUAGE, PROBE }
+
     public static Report check(Path dir) {
-        List<String> problems = new ArrayList<>();
-        List<String> notes = new ArrayList<>();
+        return check(dir, "fp32");
+    }
+
+    /** Every part of the bundle at {@code dir}, in the weight variant {@code dtype}: what {@code glimpse bundle check} prints. */
+    public static Report check(Path dir, String dtype) {
         ModelBundle bundle;
         try {
-            bundle = ModelBundle.open(dir);
+            bundle = ModelBundle.open(dir, dtype);
         } catch (GlimpseException e) {
-            problems.add(e.getMessage());
-            return new Report(dir, problems, notes);
+            return new Report(dir, List.of(e.getMessage()), List.of());
         }
+        return check(bundle, java.util.EnumSet.allOf(Part.class));
+    }
+
+    /**
+     * The service's start-up check: the parts it uses, or FAILED_PRECONDITION listing every
+     * problem — instead of failing at the first request.
+     */
+    public static void require(ModelBundle bundle, Part... parts) {
+        Report r = check(bundle, java.util.EnumSet.copyOf(Arrays.asList(parts)));
+        if (!r.ok()) {
+            throw GlimpseException.precondition("model bundle " + bundle.dir() + " cannot serve this service ("
+                    + r.problems().size() + " problem(s)): " + String.join("; ", r.problems()));
+        }
+    }
+
+    public static Report check(ModelBundle bundle, java.util.Set<Part> parts) {
+        List<String> problems = new ArrayList<>();
+        List<String> notes = new ArrayList<>();
+        Path dir = bundle.dir();
         BundleConfig c = bundle.config();
         OrtSessionFactory sessions = OrtSessionFactory.cpu();
-        if (!bundle.has(ModelBundle.TOKENIZER)) {
-            problems.add("missing " + ModelBundle.TOKENIZER);
-        } else {
-            try {
-                if (!new ObjectMapper().readTree(dir.resolve(ModelBundle.TOKENIZER).toFile()).has("model")) {
-                    problems.add(ModelBundle.TOKENIZER + " has no 'model' section (not a Hugging Face tokenizers file)");
-                }
-            } catch (Exception e) {
-                problems.add(ModelBundle.TOKENIZER + " is not valid JSON: " + e.getMessage());
-            }
+        notes.add("layout: " + (bundle.layout() == ModelBundle.Layout.IDEFICS3
+                ? "Idefics3 / SmolVLM (onnx-community), " + bundle.idefics3().imageSeqLen() + " tokens per "
+                + bundle.idefics3().tileSize() + " px tile, images split up to " + bundle.idefics3().longestEdge() + " px"
+                : "Glimpse (" + c.gridH() + " x " + c.gridW() + " grid)"));
+        if (parts.contains(Part.LANGUAGE)) {
+            tokenizer(dir, problems);
         }
         long h = c.hiddenSize();
-        graph(bundle, sessions, ModelBundle.VISION_ENCODER, true, problems, notes, (in, out, p) -> {
-            expect(in, "pixel_values", new long[]{-1, 3, c.imageSize(), c.imageSize()}, p);
-            expect(out, "image_features", new long[]{-1, c.gridTokens(), h}, p);
-            if (out.containsKey("attentions")) {
-                expect(out, "attentions", new long[]{-1, c.visionHeads(), c.gridTokens() + 1, c.gridTokens() + 1}, p);
-                notes.add("vision encoder exports attentions of ViT layer " + c.attentionLayer());
-            }
-            if (out.containsKey("keys")) {
-                expect(out, "keys", new long[]{-1, c.visionHeads(), c.gridTokens() + 1, -1}, p);
-            }
-        });
-        graph(bundle, sessions, ModelBundle.EMBED_TOKENS, true, problems, notes, (in, out, p) -> {
-            expect(in, "input_ids", new long[]{-1, -1}, p);
-            expect(out, "inputs_embeds", new long[]{-1, -1, h}, p);
-        });
-        graph(bundle, sessions, ModelBundle.DECODER, true, problems, notes, (in, out, p) -> {
-            expect(in, "inputs_embeds", new long[]{-1, -1, h}, p);
-            expect(in, "attention_mask", new long[]{-1, -1}, p);
-            expect(in, "position_ids", new long[]{-1, -1}, p);
-            expect(out, "logits", new long[]{-1, -1, c.vocabSize()}, p);
-            for (int i = 0; i < c.numLayers(); i++) {
-                for (String kv : new String[]{"key", "value"}) {
-                    expect(in, "past_key_values." + i + "." + kv, new long[]{-1, c.numKvHeads(), -1, c.headDim()}, p);
-                    expect(out, "present." + i + "." + kv, new long[]{-1, c.numKvHeads(), -1, c.headDim()}, p);
+        if (parts.contains(Part.VISION)) {
+            if (bundle.layout() == ModelBundle.Layout.IDEFICS3) {
+                Idefics3Spec s = bundle.idefics3();
+                graph(bundle, sessions, ModelBundle.VISION_ENCODER, true, problems, notes, (in, out, p) -> {
+                    expect(in, "pixel_values", new long[]{-1, -1, 3, s.tileSize(), s.tileSize()}, p);
+                    floats(in, "pixel_values", p);
+                    expect(in, "pixel_attention_mask", new long[]{-1, -1, s.tileSize(), s.tileSize()}, p);
+                    expect(out, "image_features", new long[]{-1, s.imageSeqLen(), h}, p);
+                });
+            } else {
+                PreprocessorConfig pre = bundle.preprocessor();
+                if (pre.height() != c.imageSize() || pre.width() != c.imageSize()) {
+                    problems.add(ModelBundle.PREPROCESSOR + " resizes to " + pre.height() + " x " + pre.width()
+                            + " but the vision encoder takes " + c.imageSize() + " x " + c.imageSize()
+                            + " (config.json vision.image_size)");
                 }
+                graph(bundle, sessions, ModelBundle.VISION_ENCODER, true, problems, notes, (in, out, p) -> {
+                    expect(in, "pixel_values", new long[]{-1, 3, c.imageSize(), c.imageSize()}, p);
+                    floats(in, "pixel_values", p);
+                    expect(out, "image_features", new long[]{-1, c.gridTokens(), h}, p);
+                    if (out.containsKey("attentions")) {
+                        expect(out, "attentions", new long[]{-1, c.visionHeads(), c.gridTokens() + 1, c.gridTokens() + 1}, p);
+                        notes.add("vision encoder exports attentions of ViT layer " + c.attentionLayer());
+                    }
+                    if (out.containsKey("keys")) {
+                        expect(out, "keys", new long[]{-1, c.visionHeads(), c.gridTokens() + 1, -1}, p);
+                    }
+                });
+                graph(bundle, sessions, ModelBundle.RESAMPLER, false, problems, notes, (in, out, p) -> {
+                    expect(in, "image_features", new long[]{-1, c.gridTokens(), h}, p);
+                    expect(out, "registers", new long[]{-1, c.registers(), h}, p);
+                    expect(out, "sufficiency", new long[]{-1, c.sufficiencyKs().length}, p);
+                });
             }
-        });
-        graph(bundle, sessions, ModelBundle.RESAMPLER, false, problems, notes, (in, out, p) -> {
-            expect(in, "image_features", new long[]{-1, c.gridTokens(), h}, p);
-            expect(out, "registers", new long[]{-1, c.registers(), h}, p);
-            expect(out, "sufficiency", new long[]{-1, c.sufficiencyKs().length}, p);
-        });
-        graph(bundle, sessions, ModelBundle.LM_PROBE, false, problems, notes, (in, out, p) -> {
-            expect(in, "inputs_embeds", new long[]{-1, -1, h}, p);
-            expect(in, "attention_mask", new long[]{-1, -1}, p);
-            expect(in, "position_ids", new long[]{-1, -1}, p);
-            expect(out, "ffn_activations", new long[]{-1, -1, c.intermediateSize()}, p);
-            expect(out, "attentions", new long[]{-1, c.numHeads(), -1, -1}, p);
-        });
+        }
+        if (parts.contains(Part.LANGUAGE)) {
+            graph(bundle, sessions, ModelBundle.EMBED_TOKENS, true, problems, notes, (in, out, p) -> {
+                expect(in, "input_ids", new long[]{-1, -1}, p);
+                expect(out, "inputs_embeds", new long[]{-1, -1, h}, p);
+            });
+            graph(bundle, sessions, ModelBundle.DECODER, true, problems, notes, (in, out, p) -> {
+                expect(in, "inputs_embeds", new long[]{-1, -1, h}, p);
+                floats(in, "inputs_embeds", p);
+                expect(in, "attention_mask", new long[]{-1, -1}, p);
+                expect(in, "position_ids", new long[]{-1, -1}, p);
+                expect(out, "logits", new long[]{-1, -1, c.vocabSize()}, p);
+                for (int i = 0; i < c.numLayers(); i++) {
+                    for (String kv : new String[]{"key", "value"}) {
+                        expect(in, "past_key_values." + i + "." + kv, new long[]{-1, c.numKvHeads(), -1, c.headDim()}, p);
+                        floats(in, "past_key_values." + i + "." + kv, p);
+                        expect(out, "present." + i + "." + kv, new long[]{-1, c.numKvHeads(), -1, c.headDim()}, p);
+                    }
+                }
+            });
+        }
+        if (parts.contains(Part.PROBE)) {
+            graph(bundle, sessions, ModelBundle.LM_PROBE, false, problems, notes, (in, out, p) -> {
+                expect(in, "inputs_embeds", new long[]{-1, -1, h}, p);
+                expect(in, "attention_mask", new long[]{-1, -1}, p);
+                expect(in, "position_ids", new long[]{-1, -1}, p);
+                expect(out, "ffn_activations", new long[]{-1, -1, c.intermediateSize()}, p);
+                expect(out, "attentions", new long[]{-1, c.numHeads(), -1, -1}, p);
+            });
+        }
         return new Report(dir, problems, notes);
+    }
+
+    private static void tokenizer(Path dir, List<String> problems) {
+        if (!Files.isRegularFile(dir.resolve(ModelBundle.TOKENIZER))) {
+            problems.add("missing " + ModelBundle.TOKENIZER);
+            return;
+        }
+        try {
+            if (!new ObjectMapper().readTree(dir.resolve(ModelBundle.TOKENIZER).toFile()).has("model")) {
+                problems.add(ModelBundle.TOKENIZER + " has no 'model' section (not a Hugging Face tokenizers file)");
+            }
+        } catch (Exception e) {
+            problems.add(ModelBundle.TOKENIZER + " is not valid JSON: " + e.getMessage());
+        }
+    }
+
+    /** Glimpse feeds float32: a variant whose graph takes float16 here is refused by name. */
+    private static void floats(Map<String, NodeInfo> nodes, String name, List<String> problems) {
+        NodeInfo node = nodes.get(name);
+        if (node != null && node.getInfo() instanceof TensorInfo info && info.type != ai.onnxruntime.OnnxJavaType.FLOAT) {
+            problems.add("'" + name + "' takes " + info.type + "; Glimpse feeds float32 (use the fp32, q8, int8, uint8,"
+                    + " q4 or bnb4 weights, whose inputs stay float32)");
+        }
     }
 
     private interface GraphCheck {
         void check(Map<String, NodeInfo> inputs, Map<String, NodeInfo> outputs, List<String> problems);
     }
 
-    private static void graph(ModelBundle bundle, OrtSessionFactory sessions, String file, boolean required,
+    private static void graph(ModelBundle bundle, OrtSessionFactory sessions, String name, boolean required,
                               List<String> problems, List<String> notes, GraphCheck check) {
+        String file = bundle.variant(name);
         Path p = bundle.dir().resolve(file);
         if (!Files.isRegularFile(p)) {
             if (required) {
