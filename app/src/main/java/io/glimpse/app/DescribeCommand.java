@@ -37,9 +37,15 @@ final class DescribeCommand implements Callable<Integer> {
             }
             ModelInfo m = info.getModel();
             System.out.printf("model        %s (version %s, %s)%n", m.getName(), m.getVersion(), m.getModelType());
-            System.out.printf("grid         %d x %d = %d tokens from a %d px image; %d LM positions%n", m.getGridH(),
-                    m.getGridW(), m.getGridH() * m.getGridW(), m.getImageSize(), m.getMaxPositions());
-            System.out.printf("POOLED       sides %s%n", m.getPooledSidesList());
+            if (m.getTileSize() > 0) {
+                System.out.printf("tiles        %d x %d = %d tokens per %d px tile; images resized to a %d px longest edge,"
+                                + " split into tiles plus the global image; %d LM positions%n", m.getGridH(), m.getGridW(),
+                        m.getGridH() * m.getGridW(), m.getTileSize(), m.getLongestEdge(), m.getMaxPositions());
+            } else {
+                System.out.printf("grid         %d x %d = %d tokens from a %d px image; %d LM positions%n", m.getGridH(),
+                        m.getGridW(), m.getGridH() * m.getGridW(), m.getImageSize(), m.getMaxPositions());
+            }
+            System.out.printf("POOLED       sides %s%s%n", m.getPooledSidesList(), m.getTileSize() > 0 ? " (per tile)" : "");
             System.out.printf("FLEX_PREFIX  %s%n", m.getRegisters() == 0 ? "no resampler"
                     : "up to " + m.getRegisters() + " registers, sufficiency trained at " + m.getPrefixLengthsList());
             System.out.printf("features     %s%n", String.join(", ", m.getFeaturesList()));

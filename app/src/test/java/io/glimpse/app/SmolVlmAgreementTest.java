@@ -161,10 +161,10 @@ class SmolVlmAgreementTest {
         assertEquals(5, pruned.getUsage().getTiles());
         assertTrue(pruned.getUsage().getPrefillFlopsUsed() < pruned.getUsage().getPrefillFlopsFull());
 
-        // QuoTA assigns the budget over tiles, then shrinks each tile's grid to its share
+        // QuoTA assigns the budget over tiles, then shrinks each tile's grid to its share (without an
+        // LM probe its default scorer is the question's similarity to each tile)
         AskResponse quota = stack.blocking().ask(ask.clone().setPolicy(TokenPolicy.newBuilder()
-                .setPruning(Pruning.newBuilder().setMethod(Pruning.Method.QUOTA).setKeepTokens(24)
-                        .putParams("scorer", "similarity"))).build());
+                .setPruning(Pruning.newBuilder().setMethod(Pruning.Method.QUOTA).setKeepTokens(24))).build());
         int used = quota.getUsage().getVisualTokensUsed();
         assertTrue(used <= 24 && used > 12, "a tile's share becomes the largest grid within it: " + used);
         io.glimpse.proto.v1.ImageSelection sel = quota.getSelections(0);

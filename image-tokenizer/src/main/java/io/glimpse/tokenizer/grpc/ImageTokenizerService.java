@@ -66,6 +66,9 @@ public final class ImageTokenizerService extends ImageTokenizerGrpc.ImageTokeniz
                     .setRegisters(engine.features().contains("resampler") ? c.registers() : 0)
                     .setMaxPositions(c.maxPositions())
                     .addAllFeatures(engine.features())
+                    .setLayout(engine.bundle().layout().name().toLowerCase(java.util.Locale.ROOT))
+                    .setTileSize(engine.bundle().idefics3() == null ? 0 : engine.bundle().idefics3().tileSize())
+                    .setLongestEdge(engine.bundle().idefics3() == null ? 0 : engine.bundle().idefics3().longestEdge())
                     .build();
             out.onNext(TokenizerInfo.newBuilder().setModel(model)
                     .setMaxPixels(engine.limits().maxPixels())

@@ -5,6 +5,7 @@ import io.glimpse.common.bundle.ModelBundle;
 import io.glimpse.common.error.GlimpseException;
 import io.glimpse.common.onnx.OrtSessionFactory;
 import io.glimpse.common.tokens.TokenSet;
+import io.glimpse.lm.Idefics3Prompt;
 import io.glimpse.lm.KvCache;
 import io.glimpse.lm.LanguageModel;
 import io.glimpse.lm.LmProbe;
@@ -25,6 +26,7 @@ public final class QueryModel implements AutoCloseable {
     private TextTokenizer tokenizer;
     private LanguageModel lm;
     private LmProbe probe;
+    private Idefics3Prompt chat;
 
     public QueryModel(ModelBundle bundle, OrtSessionFactory sessions) {
         this.bundle = bundle;
@@ -38,6 +40,11 @@ public final class QueryModel implements AutoCloseable {
 
     public boolean available() {
         return bundle != null;
+    }
+
+    /** Whether the bundle has the LM probe (the attention-based scorers' input). */
+    public boolean hasProbe() {
+        return bundle != null && bundle.has(ModelBundle.LM_PROBE);
     }
 
     public BundleConfig config(String feature) {
@@ -73,11 +80,23 @@ public final class QueryModel implements AutoCloseable {
         return probe;
     }
 
+    /** The prompt exactly as the runner lays it out: the bundle's template, or its chat template (Idefics3). */
+    private synchronized PromptLayout layout(String question, List<TokenSet> images, String feature) {
+        ModelBundle b = bundle(feature);
+        if (b.idefics3() == null) {
+            return PromptLayout.build(b.config(), tokenizer(feature), question, images);
+        }
+        if (chat == null) {
+            chat = new Idefics3Prompt(b.idefics3(), b.config(), tokenizer(feature));
+        }
+        return chat.build(question, images);
+    }
+
     /** The request's prompt (question and every image's tokens, as the runner lays it out) through the probe. */
     public ProbedPrompt probePrompt(String question, List<TokenSet> images, String feature) {
         ModelBundle b = bundle(feature);
         LmProbe p = probe(feature);
-        PromptLayout layout = PromptLayout.build(b.config(), tokenizer(feature), question, images);
+        PromptLayout layout = layout(question, images, feature);
         float[] embeds = lm(feature).embedPrompt(layout, images);
         return new ProbedPrompt(layout, images, p.run(embeds, layout.positions()), b.config());
     }
@@ -98,7 +117,7 @@ public final class QueryModel implements AutoCloseable {
     /** Probabilities of the first answer token for {@code prompt} over one image's tokens. */
     public float[] firstAnswerDistribution(String prompt, TokenSet tokens, String feature) {
         LanguageModel model = lm(feature);
-        PromptLayout layout = PromptLayout.build(bundle(feature).config(), tokenizer(feature), prompt, List.of(tokens));
+        PromptLayout layout = layout(prompt, List.of(tokens), feature);
         float[] embeds = model.embedPrompt(layout, List.of(tokens));
         try (KvCache cache = model.newCache()) {
             var logits = model.forward(embeds, layout.positions(), cache, null);

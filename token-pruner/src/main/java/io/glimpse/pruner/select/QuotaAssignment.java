@@ -50,7 +50,8 @@ final class QuotaAssignment {
         List<Unit> units = units(images, spec);
         String within = spec.choice(D.param("within"));
         String scorer = spec.choice(D.param("scorer"), query.model().available()
-                && QueryDecoupler.of(query.model().config("QUOTA")).isPresent() ? "vlm" : "attention");
+                && QueryDecoupler.of(query.model().config("QUOTA")).isPresent() ? "vlm"
+                : query.model().hasProbe() || !query.model().available() ? "attention" : "similarity");
         long[] flops = {0L};
         float[] s = UnitScorer.ALL.get(scorer).score(units, images, query, flops);
         double[] w = new double[units.size()];
