@@ -159,24 +159,37 @@ function draw(canvas, sel) {
     canvas.dataset.scored = '0';
     return;
   }
-  const rows = sel.kind === 'POOLED' ? sel.pooled_side : sel.grid_h;
-  const cols = sel.kind === 'POOLED' ? sel.pooled_side : sel.grid_w;
+  // a tiled image (Idefics3 / SmolVLM) places each tile's cells on its part of the image; the
+  // global image's tokens cover the same pixels and are not drawn
+  const n = sel.kind === 'POOLED' ? sel.pooled_side : sel.grid_h;
+  const tiled = sel.tile_tokens > 0 && sel.tile_rows > 0;
+  const rows = tiled ? sel.tile_rows * n : sel.kind === 'POOLED' ? sel.pooled_side : sel.grid_h;
+  const cols = tiled ? sel.tile_cols * n : sel.kind === 'POOLED' ? sel.pooled_side : sel.grid_w;
   const cw = canvas.width / cols, ch = canvas.height / rows;
+  const place = o => {
+    if (!(sel.tile_tokens > 0)) return [Math.floor(o / cols), o % cols];
+    const t = Math.floor(o / sel.tile_tokens), l = o % sel.tile_tokens;
+    if (!tiled) return [Math.floor(l / n), l % n];
+    if (t >= sel.tile_rows * sel.tile_cols) return null;
+    return [Math.floor(t / sel.tile_cols) * n + Math.floor(l / n), (t % sel.tile_cols) * n + l % n];
+  };
   const kept = new Set(sel.kept_origin);
   const scores = sel.scores || [];
   let lo = Infinity, hi = -Infinity;
   scores.forEach(s => { lo = Math.min(lo, s); hi = Math.max(hi, s); });
   scores.forEach((s, i) => {
-    const o = sel.scored_origin[i];
+    const p = place(sel.scored_origin[i]);
+    if (!p) return;
     const t = hi > lo ? (s - lo) / (hi - lo) : 1;
     ctx.fillStyle = `hsla(${Math.round(240 - 240 * t)}, 100%, 50%, 0.45)`;
-    ctx.fillRect((o % cols) * cw, Math.floor(o / cols) * ch, cw, ch);
+    ctx.fillRect(p[1] * cw, p[0] * ch, cw, ch);
   });
   const tokenized = scores.length ? sel.scored_origin : [...kept];
   tokenized.forEach(o => {
-    if (!kept.has(o)) {
+    const p = place(o);
+    if (p && !kept.has(o)) {
       ctx.fillStyle = 'rgba(0,0,0,0.45)';
-      ctx.fillRect((o % cols) * cw, Math.floor(o / cols) * ch, cw, ch);
+      ctx.fillRect(p[1] * cw, p[0] * ch, cw, ch);
     }
   });
   ctx.strokeStyle = 'rgba(40,40,40,0.35)';
@@ -187,7 +200,10 @@ function draw(canvas, sel) {
   if (kept.size < tokenized.length || !scores.length && kept.size < rows * cols) {
     ctx.strokeStyle = '#00e5ff';
     ctx.lineWidth = 2;
-    kept.forEach(o => ctx.strokeRect((o % cols) * cw + 1, Math.floor(o / cols) * ch + 1, cw - 2, ch - 2));
+    kept.forEach(o => {
+      const p = place(o);
+      if (p) ctx.strokeRect(p[1] * cw + 1, p[0] * ch + 1, cw - 2, ch - 2);
+    });
   }
   canvas.dataset.kept = String(kept.size);
   canvas.dataset.scored = String(scores.length);

@@ -50,4 +50,24 @@ class ExplainTest {
         assertEquals(384, written.getWidth());
         assertTrue(Files.size(out) > 1000);
     }
+
+    /** A tiled image (2 x 2 tiles of 4 x 4 tokens, then the global image): each tile's cells on its quarter. */
+    @Test
+    void tiledSelectionsPlaceEachTilesCellsOnItsPartOfTheImage() throws Exception {
+        ImageSelection sel = ImageSelection.newBuilder().setKind(io.glimpse.proto.v1.TokenKind.GRID)
+                .setGridH(4).setGridW(4).setTileRows(2).setTileCols(2).setTileTokens(16)
+                .addKeptOrigin(3 * 16 + 5)        // tile (1, 1), local (1, 1): cell (5, 5) of the 8 x 8 composite
+                .addKeptOrigin(4 * 16)            // the global image: no cell
+                .build();
+        assertEquals(java.util.List.of(8, 8), java.util.Arrays.stream(ExplainOverlay.grid(sel)).boxed().toList());
+        assertEquals(java.util.List.of(5, 5), java.util.Arrays.stream(ExplainOverlay.cell(sel, 3 * 16 + 5)).boxed().toList());
+        assertEquals(java.util.List.of(2, 7), java.util.Arrays.stream(ExplainOverlay.cell(sel, 16 + 2 * 4 + 3)).boxed().toList());
+        assertEquals(null, ExplainOverlay.cell(sel, 4 * 16));
+        byte[] png = Files.readAllBytes(StackFixture.HOME.resolve("models/smolvlm-tiny/reference/image-2-200x200.png"));
+        BufferedImage img = ExplainOverlay.render(png, sel, 320);
+        int cell = 320 / 8;
+        int green = ExplainOverlay.KEPT.getRGB() & 0xFFFFFF;
+        assertEquals(green, img.getRGB(5 * cell + 1, 5 * cell + cell / 2) & 0xFFFFFF, "the kept tile cell is outlined");
+        assertTrue((img.getRGB(0 * cell + 1, 0 * cell + cell / 2) & 0xFFFFFF) != green, "the global token draws nothing at (0, 0)");
+    }
 }

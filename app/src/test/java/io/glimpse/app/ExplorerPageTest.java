@@ -136,6 +136,33 @@ class ExplorerPageTest {
         assertEquals("16", a.findElement(By.cssSelector("canvas")).getAttribute("data-kept"), "a 4 x 4 pooled grid");
     }
 
+    /** A tiled model (SmolVLM layout): each tile's tokens drawn on its part of the image. */
+    @Test
+    void aTiledModelsTokensAreDrawnTileByTile() {
+        try (EmbeddedStack smol = EmbeddedStack.start(EmbeddedStack.Services.defaults(
+                        io.glimpse.common.bundle.ModelBundle.open(StackFixture.HOME.resolve("models/smolvlm-tiny")),
+                        OrtSessionFactory.cpu()).withHttp(HttpApiConfig.defaults(0)),
+                EmbeddedStack.Transport.IN_PROCESS, -1, new SimpleMeterRegistry())) {
+            browser.get(smol.http().url("127.0.0.1") + "/");
+            WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(30));
+            wait.until(d -> "true".equals(d.findElement(By.tagName("body")).getAttribute("data-ready")));
+            assertTrue(browser.findElement(By.id("model-info")).getText().startsWith("smolvlm-tiny"));
+            List<WebElement> panels = browser.findElements(By.cssSelector(".policy"));
+            browser.findElement(By.id("ask")).click();
+            wait.until(d -> panels.stream().allMatch(p -> p.getAttribute("data-state") != null));
+            assertEquals("answered", panels.get(1).getAttribute("data-state"), panels.get(1).getText());
+            String used = panels.get(1).findElement(By.cssSelector(".tokens-used")).getText();
+            String kept = panels.get(1).findElement(By.cssSelector("canvas")).getAttribute("data-kept");
+            assertTrue(used.endsWith("→ " + kept + " seen by the LM"), used + " / " + kept);
+            long outlined = (Long) ((JavascriptExecutor) browser).executeScript(
+                    "const c = arguments[0]; const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;"
+                            + "let n = 0; for (let i = 0; i < d.length; i += 4) {"
+                            + " if (d[i] < 40 && d[i + 1] > 200 && d[i + 2] > 230) n++; } return n;",
+                    panels.get(1).findElement(By.cssSelector("canvas")));
+            assertTrue(outlined > 100, "kept tile cells are outlined: " + outlined);
+        }
+    }
+
     private static void setRange(WebElement range, int value) {
         ((JavascriptExecutor) browser).executeScript("arguments[0].value = arguments[1];"
                 + "arguments[0].dispatchEvent(new Event('input', {bubbles: true}));", range, value);
