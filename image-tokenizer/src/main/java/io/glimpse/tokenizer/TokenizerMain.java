@@ -44,11 +44,22 @@ public final class TokenizerMain {
         /**
          * Worst-case memory of requests in the tokenizer at these limits (docs/operations.md): every
          * admitted or queued call holds its message; each running call also holds one image's bytes
-         * twice (Java and native copies), one decoded image (3 bytes a pixel) and the encoder input.
+         * twice (Java and native copies), one decoded image (3 bytes a pixel) and the encoder input:
+         * every image at the encoder's size, or for a tiled (Idefics3) bundle one image's tiles at a
+         * time plus its resized copies.
          */
-        public long worstCaseRequestBytes(int inputSide) {
-            long perRunning = 2L * limits.maxBytes() + 3L * limits.maxPixels()
-                    + 4L * 3 * inputSide * inputSide * maxImages;
+        public long worstCaseRequestBytes() {
+            long encoderInput;
+            if (bundle.idefics3() != null) {
+                long tile = bundle.idefics3().tileSize();
+                long edge = Math.min(bundle.idefics3().longestEdge(), 1820);
+                long tiles = bundle.maxVisualTokensPerImage() / bundle.idefics3().imageSeqLen();
+                encoderInput = (4L * 3 + 1) * tile * tile * tiles + 2L * 3 * (edge + tile) * (edge + tile);
+            } else {
+                int side = Math.max(bundle.preprocessor().height(), bundle.preprocessor().width());
+                encoderInput = 4L * 3 * side * side * maxImages;
+            }
+            long perRunning = 2L * limits.maxBytes() + 3L * limits.maxPixels() + encoderInput;
             return (long) (maxConcurrent + maxQueued) * server.maxInboundBytes() + maxConcurrent * perRunning;
         }
     }
@@ -71,7 +82,7 @@ public final class TokenizerMain {
         Gauge.builder("glimpse.tokenizer.in.flight", admission, BoundedAdmission::inFlight).register(meters);
         Gauge.builder("glimpse.tokenizer.encoder.runs", engine, ImageTokenizerEngine::encoderRuns).register(meters);
         host.onClose(engine);
-        long worst = c.worstCaseRequestBytes(Math.max(c.bundle().preprocessor().height(), c.bundle().preprocessor().width()));
+        long worst = c.worstCaseRequestBytes();
         long heap = Runtime.getRuntime().maxMemory();
         if (worst > heap * 3 / 4) {
             LOG.warn("image-tokenizer: requests may need up to {} MiB at these limits, more than 3/4 of the {} MiB heap;"

@@ -39,19 +39,18 @@ final class ChatResponses {
 
     /** The first chunk names the role; content follows in deltas. */
     static ObjectNode roleChunk(String id, long created, String model) {
-        ObjectNode o = head(id, created, model, "chat.completion.chunk");
-        ObjectNode choice = o.putArray("choices").addObject();
-        choice.put("index", 0);
-        choice.putObject("delta").put("role", "assistant").put("content", "");
-        choice.putNull("finish_reason");
-        return o;
+        return chunk(id, created, model, JSON.createObjectNode().put("role", "assistant").put("content", ""));
     }
 
     static ObjectNode deltaChunk(String id, long created, String model, String text) {
+        return chunk(id, created, model, JSON.createObjectNode().put("content", text));
+    }
+
+    private static ObjectNode chunk(String id, long created, String model, ObjectNode delta) {
         ObjectNode o = head(id, created, model, "chat.completion.chunk");
         ObjectNode choice = o.putArray("choices").addObject();
         choice.put("index", 0);
-        choice.putObject("delta").put("content", text);
+        choice.set("delta", delta);
         choice.putNull("finish_reason");
         return o;
     }

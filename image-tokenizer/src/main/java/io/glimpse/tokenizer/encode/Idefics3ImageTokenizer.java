@@ -87,17 +87,8 @@ final class Idefics3ImageTokenizer implements AutoCloseable {
                     + ModelBundle.RESAMPLER + ") or complexity_calibration in config.json, which this Idefics3 bundle"
                     + " does not have; use FULL or POOLED");
         };
-        long requestPixels = 0;
-        ImageHeader[] headers = new ImageHeader[images.size()];
         int edge = spec.longestEdge();
-        for (int i = 0; i < images.size(); i++) {
-            headers[i] = decoder.header(images.get(i).get(), "images[" + i + "]");
-            requestPixels += ImageDecoder.decodedPixels(headers[i], ImageDecoder.reduction(headers[i], edge, edge));
-        }
-        if (requestPixels > limits.maxRequestPixels()) {
-            throw GlimpseException.invalid("images decode to " + requestPixels + " pixels in all; the limit per request is "
-                    + limits.maxRequestPixels() + " (send fewer or smaller images)");
-        }
+        ImageHeader[] headers = decoder.requestHeaders(images, edge, edge, limits.maxRequestPixels());
         List<TokenSet> out = new ArrayList<>();
         for (int i = 0; i < images.size(); i++) {
             Cancellation.checkpoint();

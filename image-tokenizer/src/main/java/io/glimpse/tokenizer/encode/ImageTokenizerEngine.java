@@ -163,16 +163,7 @@ public final class ImageTokenizerEngine implements AutoCloseable {
         boolean proxy = estimator == Estimator.COMPLEXITY_PROXY;
         int h = preprocessor.height();
         int w = preprocessor.width();
-        long requestPixels = 0;
-        ImageHeader[] headers = new ImageHeader[images.size()];
-        for (int i = 0; i < images.size(); i++) {
-            headers[i] = decoder.header(images.get(i).get(), "images[" + i + "]");
-            requestPixels += ImageDecoder.decodedPixels(headers[i], ImageDecoder.reduction(headers[i], w, h));
-        }
-        if (requestPixels > limits.maxRequestPixels()) {
-            throw GlimpseException.invalid("images decode to " + requestPixels + " pixels in all; the limit per request is "
-                    + limits.maxRequestPixels() + " (send fewer or smaller images)");
-        }
+        ImageHeader[] headers = decoder.requestHeaders(images, w, h, limits.maxRequestPixels());
         int plane = 3 * h * w;
         float[] pixels = new float[images.size() * plane];
         int[][] sizes = new int[images.size()][];

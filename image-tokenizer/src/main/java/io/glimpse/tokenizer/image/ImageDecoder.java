@@ -75,6 +75,26 @@ public final class ImageDecoder {
         return 1;
     }
 
+    /**
+     * Every image's header, read and checked before any pixel is decoded, and the request's total
+     * of decoded pixels (at the reduction each image gets for a {@code minW x minH} consumer)
+     * against {@code maxRequestPixels}.
+     */
+    public ImageHeader[] requestHeaders(java.util.List<java.util.function.Supplier<byte[]>> images, int minW, int minH,
+                                        long maxRequestPixels) {
+        long requestPixels = 0;
+        ImageHeader[] headers = new ImageHeader[images.size()];
+        for (int i = 0; i < images.size(); i++) {
+            headers[i] = header(images.get(i).get(), "images[" + i + "]");
+            requestPixels += decodedPixels(headers[i], reduction(headers[i], minW, minH));
+        }
+        if (requestPixels > maxRequestPixels) {
+            throw GlimpseException.invalid("images decode to " + requestPixels + " pixels in all; the limit per request is "
+                    + maxRequestPixels + " (send fewer or smaller images)");
+        }
+        return headers;
+    }
+
     /** Pixels the decoder allocates for this image at that reduction. */
     public static long decodedPixels(ImageHeader h, int reduction) {
         return (long) ceilDiv(h.width(), reduction) * ceilDiv(h.height(), reduction);
