@@ -22,12 +22,15 @@ public final class LanguageModel implements AutoCloseable {
     private final BundleConfig config;
     private final OrtSession embed;
     private final OrtSession decoder;
+    private final boolean cacheBranch;
 
     public LanguageModel(ModelBundle bundle, OrtSessionFactory sessions) {
         this.sessions = sessions;
         this.config = bundle.config();
         this.embed = sessions.open(bundle.require(ModelBundle.EMBED_TOKENS, "the VLM runner"));
         this.decoder = sessions.open(bundle.require(ModelBundle.DECODER, "the VLM runner"));
+        // optimum's older merged decoders pick the with-past branch from a flag input
+        this.cacheBranch = decoder.getInputNames().contains("use_cache_branch");
     }
 
     public BundleConfig config() {
@@ -83,7 +86,19 @@ public final class LanguageModel implements AutoCloseable {
             inputs.put("attention_mask", m);
             inputs.put("position_ids", p);
             cache.addPastTo(inputs);
-            OrtSession.Result r = options == null ? decoder.run(inputs) : decoder.run(inputs, options);
+            OnnxTensor branch = null;
+            if (cacheBranch) {
+                branch = OrtTensors.bools(sessions.environment(), new boolean[]{cache.length() > 0}, 1);
+                inputs.put("use_cache_branch", branch);
+            }
+            OrtSession.Result r;
+            try {
+                r = options == null ? decoder.run(inputs) : decoder.run(inputs, options);
+            } finally {
+                if (branch != null) {
+                    branch.close();
+                }
+            }
             FloatTensor logits;
             try {
                 logits = OrtTensors.read(r.get("logits").orElseThrow());
