@@ -207,6 +207,8 @@ def main():
     ap.add_argument("--width", type=int, default=128)
     ap.add_argument("--layers", type=int, default=4)
     ap.add_argument("--patches", type=int, default=144, help="vision grid tokens (a square number)")
+    ap.add_argument("--vit-width", type=int, default=0, help="untrained: ViT width (default width / 2, at least 96)")
+    ap.add_argument("--vit-layers", type=int, default=4, help="untrained: ViT layers")
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args()
     torch.set_num_threads(1)
@@ -215,8 +217,9 @@ def main():
         grid = int(math.isqrt(args.patches))
         assert grid * grid == args.patches, "--patches must be a square number"
         heads = max(1, args.width // 64)
-        c = Config(image_size=grid * 14, patch=14, vit_width=max(96, args.width // 2), vit_layers=4,
-                   vit_heads=max(1, args.width // 128), width=args.width, layers=args.layers, heads=heads,
+        vit_width = args.vit_width or max(96, args.width // 2)
+        c = Config(image_size=grid * 14, patch=14, vit_width=vit_width, vit_layers=args.vit_layers,
+                   vit_heads=max(1, vit_width // 64), width=args.width, layers=args.layers, heads=heads,
                    ffn=4 * args.width, max_positions=max(256, args.patches + 128))
         model = GlimpseVlm(c)
     else:

@@ -42,6 +42,19 @@ public final class KvCache implements AutoCloseable {
         return (OnnxTensor) v;
     }
 
+    /** This sequence's past as arrays ({@link PaddedPast}'s row form), to continue it in a batch. */
+    public float[][] export(io.glimpse.common.bundle.BundleConfig c) {
+        if (last == null) {
+            int n = 2 * layers;
+            float[][] empty = new float[n][];
+            for (int i = 0; i < n; i++) {
+                empty[i] = new float[0];
+            }
+            return empty;
+        }
+        return PaddedPast.row(last, c, 0, (int) length, (int) length);
+    }
+
     /** Takes ownership of a new run's result; the previous one is released. */
     void advance(OrtSession.Result result, long added) {
         if (last != null) {

@@ -117,6 +117,44 @@ public final class LanguageModel implements AutoCloseable {
         }
     }
 
+    /**
+     * One decode step for {@code batch} sequences: each row one new token ({@code embeds}
+     * [batch, hidden]) after its own past, padded to {@code total - 1}; {@code mask} [batch, total]
+     * marks each row's real positions. The caller owns the result (logits and presents) and closes it.
+     */
+    public OrtSession.Result step(float[] embeds, int batch, long[] mask, long[] positions, Map<String, OnnxTensor> past,
+                                  OrtSession.RunOptions options) {
+        int total = mask.length / batch;
+        Map<String, OnnxTensor> inputs = new HashMap<>(past);
+        try (OnnxTensor e = OrtTensors.floats(sessions.environment(), embeds, batch, 1, config.hiddenSize());
+             OnnxTensor m = OrtTensors.longs(sessions.environment(), mask, batch, total);
+             OnnxTensor p = OrtTensors.longs(sessions.environment(), positions, batch, 1)) {
+            inputs.put("inputs_embeds", e);
+            inputs.put("attention_mask", m);
+            inputs.put("position_ids", p);
+            OnnxTensor branch = cacheBranch ? OrtTensors.bools(sessions.environment(), new boolean[]{total > 1}, 1) : null;
+            if (branch != null) {
+                inputs.put("use_cache_branch", branch);
+            }
+            try {
+                return options == null ? decoder.run(inputs) : decoder.run(inputs, options);
+            } finally {
+                if (branch != null) {
+                    branch.close();
+                }
+            }
+        } catch (OrtException ex) {
+            if (options != null && String.valueOf(ex.getMessage()).toLowerCase(java.util.Locale.ROOT).contains("terminat")) {
+                throw GlimpseException.cancelled("generation aborted: the call was cancelled");
+            }
+            throw new GlimpseException(GlimpseException.Kind.INTERNAL, "decoder failed: " + ex.getMessage(), ex);
+        }
+    }
+
+    public ai.onnxruntime.OrtEnvironment environment() {
+        return sessions.environment();
+    }
+
     @Override
     public void close() throws OrtException {
         embed.close();

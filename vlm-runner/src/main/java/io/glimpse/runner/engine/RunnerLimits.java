@@ -7,18 +7,38 @@ package io.glimpse.runner.engine;
  * @param defaultMaxNewTokens used when a request says 0
  * @param maxQuestionChars longest question accepted
  * @param maxImages        most images per request
- * @param maxConcurrent    generations running at once
+ * @param maxConcurrent    generations running at once (prefilling or decoding)
  * @param maxQueued        generations waiting; beyond that RESOURCE_EXHAUSTED
+ * @param decodeBatch      decode steps of up to this many generations run as one batch (Orca-style
+ *                         iteration-level scheduling); 1 = every generation decodes on its own
  */
 public record RunnerLimits(int maxNewTokensCap, int defaultMaxNewTokens, int maxQuestionChars, int maxImages,
-                           int maxConcurrent, int maxQueued) {
+                           int maxConcurrent, int maxQueued, int decodeBatch) {
     public static final int DEFAULT_MAX_NEW_TOKENS_CAP = 256;
     public static final int DEFAULT_MAX_NEW_TOKENS = 32;
-    public static final int DEFAULT_MAX_CONCURRENT = 2;
+    /** As many as one gateway admits: with batched decoding they share decoder runs. */
+    public static final int DEFAULT_MAX_CONCURRENT = 16;
     public static final int DEFAULT_MAX_QUEUED = 32;
+    public static final int DEFAULT_DECODE_BATCH = 16;
+
+    public RunnerLimits {
+        if (decodeBatch < 1) {
+            throw new IllegalArgumentException("decode batch must be at least 1, got " + decodeBatch);
+        }
+    }
+
+    public RunnerLimits(int maxNewTokensCap, int defaultMaxNewTokens, int maxQuestionChars, int maxImages,
+                        int maxConcurrent, int maxQueued) {
+        this(maxNewTokensCap, defaultMaxNewTokens, maxQuestionChars, maxImages, maxConcurrent, maxQueued,
+                Math.min(DEFAULT_DECODE_BATCH, Math.max(1, maxConcurrent)));
+    }
 
     public static RunnerLimits defaults() {
         return new RunnerLimits(DEFAULT_MAX_NEW_TOKENS_CAP, DEFAULT_MAX_NEW_TOKENS, 2000, 8, DEFAULT_MAX_CONCURRENT,
-                DEFAULT_MAX_QUEUED);
+                DEFAULT_MAX_QUEUED, DEFAULT_DECODE_BATCH);
+    }
+
+    public RunnerLimits withConcurrency(int concurrent, int batch) {
+        return new RunnerLimits(maxNewTokensCap, defaultMaxNewTokens, maxQuestionChars, maxImages, concurrent, maxQueued, batch);
     }
 }

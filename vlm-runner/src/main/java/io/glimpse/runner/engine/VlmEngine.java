@@ -35,6 +35,8 @@ public final class VlmEngine implements AutoCloseable {
     private final AtomicLong decodeSteps = new AtomicLong();
     private final int maxTokensPerImage;
     private final Idefics3Prompt idefics3;   // null for a Glimpse bundle
+    private final DecodeScheduler scheduler; // null: every generation decodes on its own
+    private final java.util.concurrent.Semaphore prefills;
 
     public VlmEngine(ModelBundle bundle, OrtSessionFactory sessions, RunnerLimits limits) {
         this.config = bundle.config();
@@ -44,6 +46,10 @@ public final class VlmEngine implements AutoCloseable {
         this.admission = new BoundedAdmission("vlm-runner", limits.maxConcurrent(), limits.maxQueued());
         this.maxTokensPerImage = bundle.maxVisualTokensPerImage();
         this.idefics3 = bundle.idefics3() == null ? null : new Idefics3Prompt(bundle.idefics3(), config, tokenizer);
+        this.scheduler = limits.decodeBatch() > 1 ? new DecodeScheduler(lm, tokenizer, limits.decodeBatch(), decodeSteps) : null;
+        // prefills are compute-bound: more at once than cores only makes each one slower
+        this.prefills = new java.util.concurrent.Semaphore(
+                Math.max(1, Math.min(limits.maxConcurrent(), Runtime.getRuntime().availableProcessors())));
     }
 
     public BundleConfig config() {
@@ -103,14 +109,29 @@ public final class VlmEngine implements AutoCloseable {
             long queueMicros = (System.nanoTime() - queued) / 1000;
             cancel.onCancel(() -> terminate(options));
             checkCancelled(cancel);
+            while (!prefills.tryAcquire(20, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                checkCancelled(cancel);
+            }
             long t0 = System.nanoTime();
-            float[] embeds = lm.embedPrompt(layout, images);
-            checkCancelled(cancel);
-            FloatTensor logits = lm.forward(embeds, layout.positions(), cache, options);
+            FloatTensor logits;
+            try {
+                float[] embeds = lm.embedPrompt(layout, images);
+                checkCancelled(cancel);
+                logits = lm.forward(embeds, layout.positions(), cache, options);
+            } finally {
+                prefills.release();
+            }
             long prefill = (System.nanoTime() - t0) / 1000;
             int vocab = logits.dim(1);
             float[] last = lastRow(logits);
             Sampler sampler = new Sampler(params.temperature(), params.topP(), params.seed());
+            if (scheduler != null) {
+                DecodeScheduler.Outcome o = scheduler.decode(cache.export(config), (int) cache.length(),
+                        layout.nextPosition(), last, sampler, maxNew, params.minNewTokens(), stream, cancel);
+                String text = tokenizer.decode(o.generated().stream().mapToLong(Long::longValue).toArray());
+                return new GenerationResult(text.trim(), layout.length(), layout.visualTokens(), o.generated().size(),
+                        o.finish(), queueMicros, prefill, o.decodeMicros());
+            }
             List<Long> generated = new ArrayList<>();
             String emitted = "";
             String finish = "length";
@@ -144,6 +165,9 @@ public final class VlmEngine implements AutoCloseable {
                     queueMicros, prefill, (System.nanoTime() - t1) / 1000);
         } catch (OrtException e) {
             throw new GlimpseException(GlimpseException.Kind.INTERNAL, "ONNX Runtime: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw GlimpseException.cancelled("generation interrupted");
         }
     }
 
@@ -211,6 +235,9 @@ public final class VlmEngine implements AutoCloseable {
 
     @Override
     public void close() throws Exception {
+        if (scheduler != null) {
+            scheduler.close();
+        }
         lm.close();
         tokenizer.close();
     }

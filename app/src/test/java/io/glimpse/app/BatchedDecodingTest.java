@@ -1,0 +1,144 @@
+package io.glimpse.app;
+
+import io.glimpse.common.bundle.ModelBundle;
+import io.glimpse.common.cancel.Cancellation;
+import io.glimpse.common.error.GlimpseException;
+import io.glimpse.common.onnx.OrtSessionFactory;
+import io.glimpse.common.tokens.TokenSet;
+import io.glimpse.runner.engine.GenerationParams;
+import io.glimpse.runner.engine.GenerationResult;
+import io.glimpse.runner.engine.RunnerLimits;
+import io.glimpse.runner.engine.VlmEngine;
+import io.glimpse.tokenizer.encode.ImageTokenizerEngine;
+import io.glimpse.tokenizer.encode.TokenizationSpec;
+import io.glimpse.common.tokens.TokenizationMode;
+import io.glimpse.tokenizer.image.ImageLimits;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Batched decoding gives exactly what each generation gives alone: greedy and seeded sampling, on
+ * prompts of different lengths and visual-token counts that stop at different steps; a cancelled
+ * generation leaves the batch at once while the others go on.
+ */
+class BatchedDecodingTest {
+    private static final ModelBundle BUNDLE = StackFixture.bundle();
+    private static VlmEngine alone;
+    private static VlmEngine batched;
+    private static final List<Request> REQUESTS = new ArrayList<>();
+
+    record Request(String question, List<TokenSet> images, GenerationParams params) {
+    }
+
+    @BeforeAll
+    static void start() throws Exception {
+        OrtSessionFactory sessions = OrtSessionFactory.cpu();
+        alone = new VlmEngine(BUNDLE, sessions, RunnerLimits.defaults().withConcurrency(1, 1));
+        batched = new VlmEngine(BUNDLE, sessions, RunnerLimits.defaults().withConcurrency(16, 16));
+        List<ExampleSet.Example> examples = StackFixture.examples().examples();
+        try (ImageTokenizerEngine tokenizer = new ImageTokenizerEngine(BUNDLE, sessions, ImageLimits.defaults(), 8)) {
+            for (int i = 0; i < 12; i++) {
+                ExampleSet.Example e = examples.get(i % examples.size());
+                // visual-token counts 144, 36, 16 or 4; lengths and stopping points differ per request
+                TokenizationSpec spec = i % 4 == 0 ? TokenizationSpec.full()
+                        : new TokenizationSpec(TokenizationMode.POOLED, new int[]{36, 16, 4}[i % 4 - 1], 0, 0, 0f,
+                        TokenizationSpec.full().estimator());
+                List<TokenSet> sets = tokenizer.tokenize(List.of(Files.readAllBytes(e.image())), spec, false);
+                int max = 2 + i;
+                GenerationParams p = i % 3 == 2
+                        ? new GenerationParams(max, Math.min(max, i / 2), 0.9f, 0.95f, 1000L + i)     // seeded sampling
+                        : new GenerationParams(max, i % 2 == 0 ? Math.min(max, i) : 0, 0f, 0f, 0L); // greedy, some forced long
+                REQUESTS.add(new Request(i % 5 == 4 ? e.question() + " " + e.question() : e.question(), sets, p));
+            }
+        }
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        alone.close();
+        batched.close();
+    }
+
+    @Test
+    void batchedGenerationsEqualEachGenerationAlone() throws Exception {
+        List<GenerationResult> expected = new ArrayList<>();
+        for (Request r : REQUESTS) {
+            expected.add(alone.generate(r.question(), r.images(), r.params(), t -> { }, new Cancellation()));
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(REQUESTS.size());
+        try {
+            CountDownLatch go = new CountDownLatch(1);
+            List<Future<GenerationResult>> got = new ArrayList<>();
+            List<StringBuilder> streamed = new ArrayList<>();
+            for (Request r : REQUESTS) {
+                StringBuilder sb = new StringBuilder();
+                streamed.add(sb);
+                got.add(pool.submit(() -> {
+                    go.await();
+                    return batched.generate(r.question(), r.images(), r.params(), sb::append, new Cancellation());
+                }));
+            }
+            go.countDown();
+            int forcedLong = 0;
+            for (int i = 0; i < REQUESTS.size(); i++) {
+                GenerationResult a = expected.get(i);
+                GenerationResult b = got.get(i).get(60, TimeUnit.SECONDS);
+                assertEquals(a.text(), b.text(), "request " + i);
+                assertEquals(a.generatedTokens(), b.generatedTokens(), "request " + i);
+                assertEquals(a.finishReason(), b.finishReason(), "request " + i);
+                assertEquals(a.promptTokens(), b.promptTokens());
+                assertEquals(b.text(), streamed.get(i).toString().trim(), "the stream carried the text");
+                forcedLong += b.generatedTokens() >= 4 ? 1 : 0;
+            }
+            assertTrue(forcedLong >= 4, "several generations ran long enough to share many steps: " + forcedLong);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void aCancelledGenerationLeavesTheBatchAtOnceAndTheOthersFinish() throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try {
+            Request r = REQUESTS.get(0);
+            Cancellation cancel = new Cancellation();
+            CountDownLatch streaming = new CountDownLatch(3);
+            Future<GenerationResult> long1 = pool.submit(() -> batched.generate(r.question(), r.images(),
+                    new GenerationParams(60, 60, 0f, 0f, 0L), t -> streaming.countDown(), cancel));
+            Request other = REQUESTS.get(5);
+            Future<GenerationResult> ok = pool.submit(() -> batched.generate(other.question(), other.images(),
+                    other.params(), t -> { }, new Cancellation()));
+            assertTrue(streaming.await(30, TimeUnit.SECONDS), "the long generation is decoding");
+            long before = batched.decodeSteps();
+            long t0 = System.nanoTime();
+            cancel.cancel();
+            java.util.concurrent.ExecutionException e = assertThrows(java.util.concurrent.ExecutionException.class,
+                    () -> long1.get(10, TimeUnit.SECONDS));
+            assertEquals(GlimpseException.Kind.CANCELLED, ((GlimpseException) e.getCause()).kind());
+            assertTrue((System.nanoTime() - t0) / 1e6 < 2000, "the caller is released at once");
+            assertEquals(alone.generate(other.question(), other.images(), other.params(), t -> { }, new Cancellation()).text(),
+                    ok.get(30, TimeUnit.SECONDS).text());
+            Thread.sleep(200);
+            long after = batched.decodeSteps();
+            Thread.sleep(300);
+            assertEquals(after, batched.decodeSteps(), "nothing decodes for the cancelled generation");
+            assertTrue(after - before < 150, "it left within a few steps: " + (after - before));
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+}
