@@ -131,8 +131,13 @@ final class ServeCommand implements Callable<Integer> {
 
     @Option(names = {"--runner-max-concurrent", "--max-concurrent"},
             defaultValue = "${env:GLIMPSE_RUNNER_MAX_CONCURRENT:-" + RunnerLimits.DEFAULT_MAX_CONCURRENT + "}",
-            description = "Runner: generations at once (default ${DEFAULT-VALUE}).")
+            description = "Runner: generations at once; prefills run at most one per core (default ${DEFAULT-VALUE}).")
     int maxConcurrent;
+
+    @Option(names = "--runner-decode-batch", defaultValue = "${env:GLIMPSE_RUNNER_DECODE_BATCH:-" + RunnerLimits.DEFAULT_DECODE_BATCH + "}",
+            description = "Runner: decode steps of up to this many generations run as one batch; 1 = each on its own"
+                    + " (default ${DEFAULT-VALUE}, at most --runner-max-concurrent).")
+    int decodeBatch;
 
     @Option(names = {"--runner-max-queued", "--max-queued"},
             defaultValue = "${env:GLIMPSE_RUNNER_MAX_QUEUED:-" + RunnerLimits.DEFAULT_MAX_QUEUED + "}",
@@ -258,7 +263,8 @@ final class ServeCommand implements Callable<Integer> {
                 Duration.ofSeconds(10), Duration.ofSeconds(drainSeconds), 64, tls, true, healthPort,
                 Duration.ofSeconds(maxConnectionAgeSeconds));
         RunnerLimits runnerLimits = new RunnerLimits(maxNewTokensCap, Math.min(RunnerLimits.DEFAULT_MAX_NEW_TOKENS, maxNewTokensCap),
-                GatewayLimits.defaults().maxQuestionChars(), maxImages, maxConcurrent, maxQueued);
+                GatewayLimits.defaults().maxQuestionChars(), maxImages, maxConcurrent, maxQueued,
+                Math.max(1, Math.min(decodeBatch, maxConcurrent)));
         return new EmbeddedStack.Services(
                 new TokenizerMain.Config(bundle, sessions, new ImageLimits(maxMessageBytes, maxPixels, 8, maxRequestPixels),
                         maxImages, tokenizerMaxConcurrent, tokenizerMaxQueued,

@@ -74,6 +74,7 @@ class CliTest {
         assertEquals(3, c.runner().limits().maxImages());
         assertEquals(1, c.runner().limits().maxConcurrent());
         assertEquals(9, c.runner().limits().maxQueued());
+        assertEquals(1, c.runner().limits().decodeBatch(), "the batch never exceeds the generations at once");
         assertEquals(11, c.gateway().maxInFlight());
         assertEquals(3, c.gateway().maxImages());
         for (var server : java.util.List.of(c.tokenizer().server(), c.pruner().server(), c.runner().server(), c.gatewayServer())) {

@@ -5,7 +5,6 @@ import ai.onnxruntime.OnnxValue;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
 import io.glimpse.common.bundle.BundleConfig;
-import io.glimpse.common.onnx.OrtTensors;
 
 import java.nio.FloatBuffer;
 import java.util.HashMap;
@@ -23,39 +22,88 @@ public final class PaddedPast {
     private PaddedPast() {
     }
 
-    /** {@code past_key_values.*} tensors [rows, kv heads, total, head_dim]; the caller closes them. */
-    public static Map<String, OnnxTensor> tensors(OrtEnvironment env, BundleConfig c, List<float[][]> rows, int[] lengths,
-                                                 int total) {
+    /** Where a row of a new batch takes its past from: a row of the previous batch, or arrays of its own. */
+    public record Source(int oldRow, float[][] own, int length) {
+        public static Source of(int oldRow, int length) {
+            return new Source(oldRow, null, length);
+        }
+
+        public static Source of(float[][] own, int length) {
+            return new Source(-1, own, length);
+        }
+    }
+
+    /**
+     * The past of a new batch, left-padded to {@code total}, written straight into the tensors'
+     * buffers: each row from the previous batch's presents ({@code old}, padded to {@code oldTotal};
+     * each present read once) or from its own arrays. The caller closes the tensors.
+     */
+    public static Map<String, OnnxTensor> rebuild(OrtEnvironment env, BundleConfig c, OrtSession.Result old, int oldTotal,
+                                                  List<Source> rows, int total) {
         int kv = c.numKvHeads();
         int hd = c.headDim();
         Map<String, OnnxTensor> out = new HashMap<>();
-        for (int i = 0; i < 2 * c.numLayers(); i++) {
-            float[] data = new float[rows.size() * kv * total * hd];
-            for (int b = 0; b < rows.size(); b++) {
-                float[] src = rows.get(b)[i];
-                int len = lengths[b];
-                for (int h = 0; h < kv; h++) {
-                    System.arraycopy(src, h * len * hd, data, ((b * kv + h) * total + total - len) * hd, len * hd);
+        try {
+            for (int i = 0; i < 2 * c.numLayers(); i++) {
+                FloatBuffer prev = old == null || rows.stream().allMatch(r -> r.oldRow() < 0) ? null : present(old, i);
+                FloatBuffer dst = java.nio.ByteBuffer.allocateDirect(rows.size() * kv * total * hd * 4)
+                        .order(java.nio.ByteOrder.nativeOrder()).asFloatBuffer();
+                float[] chunk = new float[0];
+                for (int b = 0; b < rows.size(); b++) {
+                    Source r = rows.get(b);
+                    int len = r.length();
+                    for (int h = 0; h < kv; h++) {
+                        dst.position(((b * kv + h) * total + total - len) * hd);
+                        if (r.oldRow() >= 0) {
+                            if (chunk.length < len * hd) {
+                                chunk = new float[len * hd];
+                            }
+                            prev.position(((r.oldRow() * kv + h) * oldTotal + oldTotal - len) * hd);
+                            prev.get(chunk, 0, len * hd);
+                            dst.put(chunk, 0, len * hd);
+                        } else {
+                            dst.put(r.own()[i], h * len * hd, len * hd);
+                        }
+                    }
                 }
+                dst.rewind();
+                out.put(name(i), OnnxTensor.createTensor(env, dst, new long[]{rows.size(), kv, total, hd}));
             }
-            out.put(name(i), OrtTensors.floats(env, data, rows.size(), kv, total, hd));
+            return out;
+        } catch (ai.onnxruntime.OrtException e) {
+            out.values().forEach(OnnxTensor::close);
+            throw new io.glimpse.common.error.GlimpseException(io.glimpse.common.error.GlimpseException.Kind.INTERNAL,
+                    "cannot build the decode batch's past: " + e.getMessage(), e);
         }
-        return out;
     }
 
     /** Row {@code b}'s own past (its last {@code length} positions) out of a batch run's presents. */
     public static float[][] row(OrtSession.Result result, BundleConfig c, int b, int total, int length) {
+        return rows(result, c, new int[]{b}, total, new int[]{length}).get(0);
+    }
+
+    /**
+     * Several rows' own pasts out of a batch run's presents, reading each present once: row
+     * {@code rows[j]} keeps its last {@code lengths[j]} positions.
+     */
+    public static List<float[][]> rows(OrtSession.Result result, BundleConfig c, int[] rows, int total, int[] lengths) {
         int kv = c.numKvHeads();
         int hd = c.headDim();
-        float[][] out = new float[2 * c.numLayers()][];
-        for (int i = 0; i < out.length; i++) {
+        List<float[][]> out = new java.util.ArrayList<>();
+        for (int j = 0; j < rows.length; j++) {
+            out.add(new float[2 * c.numLayers()][]);
+        }
+        for (int i = 0; i < 2 * c.numLayers(); i++) {
             FloatBuffer all = present(result, i);
-            float[] dst = new float[kv * length * hd];
-            for (int h = 0; h < kv; h++) {
-                all.position(((b * kv + h) * total + total - length) * hd);
-                all.get(dst, h * length * hd, length * hd);
+            for (int j = 0; j < rows.length; j++) {
+                int length = lengths[j];
+                float[] dst = new float[kv * length * hd];
+                for (int h = 0; h < kv; h++) {
+                    all.position(((rows[j] * kv + h) * total + total - length) * hd);
+                    all.get(dst, h * length * hd, length * hd);
+                }
+                out.get(j)[i] = dst;
             }
-            out[i] = dst;
         }
         return out;
     }

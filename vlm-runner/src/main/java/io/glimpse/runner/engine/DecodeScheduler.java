@@ -46,10 +46,13 @@ final class DecodeScheduler implements AutoCloseable {
     private volatile boolean closed;
 
     // the scheduler thread's own state
-    private final List<Member> active = new ArrayList<>();
-    private List<Member> batchMembers = List.of();
-    private OrtSession.Result batch;     // the last step's presents, rows in batchMembers' order
+    private final List<Member> waiting = new ArrayList<>();   // prefilled, not yet in the batch
+    private final List<Member> rows = new ArrayList<>();      // the batch's rows; null = a row whose generation ended
+    private OrtSession.Result batch;     // the last step's presents, one per row
     private int total;                   // the padded past length of that batch
+    private long waitingSince;           // when the oldest waiting generation arrived (0 = none waits)
+    private long lastRebuildNanos;       // what the last re-padding of the batch cost
+    private final java.util.function.IntSupplier prefilling;
 
     /** What a generation produced in the batch. */
     record Outcome(List<Long> generated, String finish, long decodeMicros) {
@@ -70,6 +73,7 @@ final class DecodeScheduler implements AutoCloseable {
         float[] logits;
         long next;
         String emitted = "";
+        boolean primed;   // its first token (from the prefill) is chosen and streamed
 
         Member(float[][] past, int length, long position, float[] logits, Sampler sampler, int maxNew, int minNew,
                TokenStream stream, Cancellation cancel) {
@@ -85,8 +89,14 @@ final class DecodeScheduler implements AutoCloseable {
         }
     }
 
-    DecodeScheduler(LanguageModel lm, TextTokenizer tokenizer, int maxBatch, AtomicLong steps) {
+    /**
+     * @param prefilling how many generations are prefilling now: joins wait (a few steps at most)
+     *                   while more are on their way, so one re-padding of the batch takes several
+     */
+    DecodeScheduler(LanguageModel lm, TextTokenizer tokenizer, int maxBatch, AtomicLong steps,
+                    java.util.function.IntSupplier prefilling) {
         this.lm = lm;
+        this.prefilling = prefilling;
         this.config = lm.config();
         this.tokenizer = tokenizer;
         this.maxBatch = maxBatch;
@@ -120,123 +130,191 @@ final class DecodeScheduler implements AutoCloseable {
         }
     }
 
+    /** A generation waits at most this long to join while others are still prefilling. */
+    private static final long MAX_JOIN_WAIT_NANOS = TimeUnit.SECONDS.toNanos(2);
+
     private void loop() {
         while (!closed) {
             try {
-                if (active.isEmpty()) {
+                if (live() == 0 && waiting.isEmpty()) {
                     Member m = joining.poll(100, TimeUnit.MILLISECONDS);
                     if (m == null) {
                         continue;
                     }
-                    active.add(m);
+                    waiting.add(m);
                 }
-                while (active.size() < maxBatch) {
-                    Member m = joining.poll();
-                    if (m == null) {
-                        break;
-                    }
-                    active.add(m);
-                }
-                chooseNextTokens();
-                if (active.isEmpty()) {
+                joining.drainTo(waiting);
+                waiting.removeIf(m -> m.cancel.isCancelled() || m.done.isDone());
+                endFinished();
+                List<Member> admitted = admit();
+                if (live() + admitted.size() == 0) {
                     release();
                     continue;
                 }
-                step();
+                step(admitted);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
             } catch (Throwable t) {
-                LOG.warn("decode batch of {} failed: {}", active.size(), t.toString());
-                for (Member m : active) {
-                    m.done.completeExceptionally(t instanceof GlimpseException g ? g
-                            : new GlimpseException(GlimpseException.Kind.INTERNAL, "decode failed: " + t.getMessage(), t));
-                }
-                active.clear();
+                LOG.warn("decode batch of {} failed: {}", live(), t.toString());
+                GlimpseException g = t instanceof GlimpseException ge ? ge
+                        : new GlimpseException(GlimpseException.Kind.INTERNAL, "decode failed: " + t.getMessage(), t);
+                rows.stream().filter(java.util.Objects::nonNull).forEach(m -> m.done.completeExceptionally(g));
+                rows.clear();
                 release();
             }
         }
         release();
     }
 
-    /** Each member samples from its last logits; those that end leave (end-of-sequence, limit, cancelled). */
-    private void chooseNextTokens() {
-        int eos = config.eosTokenId();
-        for (Iterator<Member> it = active.iterator(); it.hasNext(); ) {
-            Member m = it.next();
-            if (m.cancel.isCancelled() || m.done.isDone()) {
-                it.remove();
-                continue;
-            }
-            int vocab = m.logits.length;
-            if (m.generated.size() < m.minNew) {
-                m.logits[eos] = Float.NEGATIVE_INFINITY;
-            }
-            int next = m.sampler.next(m.logits, 0, vocab);
-            if (next == eos) {
-                finish(m, "eos");
-                it.remove();
-                continue;
-            }
-            m.generated.add((long) next);
-            String text = tokenizer.decode(m.generated.stream().mapToLong(Long::longValue).toArray());
-            if (text.startsWith(m.emitted) && text.length() > m.emitted.length()) {
-                try {
-                    m.stream.onDelta(text.substring(m.emitted.length()));
-                } catch (RuntimeException e) {   // the caller's stream is gone: as good as cancelled
-                    m.cancel.cancel();
-                }
-                m.emitted = text;
-            }
-            if (m.generated.size() >= m.maxNew) {
-                finish(m, "length");
-                it.remove();
-                continue;
-            }
-            m.next = next;
+    private int live() {
+        int n = 0;
+        for (Member m : rows) {
+            n += m == null ? 0 : 1;
         }
+        return n;
+    }
+
+    /** The batch's members sample from their last logits; those that end leave their row (it goes dead). */
+    private void endFinished() {
+        for (int i = 0; i < rows.size(); i++) {
+            Member m = rows.get(i);
+            if (m != null && !sample(m)) {
+                rows.set(i, null);
+            }
+        }
+    }
+
+    /**
+     * A waiting generation's first token comes from its prefill and is streamed at once; it joins
+     * the batch when nothing else is prefilling, when the batch is empty, or once it has waited
+     * four times what the last re-padding cost (at most two seconds): joins come in waves, so one
+     * re-padding of the batch serves several and costs at most a fifth of the decoding time.
+     */
+    private List<Member> admit() {
+        List<Member> admitted = new ArrayList<>();
+        for (Iterator<Member> it = waiting.iterator(); it.hasNext(); ) {
+            Member m = it.next();
+            if (!m.primed) {
+                m.primed = true;
+                if (!sample(m)) {
+                    it.remove();
+                }
+            }
+        }
+        if (waiting.isEmpty()) {
+            waitingSince = 0;
+            return admitted;
+        }
+        long now = System.nanoTime();
+        if (waitingSince == 0) {
+            waitingSince = now;
+        }
+        long waited = now - waitingSince;
+        boolean go = live() == 0 || prefilling.getAsInt() == 0
+                || waited >= Math.min(MAX_JOIN_WAIT_NANOS, 4 * lastRebuildNanos);
+        if (!go) {
+            return admitted;
+        }
+        int room = maxBatch - live();
+        for (Iterator<Member> it = waiting.iterator(); it.hasNext() && admitted.size() < room; ) {
+            admitted.add(it.next());
+            it.remove();
+        }
+        waitingSince = waiting.isEmpty() ? 0 : now;
+        return admitted;
+    }
+
+    /** Samples a member's next token from its last logits; false when its generation ends here. */
+    private boolean sample(Member m) {
+        if (m.cancel.isCancelled() || m.done.isDone()) {
+            return false;
+        }
+        int eos = config.eosTokenId();
+        if (m.generated.size() < m.minNew) {
+            m.logits[eos] = Float.NEGATIVE_INFINITY;
+        }
+        int next = m.sampler.next(m.logits, 0, m.logits.length);
+        if (next == eos) {
+            finish(m, "eos");
+            return false;
+        }
+        m.generated.add((long) next);
+        String text = tokenizer.decode(m.generated.stream().mapToLong(Long::longValue).toArray());
+        if (text.startsWith(m.emitted) && text.length() > m.emitted.length()) {
+            try {
+                m.stream.onDelta(text.substring(m.emitted.length()));
+            } catch (RuntimeException e) {   // the caller's stream is gone: as good as cancelled
+                m.cancel.cancel();
+            }
+            m.emitted = text;
+        }
+        if (m.generated.size() >= m.maxNew) {
+            finish(m, "length");
+            return false;
+        }
+        m.next = next;
+        return true;
     }
 
     private static void finish(Member m, String reason) {
         m.done.complete(new Outcome(List.copyOf(m.generated), reason, (System.nanoTime() - m.t0) / 1000));
     }
 
-    /** One decoder run for every member's next token. */
-    private void step() {
-        int b = active.size();
+    /**
+     * One decoder run for every row's next token. The batch is re-padded only when generations
+     * join or when ended rows outnumber the live ones; otherwise its presents are the next past and
+     * an ended row stays, masked to itself, until then.
+     */
+    private void step(List<Member> admitted) {
+        long t0 = System.nanoTime();
+        boolean rebuilt = false;
         Map<String, OnnxTensor> past;
         Map<String, OnnxTensor> owned = null;
-        if (!active.equals(batchMembers)) {
-            for (int i = 0; i < batchMembers.size(); i++) {
-                Member m = batchMembers.get(i);
-                if (active.contains(m)) {
-                    m.past = PaddedPast.row(batch, config, i, total, m.length);
+        // ended rows stay (masked to themselves) until generations join: compacting costs a copy
+        // of every live row's past, more than a few steps of a few spare rows
+        if (batch == null || !admitted.isEmpty()) {
+            List<PaddedPast.Source> sources = new ArrayList<>();
+            List<Member> next = new ArrayList<>();
+            for (int i = 0; i < rows.size(); i++) {
+                Member m = rows.get(i);
+                if (m != null) {
+                    sources.add(batch == null ? PaddedPast.Source.of(m.past, m.length) : PaddedPast.Source.of(i, m.length));
+                    next.add(m);
                 }
             }
-            release();
-            total = active.stream().mapToInt(m -> m.length).max().orElse(0);
-            List<float[][]> rows = new ArrayList<>();
-            int[] lengths = new int[b];
-            for (int i = 0; i < b; i++) {
-                rows.add(active.get(i).past);
-                lengths[i] = active.get(i).length;
+            for (Member m : admitted) {
+                sources.add(PaddedPast.Source.of(m.past, m.length));
+                next.add(m);
             }
-            owned = PaddedPast.tensors(lm.environment(), config, rows, lengths, total);
+            int newTotal = next.stream().mapToInt(m -> m.length).max().orElse(0);
+            owned = PaddedPast.rebuild(lm.environment(), config, batch, total, sources, newTotal);
             past = owned;
-            active.forEach(m -> m.past = null);
-            batchMembers = List.copyOf(active);
+            release();
+            rows.clear();
+            rows.addAll(next);
+            total = newTotal;
+            rows.forEach(m -> m.past = null);
+            rebuilt = true;
+            lastRebuildNanos = System.nanoTime() - t0;
         } else {
             past = PaddedPast.asPast(batch, config);
         }
+        int b = rows.size();
         long[] ids = new long[b];
         long[] positions = new long[b];
         long[] mask = new long[b * (total + 1)];
         for (int i = 0; i < b; i++) {
-            Member m = active.get(i);
+            Member m = rows.get(i);
+            if (m == null) {   // an ended row: attends to its own new token only
+                mask[(i + 1) * (total + 1) - 1] = 1L;
+                continue;
+            }
             ids[i] = m.next;
             positions[i] = m.position;
             java.util.Arrays.fill(mask, i * (total + 1) + total - m.length, (i + 1) * (total + 1), 1L);
         }
+        long t1 = System.nanoTime();
         OrtSession.Result r;
         try {
             r = lm.step(lm.embed(ids), b, mask, positions, past, null);
@@ -252,13 +330,22 @@ final class DecodeScheduler implements AutoCloseable {
         total += 1;
         FloatTensor logits = OrtTensors.read(r.get("logits").orElseThrow());
         int vocab = logits.dim(logits.rank() - 1);
+        int live = 0;
         for (int i = 0; i < b; i++) {
-            Member m = active.get(i);
+            Member m = rows.get(i);
+            if (m == null) {
+                continue;
+            }
+            live++;
             m.logits = java.util.Arrays.copyOfRange(logits.data(), i * vocab, (i + 1) * vocab);
             m.length += 1;
             m.position += 1;
         }
-        steps.addAndGet(b);
+        steps.addAndGet(live);
+        if (LOG.isDebugEnabled()) {
+            LOG.debug("decode step: {} rows ({} live), past {}, {}prepare {} ms, run {} ms", b, live, total - 1,
+                    rebuilt ? "re-padded, " : "", (t1 - t0) / 1_000_000, (System.nanoTime() - t1) / 1_000_000);
+        }
     }
 
     private void release() {
@@ -266,7 +353,9 @@ final class DecodeScheduler implements AutoCloseable {
             batch.close();
             batch = null;
         }
-        batchMembers = List.of();
+        if (rows.stream().allMatch(java.util.Objects::isNull)) {
+            rows.clear();
+        }
         total = 0;
     }
 
@@ -275,6 +364,9 @@ final class DecodeScheduler implements AutoCloseable {
         closed = true;
         thread.join(5000);
         for (Member m : joining) {
+            m.done.completeExceptionally(GlimpseException.cancelled("the runner is shutting down"));
+        }
+        for (Member m : waiting) {
             m.done.completeExceptionally(GlimpseException.cancelled("the runner is shutting down"));
         }
     }

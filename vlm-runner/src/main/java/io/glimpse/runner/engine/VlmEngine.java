@@ -37,6 +37,7 @@ public final class VlmEngine implements AutoCloseable {
     private final Idefics3Prompt idefics3;   // null for a Glimpse bundle
     private final DecodeScheduler scheduler; // null: every generation decodes on its own
     private final java.util.concurrent.Semaphore prefills;
+    private final java.util.concurrent.atomic.AtomicInteger prefilling = new java.util.concurrent.atomic.AtomicInteger();
 
     public VlmEngine(ModelBundle bundle, OrtSessionFactory sessions, RunnerLimits limits) {
         this.config = bundle.config();
@@ -46,7 +47,8 @@ public final class VlmEngine implements AutoCloseable {
         this.admission = new BoundedAdmission("vlm-runner", limits.maxConcurrent(), limits.maxQueued());
         this.maxTokensPerImage = bundle.maxVisualTokensPerImage();
         this.idefics3 = bundle.idefics3() == null ? null : new Idefics3Prompt(bundle.idefics3(), config, tokenizer);
-        this.scheduler = limits.decodeBatch() > 1 ? new DecodeScheduler(lm, tokenizer, limits.decodeBatch(), decodeSteps) : null;
+        this.scheduler = limits.decodeBatch() > 1
+                ? new DecodeScheduler(lm, tokenizer, limits.decodeBatch(), decodeSteps, prefilling::get) : null;
         // prefills are compute-bound: more at once than cores only makes each one slower
         this.prefills = new java.util.concurrent.Semaphore(
                 Math.max(1, Math.min(limits.maxConcurrent(), Runtime.getRuntime().availableProcessors())));
@@ -109,17 +111,23 @@ public final class VlmEngine implements AutoCloseable {
             long queueMicros = (System.nanoTime() - queued) / 1000;
             cancel.onCancel(() -> terminate(options));
             checkCancelled(cancel);
-            while (!prefills.tryAcquire(20, java.util.concurrent.TimeUnit.MILLISECONDS)) {
-                checkCancelled(cancel);
-            }
-            long t0 = System.nanoTime();
+            long t0;
             FloatTensor logits;
+            prefilling.incrementAndGet();   // the decode batch waits a little for generations on their way
             try {
-                float[] embeds = lm.embedPrompt(layout, images);
-                checkCancelled(cancel);
-                logits = lm.forward(embeds, layout.positions(), cache, options);
+                while (!prefills.tryAcquire(20, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                    checkCancelled(cancel);
+                }
+                t0 = System.nanoTime();
+                try {
+                    float[] embeds = lm.embedPrompt(layout, images);
+                    checkCancelled(cancel);
+                    logits = lm.forward(embeds, layout.positions(), cache, options);
+                } finally {
+                    prefills.release();
+                }
             } finally {
-                prefills.release();
+                prefilling.decrementAndGet();
             }
             long prefill = (System.nanoTime() - t0) / 1000;
             int vocab = logits.dim(1);
