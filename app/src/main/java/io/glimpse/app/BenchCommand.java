@@ -52,7 +52,7 @@ final class BenchCommand implements Callable<Integer> {
                 remote.target == null ? "embedded chain over " + transport : "target " + remote.target);
         System.out.printf("%-5s %9s %9s %9s %9s %9s %9s %10s %10s   %s%n", "conc", "p50 ms", "p99 ms", "tok p50",
                 "prune p50", "gen p50", "overh p50", "overh p99", "req/s", "overhead per hop p50 (tok/prune/gen)");
-        try (GlimpseConnection c = GlimpseConnection.open(remote, model, transport)) {
+        try (GlimpseConnection c = GlimpseConnection.open(remote, model, transport, false)) {
             for (int conc : concurrency) {
                 run(c, reqs, conc, warmup);
                 long t0 = System.nanoTime();

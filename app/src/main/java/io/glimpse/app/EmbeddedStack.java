@@ -78,6 +78,13 @@ public final class EmbeddedStack implements AutoCloseable {
             return new Services(tokenizer, pruner, runner, gateway, s, access, http);
         }
 
+        /** The tokenizer's encoder cache in bytes (0 = none). */
+        public Services withEncoderCache(long bytes) {
+            TokenizerMain.Config t = tokenizer;
+            return new Services(new TokenizerMain.Config(t.bundle(), t.sessions(), t.limits(), t.maxImages(), t.maxConcurrent(),
+                    t.maxQueued(), t.batching(), t.server(), bytes), pruner, runner, gateway, gatewayServer, access, http);
+        }
+
         /** The gateway's HTTP port (null = none). */
         public Services withHttp(HttpApiConfig h) {
             return new Services(tokenizer, pruner, runner, gateway, gatewayServer, access, h);

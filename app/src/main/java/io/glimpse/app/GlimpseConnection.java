@@ -18,10 +18,21 @@ final class GlimpseConnection implements AutoCloseable {
     }
 
     static GlimpseConnection open(RemoteOptions r, ModelOptions model, EmbeddedStack.Transport transport) {
+        return open(r, model, transport, true);
+    }
+
+    /**
+     * @param encoderCache whether an embedded chain's tokenizer keeps encoder results: benchmarks
+     *                     that send the same few images again and again turn it off to measure the work
+     */
+    static GlimpseConnection open(RemoteOptions r, ModelOptions model, EmbeddedStack.Transport transport, boolean encoderCache) {
         if (r != null && r.remote()) {
             return new GlimpseConnection(r.channel(), r.apiKey, null);
         }
-        return new GlimpseConnection(null, null, EmbeddedStack.start(model.openBundle(), model.sessions(), transport));
+        EmbeddedStack.Services s = EmbeddedStack.Services.defaults(model.openBundle(), model.sessions());
+        return new GlimpseConnection(null, null, EmbeddedStack.start(encoderCache ? s : s.withEncoderCache(0),
+                transport, transport == EmbeddedStack.Transport.LOOPBACK ? 0 : -1,
+                new io.micrometer.core.instrument.simple.SimpleMeterRegistry()));
     }
 
     GlimpseGrpc.GlimpseBlockingStub blocking() {

@@ -95,7 +95,7 @@ final class LoadCommand implements Callable<Integer> {
         List<AskRequest> reqs = BenchCommand.exampleAsks(policy);
         System.out.printf("glimpse bench load: %d clients for %d s, then a burst of %d; policy %s; %s%n", clients, seconds,
                 burst, policy.describe(), remote.target == null ? "embedded chain over loopback TCP" : "target " + remote.target);
-        try (GlimpseConnection c = GlimpseConnection.open(remote, model, EmbeddedStack.Transport.LOOPBACK)) {
+        try (GlimpseConnection c = GlimpseConnection.open(remote, model, EmbeddedStack.Transport.LOOPBACK, false)) {
             Tally sustained = new Tally();
             AtomicBoolean stop = new AtomicBoolean();
             AtomicInteger next = new AtomicInteger();

@@ -110,6 +110,11 @@ final class ServeCommand implements Callable<Integer> {
             description = "Tokenizer: longest a request waits for others to join its encoder batch.")
     long encoderMaxWaitMicros;
 
+    @Option(names = "--encoder-cache-bytes", defaultValue = "${env:GLIMPSE_ENCODER_CACHE_BYTES:-" + TokenizerMain.DEFAULT_ENCODER_CACHE_BYTES + "}",
+            description = "Tokenizer: recent vision-encoder results kept by image hash, so repeated images skip decoding"
+                    + " and the encoder (default ${DEFAULT-VALUE}; 0 = off).")
+    long encoderCacheBytes;
+
     @Option(names = "--tokenizer-max-concurrent", defaultValue = "${env:GLIMPSE_TOKENIZER_MAX_CONCURRENT:-" + TokenizerMain.DEFAULT_MAX_CONCURRENT + "}",
             description = "Tokenizer: requests decoded and encoded at once (default ${DEFAULT-VALUE}).")
     int tokenizerMaxConcurrent;
@@ -268,7 +273,7 @@ final class ServeCommand implements Callable<Integer> {
         return new EmbeddedStack.Services(
                 new TokenizerMain.Config(bundle, sessions, new ImageLimits(maxMessageBytes, maxPixels, 8, maxRequestPixels),
                         maxImages, tokenizerMaxConcurrent, tokenizerMaxQueued,
-                        new ImageTokenizerEngine.Batching(encoderMaxBatch, encoderMaxWaitMicros), server),
+                        new ImageTokenizerEngine.Batching(encoderMaxBatch, encoderMaxWaitMicros), server, encoderCacheBytes),
                 new PrunerMain.Config(maxImages, bundle, sessions, server, prunerMaxConcurrent, prunerMaxQueued),
                 new RunnerMain.Config(bundle, sessions, runnerLimits, server),
                 new GatewayLimits(maxImages, maxMessageBytes, GatewayLimits.defaults().maxQuestionChars(),

@@ -94,6 +94,10 @@ public final class GatewayMain {
         Gauge.builder("glimpse.gateway.in.flight.bytes", bytes, ByteBudget::inUse).register(meters);
         FunctionCounter.builder("glimpse.gateway.refused", admission, BoundedAdmission::refused)
                 .description("Asks refused at admission (RESOURCE_EXHAUSTED before any backend call)").register(meters);
+        host.onClose(backends);
+        if (c.discovery() != null) {
+            host.onClose(c.discovery());
+        }
         if (http) {
             try {
                 host.onClose(HttpGateway.start(c.http(), server.bind(), server.tls(), server.inProcessName(), c.limits()));
@@ -102,10 +106,6 @@ public final class GatewayMain {
                 throw new IllegalStateException("cannot start the gateway's HTTP API on " + server.bind() + ":"
                         + c.http().port() + " (--http-port): " + rootMessage(e), e);
             }
-        }
-        host.onClose(backends);
-        if (c.discovery() != null) {
-            host.onClose(c.discovery());
         }
         backends.watchReadiness(ready -> {
             if (ready) {

@@ -6,6 +6,7 @@ import io.glimpse.common.bundle.ModelBundle;
 import io.glimpse.common.onnx.OrtSessionFactory;
 import io.glimpse.common.server.ServerConfig;
 import io.glimpse.common.server.ServiceHost;
+import io.glimpse.tokenizer.encode.EncoderCache;
 import io.glimpse.tokenizer.encode.ImageTokenizerEngine;
 import io.glimpse.tokenizer.grpc.ImageTokenizerService;
 import io.glimpse.tokenizer.image.ImageLimits;
@@ -30,15 +31,25 @@ public final class TokenizerMain {
      */
     public static final int DEFAULT_MAX_QUEUED = 16;
 
+    /** Encoder results kept for repeated images: 64 MiB, about 170 images of the default model with their ViT graphs. */
+    public static final long DEFAULT_ENCODER_CACHE_BYTES = 64L << 20;
+
+    /** @param encoderCacheBytes recent encoder results kept by image hash (0 = no cache) */
     public record Config(ModelBundle bundle, OrtSessionFactory sessions, ImageLimits limits, int maxImages,
-                         int maxConcurrent, int maxQueued, ImageTokenizerEngine.Batching batching, ServerConfig server) {
+                         int maxConcurrent, int maxQueued, ImageTokenizerEngine.Batching batching, ServerConfig server,
+                         long encoderCacheBytes) {
+        public Config(ModelBundle bundle, OrtSessionFactory sessions, ImageLimits limits, int maxImages, int maxConcurrent,
+                      int maxQueued, ImageTokenizerEngine.Batching batching, ServerConfig server) {
+            this(bundle, sessions, limits, maxImages, maxConcurrent, maxQueued, batching, server, DEFAULT_ENCODER_CACHE_BYTES);
+        }
+
         public static Config defaults(ModelBundle bundle, OrtSessionFactory sessions, ServerConfig server) {
             return new Config(bundle, sessions, ImageLimits.defaults(), DEFAULT_MAX_IMAGES, DEFAULT_MAX_CONCURRENT,
                     DEFAULT_MAX_QUEUED, ImageTokenizerEngine.Batching.OFF, server);
         }
 
         public Config withServer(ServerConfig s) {
-            return new Config(bundle, sessions, limits, maxImages, maxConcurrent, maxQueued, batching, s);
+            return new Config(bundle, sessions, limits, maxImages, maxConcurrent, maxQueued, batching, s, encoderCacheBytes);
         }
 
         /**
@@ -60,7 +71,8 @@ public final class TokenizerMain {
                 encoderInput = 4L * 3 * side * side * maxImages;
             }
             long perRunning = 2L * limits.maxBytes() + 3L * limits.maxPixels() + encoderInput;
-            return (long) (maxConcurrent + maxQueued) * server.maxInboundBytes() + maxConcurrent * perRunning;
+            return (long) (maxConcurrent + maxQueued) * server.maxInboundBytes() + maxConcurrent * perRunning
+                    + encoderCacheBytes;
         }
     }
 
@@ -74,13 +86,21 @@ public final class TokenizerMain {
     public static ServiceHost start(Config c, List<ServerInterceptor> interceptors, MeterRegistry meters) {
         // a bundle this service cannot use fails here, every problem named, not at the first request
         BundleValidator.require(c.bundle(), BundleValidator.Part.VISION);
-        ImageTokenizerEngine engine = new ImageTokenizerEngine(c.bundle(), c.sessions(), c.limits(), c.maxImages(), c.batching());
+        ImageTokenizerEngine engine = new ImageTokenizerEngine(c.bundle(), c.sessions(), c.limits(), c.maxImages(), c.batching(),
+                c.encoderCacheBytes());
         BoundedAdmission admission = new BoundedAdmission("image-tokenizer", c.maxConcurrent(), c.maxQueued());
         ServiceHost host = ServiceHost.start("image-tokenizer", c.server().withHandlerThreadsFor(c.maxConcurrent(), c.maxQueued()),
                 List.of(new ImageTokenizerService(engine, admission, meters)), interceptors);
         Gauge.builder("glimpse.tokenizer.queue.depth", admission, BoundedAdmission::queued).register(meters);
         Gauge.builder("glimpse.tokenizer.in.flight", admission, BoundedAdmission::inFlight).register(meters);
         Gauge.builder("glimpse.tokenizer.encoder.runs", engine, ImageTokenizerEngine::encoderRuns).register(meters);
+        if (engine.cache() != null) {
+            io.micrometer.core.instrument.FunctionCounter.builder("glimpse.tokenizer.encoder.cache", engine.cache(), EncoderCache::hits)
+                    .tag("result", "hit").description("images whose encoder result came from the cache").register(meters);
+            io.micrometer.core.instrument.FunctionCounter.builder("glimpse.tokenizer.encoder.cache", engine.cache(), EncoderCache::misses)
+                    .tag("result", "miss").description("images encoded (not in the cache, or lacking a part)").register(meters);
+            Gauge.builder("glimpse.tokenizer.encoder.cache.bytes", engine.cache(), EncoderCache::bytes).register(meters);
+        }
         host.onClose(engine);
         long worst = c.worstCaseRequestBytes();
         long heap = Runtime.getRuntime().maxMemory();

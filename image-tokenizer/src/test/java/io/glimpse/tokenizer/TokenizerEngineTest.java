@@ -51,6 +51,52 @@ class TokenizerEngineTest {
         engine.close();
     }
 
+    /** Repeated images skip decoding and the encoder, under any policy; a part an entry lacks is a miss. */
+    @Test
+    void theEncoderCacheServesRepeatedImagesWithTheSameTokens() throws Exception {
+        ModelBundle bundle = ModelBundle.open(Path.of(System.getProperty("glimpse.bundle")));
+        try (ImageTokenizerEngine cached = new ImageTokenizerEngine(bundle, OrtSessionFactory.cpu(), ImageLimits.defaults(), 8,
+                ImageTokenizerEngine.Batching.OFF, 8L << 20)) {
+            TokenSet first = cached.tokenize(images.subList(0, 1), TokenizationSpec.full(), false).get(0);
+            assertEquals(0, cached.cache().hits());
+            assertEquals(1, cached.cache().misses());
+            TokenSet again = cached.tokenize(images.subList(0, 1), TokenizationSpec.full(), false).get(0);
+            assertEquals(1, cached.cache().hits());
+            assertArrayEquals(first.embeddings().data(), again.embeddings().data());
+            TokenSet uncached = engine.tokenize(images.subList(0, 1), TokenizationSpec.full(), false).get(0);
+            assertArrayEquals(uncached.embeddings().data(), again.embeddings().data(), "a hit is what the encoder gives");
+
+            // another policy over the same image starts from the same encoding
+            TokenSet pooled = cached.tokenize(images.subList(0, 1), new TokenizationSpec(TokenizationMode.POOLED, 16, 0, 0, 0f), false).get(0);
+            assertEquals(2, cached.cache().hits());
+            assertArrayEquals(engine.tokenize(images.subList(0, 1), new TokenizationSpec(TokenizationMode.POOLED, 16, 0, 0, 0f), false)
+                    .get(0).embeddings().data(), pooled.embeddings().data());
+
+            // the first entry has no ViT attention: a request that needs it misses, then hits
+            TokenSet withGraph = cached.tokenize(images.subList(0, 1), TokenizationSpec.full(), true).get(0);
+            assertEquals(2, cached.cache().misses());
+            assertTrue(withGraph.attention() != null);
+            cached.tokenize(images.subList(0, 2), TokenizationSpec.full(), true);
+            assertEquals(3, cached.cache().hits(), "image 0 from the cache, image 1 encoded");
+            assertEquals(3, cached.cache().misses());
+            assertTrue(cached.cache().bytes() > 0 && cached.cache().bytes() <= 8L << 20);
+        }
+    }
+
+    @Test
+    void theEncoderCacheIsBoundedInBytesAndDropsTheLeastRecentlyUsed() {
+        {
+            io.glimpse.tokenizer.encode.EncoderCache small = new io.glimpse.tokenizer.encode.EncoderCache(200_000);
+            io.glimpse.common.tensor.FloatTensor f = io.glimpse.common.tensor.FloatTensor.of(new float[144 * 128], 144, 128);
+            for (int i = 0; i < 5; i++) {
+                small.put("k" + i, new io.glimpse.tokenizer.encode.EncoderCache.Entry(f, null, null, 96, 96, Double.NaN));
+            }
+            assertTrue(small.bytes() <= 200_000, "bounded in bytes: " + small.bytes());
+            assertEquals(null, small.get("k0", false, false), "the least recently used went first");
+            assertTrue(small.get("k4", false, false) != null);
+        }
+    }
+
     @Test
     void fullGivesEveryGridTokenWithAttentionRowsSummingToOne() {
         TokenSet t = engine.tokenize(images.subList(0, 1), TokenizationSpec.full(), true).get(0);

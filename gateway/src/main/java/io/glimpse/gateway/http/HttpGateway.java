@@ -114,7 +114,12 @@ public final class HttpGateway implements AutoCloseable {
                     "request body is larger than " + config.maxBodyBytes() + " bytes (--http-max-body-bytes)", null,
                     "request_too_large", 0)));
         });
-        app.start(bind, Math.max(config.port(), 0));
+        try {
+            app.start(bind, Math.max(config.port(), 0));
+        } catch (RuntimeException e) {
+            channel.shutdownNow();
+            throw e;
+        }
         LOG.info("gateway HTTP API on {}://{}:{}{}", scheme, bind, port(), config.explorer() ? " (explorer at /)" : "");
     }
 

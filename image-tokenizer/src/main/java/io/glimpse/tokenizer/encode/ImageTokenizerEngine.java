@@ -41,6 +41,7 @@ public final class ImageTokenizerEngine implements AutoCloseable {
     private final int maxImages;
     private final ImageLimits limits;
     private final Idefics3ImageTokenizer idefics3;   // non-null for an Idefics3 / SmolVLM bundle, which takes this path
+    private final EncoderCache cache;                 // null: every request encodes its images
 
     public ImageTokenizerEngine(ModelBundle bundle, OrtSessionFactory sessions, ImageLimits limits, int maxImages) {
         this(bundle, sessions, limits, maxImages, Batching.OFF);
@@ -61,6 +62,12 @@ public final class ImageTokenizerEngine implements AutoCloseable {
 
     public ImageTokenizerEngine(ModelBundle bundle, OrtSessionFactory sessions, ImageLimits limits, int maxImages,
                                 Batching batching) {
+        this(bundle, sessions, limits, maxImages, batching, 0);
+    }
+
+    /** @param cacheBytes encoder results kept for repeated images (0 = none; Glimpse-layout bundles) */
+    public ImageTokenizerEngine(ModelBundle bundle, OrtSessionFactory sessions, ImageLimits limits, int maxImages,
+                                Batching batching, long cacheBytes) {
         this.bundle = bundle;
         this.config = bundle.config();
         this.decoder = new ImageDecoder(limits);
@@ -74,8 +81,14 @@ public final class ImageTokenizerEngine implements AutoCloseable {
         this.calibration = ComplexityCalibration.parse(config.complexityCalibration());
         this.maxImages = maxImages;
         this.limits = limits;
+        this.cache = cacheBytes > 0 && idefics3 == null ? new EncoderCache(cacheBytes) : null;
         LOG.info("image tokenizer: OpenCV {}, bundle {}, grid {}x{}, registers {}", ImageDecoder.openCvVersion(),
                 bundle.dir(), config.gridH(), config.gridW(), resampler == null ? "none" : config.registers());
+    }
+
+    /** The encoder cache, or null when there is none. */
+    public EncoderCache cache() {
+        return cache;
     }
 
     /** Vision-encoder runs made through the batcher (0 without batching). */
@@ -164,20 +177,77 @@ public final class ImageTokenizerEngine implements AutoCloseable {
         int h = preprocessor.height();
         int w = preprocessor.width();
         ImageHeader[] headers = decoder.requestHeaders(images, w, h, limits.maxRequestPixels());
+        boolean attention = includeAttention && spec.mode() == TokenizationMode.FULL;
+        int n = images.size();
+        EncoderCache.Entry[] encoded = new EncoderCache.Entry[n];
+        String[] keys = new String[n];
+        List<Integer> misses = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            if (cache != null) {
+                keys[i] = EncoderCache.key(images.get(i).get());
+                encoded[i] = cache.get(keys[i], attention && encoder.hasAttention(), proxy);
+            }
+            if (encoded[i] == null) {
+                misses.add(i);
+            }
+        }
+        if (!misses.isEmpty()) {
+            encode(images, headers, misses, attention, proxy, encoded);
+            if (cache != null) {
+                misses.forEach(i -> cache.put(keys[i], encoded[i]));
+            }
+        }
+        float[] all = new float[n * encoded[0].features().data().length];
+        for (int i = 0; i < n; i++) {
+            System.arraycopy(encoded[i].features().data(), 0, all, i * encoded[0].features().data().length,
+                    encoded[0].features().data().length);
+        }
+        int[] shape = encoded[0].features().shape();
+        VisionOutputs out = new VisionOutputs(new FloatTensor(new int[]{n, shape[0], shape[1]}, all), null, null);
+        RegisterResampler.Output regs = needsRegisters(spec, estimator) ? resampler.run(out.features()) : null;
+        List<TokenSet> result = new ArrayList<>();
+        for (int b = 0; b < images.size(); b++) {
+            int[] img = {encoded[b].width(), encoded[b].height()};
+            FloatTensor grid = encoded[b].features();
+            result.add(switch (spec.mode()) {
+                case FULL -> new TokenSet(grid, TokenKind.GRID, range(grid.dim(0)), grid.dim(0), config.gridH(),
+                        config.gridW(), 0, attention ? encoded[b].attention() : null, attention ? encoded[b].keys() : null,
+                        report(spec, img, grid.dim(0), 0f, 0f, new int[]{grid.dim(0)}), null);
+                case POOLED -> pooled(grid, side(spec.tokens()), spec, img);
+                case FLEX_PREFIX -> prefix(VisionOutputs.slice(regs.registers(), b), spec.tokens(),
+                        report(spec, img, spec.tokens(), 0f, 0f, new int[]{spec.tokens()}));
+                case ADAPTIVE -> estimator == Estimator.SUFFICIENCY_HEAD
+                        ? adaptive(VisionOutputs.slice(regs.registers(), b), VisionOutputs.slice(regs.sufficiency(), b), grid, spec, img)
+                        : adaptiveByProxy(grid, regs == null ? null : VisionOutputs.slice(regs.registers(), b), spec, img,
+                        encoded[b].complexity());
+            });
+        }
+        return result;
+    }
+
+    /**
+     * Decodes, preprocesses and encodes the images at {@code which} (one encoder batch), each
+     * released before the next is decoded, checking for cancellation in between.
+     */
+    private void encode(List<Supplier<byte[]>> images, ImageHeader[] headers, List<Integer> which, boolean attention,
+                        boolean proxy, EncoderCache.Entry[] into) {
+        int h = preprocessor.height();
+        int w = preprocessor.width();
         int plane = 3 * h * w;
-        float[] pixels = new float[images.size() * plane];
-        int[][] sizes = new int[images.size()][];
-        double[] complexity = new double[images.size()];
+        float[] pixels = new float[which.size() * plane];
+        int[][] sizes = new int[which.size()][];
+        double[] complexity = new double[which.size()];
         if (batcher != null) {
             batcher.arrive();
         }
         try {
-            for (int i = 0; i < images.size(); i++) {
+            for (int k = 0; k < which.size(); k++) {
+                int i = which.get(k);
                 Cancellation.checkpoint();
                 try (DecodedImage img = decoder.decode(images.get(i).get(), headers[i], "images[" + i + "]", w, h)) {
-                    preprocessor.toPixelValues(img, pixels, i * plane);
-                    complexity[i] = proxy ? PngComplexity.bitsPerPixel(img, w) : Double.NaN;
-                    sizes[i] = new int[]{img.width(), img.height()};
+                    preprocessor.toPixelValues(img, pixels, k * plane);
+                    complexity[k] = proxy ? PngComplexity.bitsPerPixel(img, w) : Double.NaN;
+                    sizes[k] = new int[]{img.width(), img.height()};
                 }
             }
             Cancellation.checkpoint();
@@ -187,28 +257,13 @@ public final class ImageTokenizerEngine implements AutoCloseable {
             }
             throw e;
         }
-        boolean attention = includeAttention && spec.mode() == TokenizationMode.FULL;
-        VisionOutputs out = batcher != null ? batcher.encode(pixels, images.size(), attention)
-                : encoder.encode(pixels, images.size(), attention);
-        RegisterResampler.Output regs = needsRegisters(spec, estimator) ? resampler.run(out.features()) : null;
-        List<TokenSet> result = new ArrayList<>();
-        for (int b = 0; b < images.size(); b++) {
-            int[] img = sizes[b];
-            FloatTensor grid = VisionOutputs.slice(out.features(), b);
-            result.add(switch (spec.mode()) {
-                case FULL -> new TokenSet(grid, TokenKind.GRID, range(grid.dim(0)), grid.dim(0), config.gridH(),
-                        config.gridW(), 0, VisionOutputs.slice(out.attentions(), b), VisionOutputs.slice(out.keys(), b),
-                        report(spec, img, grid.dim(0), 0f, 0f, new int[]{grid.dim(0)}), null);
-                case POOLED -> pooled(grid, side(spec.tokens()), spec, img);
-                case FLEX_PREFIX -> prefix(VisionOutputs.slice(regs.registers(), b), spec.tokens(),
-                        report(spec, img, spec.tokens(), 0f, 0f, new int[]{spec.tokens()}));
-                case ADAPTIVE -> estimator == Estimator.SUFFICIENCY_HEAD
-                        ? adaptive(VisionOutputs.slice(regs.registers(), b), VisionOutputs.slice(regs.sufficiency(), b), grid, spec, img)
-                        : adaptiveByProxy(grid, regs == null ? null : VisionOutputs.slice(regs.registers(), b), spec, img,
-                        complexity[b]);
-            });
+        VisionOutputs out = batcher != null ? batcher.encode(pixels, which.size(), attention)
+                : encoder.encode(pixels, which.size(), attention);
+        for (int k = 0; k < which.size(); k++) {
+            into[which.get(k)] = new EncoderCache.Entry(VisionOutputs.slice(out.features(), k),
+                    VisionOutputs.slice(out.attentions(), k), VisionOutputs.slice(out.keys(), k), sizes[k][0], sizes[k][1],
+                    complexity[k]);
         }
-        return result;
     }
 
     private boolean needsRegisters(TokenizationSpec spec, Estimator estimator) {
