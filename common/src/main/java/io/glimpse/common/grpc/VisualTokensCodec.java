@@ -17,8 +17,13 @@ public final class VisualTokensCodec {
     }
 
     public static VisualTokens encode(TokenSet t, DType attentionDtype) {
+        return encode(t, attentionDtype, DType.FP32);
+    }
+
+    /** @param embeddingsDtype FP32 or FP16 for the embeddings (receivers widen FP16 back to float) */
+    public static VisualTokens encode(TokenSet t, DType attentionDtype, DType embeddingsDtype) {
         VisualTokens.Builder b = VisualTokens.newBuilder()
-                .setEmbeddings(TensorCodec.encode(t.embeddings()))
+                .setEmbeddings(TensorCodec.encode(t.embeddings(), embeddingsDtype))
                 .setKind(io.glimpse.proto.v1.TokenKind.valueOf(t.kind().name()))
                 .setSpan(t.span()).setGridH(t.gridH()).setGridW(t.gridW()).setPooledSide(t.pooledSide());
         for (int o : t.origin()) {
@@ -61,6 +66,15 @@ public final class VisualTokensCodec {
      * the span (what the bundle's grid can produce); it is checked from the declared shape, before
      * any tensor is decoded.
      */
+    /** A request's wire dtype for floats: FP32 (also when unset) or FP16; anything else is INVALID_ARGUMENT. */
+    public static DType floatDtype(DType requested, String field) {
+        return switch (requested) {
+            case DTYPE_UNSPECIFIED, FP32 -> DType.FP32;
+            case FP16 -> DType.FP16;
+            default -> throw GlimpseException.invalid(field + " must be FP32 or FP16, got " + requested);
+        };
+    }
+
     public static TokenSet decode(VisualTokens v, int index, int maxTokens) {
         String what = "images[" + index + "]";
         if (!v.hasEmbeddings()) {

@@ -76,6 +76,7 @@ final class AskChain {
                 .setTokenization(request.getPolicy().getTokenization())
                 .setIncludeAttention(PruningMethods.readsVisionGraph(pruning))   // the catalog says who reads it
                 .setAttentionDtype(DType.FP16)        // selection-identical to fp32 (docs/pruning.md), half the bytes
+                .setEmbeddingsDtype(DType.FP16)       // answer-identical to fp32 (HalfPrecisionTokensTest), half the bytes
                 .build()));
         long t1 = System.nanoTime();
 
@@ -83,6 +84,7 @@ final class AskChain {
                 .addAllImages(tokens.getImagesList())
                 .setPruning(pruning)
                 .setQuestion(request.getQuestion())
+                .setEmbeddingsDtype(DType.FP16)
                 .build()));
         long t2 = System.nanoTime();
 

@@ -90,18 +90,14 @@ public final class ImageTokenizerService extends ImageTokenizerGrpc.ImageTokeniz
                 return;
             }
             long t0 = System.nanoTime();
-            DType attentionDtype = switch (request.getAttentionDtype()) {
-                case DTYPE_UNSPECIFIED, FP32 -> DType.FP32;
-                case FP16 -> DType.FP16;
-                default -> throw GlimpseException.invalid("attention_dtype must be FP32 or FP16, got "
-                        + request.getAttentionDtype());
-            };
+            DType attentionDtype = VisualTokensCodec.floatDtype(request.getAttentionDtype(), "attention_dtype");
+            DType embeddingsDtype = VisualTokensCodec.floatDtype(request.getEmbeddingsDtype(), "embeddings_dtype");
             List<Supplier<byte[]>> images = request.getImagesList().stream().map(Image::getData)
                     .<Supplier<byte[]>>map(b -> b::toByteArray).toList();
             List<TokenSet> sets = engine.tokenizeSources(images, spec(request.getTokenization()), request.getIncludeAttention());
             TokenizeResponse.Builder b = TokenizeResponse.newBuilder();
             for (TokenSet s : sets) {
-                b.addImages(VisualTokensCodec.encode(s, attentionDtype));
+                b.addImages(VisualTokensCodec.encode(s, attentionDtype, embeddingsDtype));
                 tokensOut.increment(s.count());
             }
             imagesIn.increment(sets.size());

@@ -69,7 +69,8 @@ public final class TokenPrunerService extends TokenPrunerGrpc.TokenPrunerImplBas
                 kept = engine.prune(sets, spec, request.getQuestion());
             }
             PruneResponse.Builder b = PruneResponse.newBuilder();
-            kept.images().forEach(s -> b.addImages(VisualTokensCodec.encode(s, DType.FP32)));
+            DType embeddings = VisualTokensCodec.floatDtype(request.getEmbeddingsDtype(), "embeddings_dtype");
+            kept.images().forEach(s -> b.addImages(VisualTokensCodec.encode(s, DType.FP32, embeddings)));
             sets.forEach(s -> tokensIn.increment(s.count()));
             kept.images().forEach(s -> tokensOut.increment(s.count()));
             out.onNext(b.setComputeMicros((System.nanoTime() - t0) / 1000).setFlops(kept.flops()).build());
