@@ -14,7 +14,7 @@ import io.glimpse.shapes.ShapesVqaGenerator;
 import io.glimpse.tokenizer.encode.ComplexityCalibration;
 import io.glimpse.tokenizer.image.ImageDecoder;
 import io.glimpse.tokenizer.image.ImageLimits;
-import io.glimpse.tokenizer.image.PngComplexity;
+import io.glimpse.tokenizer.image.EdgeComplexity;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -72,7 +72,7 @@ final class CalibrateCommand implements Callable<Integer> {
             for (int i = 0; i < count; i++) {
                 Sample s = gen.next();
                 byte[] png = ScenePng.encode(s.scene());
-                complexity[i] = PngComplexity.bitsPerPixel(decoder.decode(png, "sample"), bundle.preprocessor().width());
+                complexity[i] = EdgeComplexity.edgeDensity(decoder.decode(png, "sample"), bundle.preprocessor().width());
                 AskRequest.Builder ask = AskRequest.newBuilder().setQuestion(s.question())
                         .addImages(Image.newBuilder().setData(ByteString.copyFrom(png)));
                 String full = stack.blocking().ask(ask.build()).getAnswer();

@@ -88,7 +88,7 @@ final class EvalCommand implements Callable<Integer> {
             }
         }
         if (grid) {
-            try (GlimpseConnection c = GlimpseConnection.open(remote, model, EmbeddedStack.Transport.IN_PROCESS)) {
+            try (GlimpseConnection c = GlimpseConnection.open(remote, model, EmbeddedStack.Transport.IN_PROCESS, false)) {
                 var bundle = model.openBundle();
                 var cfg = bundle.config();
                 boolean resampler = bundle.has(io.glimpse.common.bundle.ModelBundle.RESAMPLER);
@@ -105,7 +105,7 @@ final class EvalCommand implements Callable<Integer> {
         ObjectMapper json = new ObjectMapper();
         List<String> lines = new ArrayList<>();
         ProgressLine progress = new ProgressLine(items.size());
-        try (GlimpseConnection c = GlimpseConnection.open(remote, model, EmbeddedStack.Transport.IN_PROCESS)) {
+        try (GlimpseConnection c = GlimpseConnection.open(remote, model, EmbeddedStack.Transport.IN_PROCESS, false)) {
             for (Item it : items) {
                 progress.step(it.family());
                 AskResponse r = c.blocking().ask(AskRequest.newBuilder()

@@ -21,7 +21,7 @@ import java.util.List;
  * @param tokens "registers" (FlexTok prefixes) or "pooled" (n x n TokenFLEX cells)
  */
 public record ComplexityCalibration(String proxy, String tokens, int[] counts, double[] edges, double[][] fidelity) {
-    public static final String PROXY = "png_bpp_nlmeans";
+    public static final String PROXY = "canny_edge_density";
 
     /** A choice: count, its table fidelity, and the candidate counts inside the caller's bounds. */
     public record Choice(int count, float fidelity, int[] considered) {

@@ -14,7 +14,7 @@ import io.glimpse.common.tokens.TokenizationReport;
 import io.glimpse.tokenizer.image.ImageDecoder;
 import io.glimpse.tokenizer.encode.TokenizationSpec.Estimator;
 import io.glimpse.tokenizer.image.ImageLimits;
-import io.glimpse.tokenizer.image.PngComplexity;
+import io.glimpse.tokenizer.image.EdgeComplexity;
 import io.glimpse.tokenizer.image.Preprocessor;
 import io.glimpse.tokenizer.image.DecodedImage;
 import io.glimpse.tokenizer.image.ImageHeader;
@@ -246,7 +246,7 @@ public final class ImageTokenizerEngine implements AutoCloseable {
                 Cancellation.checkpoint();
                 try (DecodedImage img = decoder.decode(images.get(i).get(), headers[i], "images[" + i + "]", w, h)) {
                     preprocessor.toPixelValues(img, pixels, k * plane);
-                    complexity[k] = proxy ? PngComplexity.bitsPerPixel(img, w) : Double.NaN;
+                    complexity[k] = proxy ? EdgeComplexity.edgeDensity(img, w) : Double.NaN;
                     sizes[k] = new int[]{img.width(), img.height()};
                 }
             }
@@ -296,15 +296,15 @@ public final class ImageTokenizerEngine implements AutoCloseable {
         return e;
     }
 
-    /** Non-learned single pass: PNG complexity of the image -> the calibrated count for the target. */
+    /** Non-learned single pass: the image's edge density -> the calibrated count for the target. */
     private TokenSet adaptiveByProxy(FloatTensor grid, FloatTensor registers, TokenizationSpec spec, int[] img,
-                                     double bpp) {
+                                     double complexity) {
         boolean pooled = calibration.tokens().equals("pooled");
         int cap = pooled ? config.gridTokens() : config.registers();
         int min = spec.minTokens() > 0 ? spec.minTokens() : 1;
         int max = spec.maxTokens() > 0 ? Math.min(spec.maxTokens(), cap) : cap;
-        ComplexityCalibration.Choice c = calibration.choose(bpp, spec.qualityTarget(), min, max);
-        TokenizationReport report = report(spec, img, c.count(), (float) bpp, c.fidelity(), c.considered());
+        ComplexityCalibration.Choice c = calibration.choose(complexity, spec.qualityTarget(), min, max);
+        TokenizationReport report = report(spec, img, c.count(), (float) complexity, c.fidelity(), c.considered());
         if (pooled) {
             int n = side(c.count());
             FloatTensor p = AdaptiveAvgPool.pool(grid, config.gridH(), config.gridW(), n);

@@ -14,7 +14,7 @@ public record TokenizationSpec(TokenizationMode mode, int tokens, int minTokens,
         AUTO,
         /** KARL-style learned head: one pass over the image features. */
         SUFFICIENCY_HEAD,
-        /** PNG bits per pixel of the denoised image through the bundle's calibration table. */
+        /** Edge density of the blurred image (pixel noise adds none) through the bundle's calibration table. */
         COMPLEXITY_PROXY
     }
 
