@@ -16,6 +16,7 @@ import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Iterator;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -53,6 +54,26 @@ class BadInputTest {
     private static AskRequest withImage(byte[] bytes) {
         return AskRequest.newBuilder().addImages(Image.newBuilder().setData(ByteString.copyFrom(bytes)))
                 .setQuestion(good.question()).build();
+    }
+
+    /** More images than the model's positions hold: refused before tokenizing, saying what fits, never INTERNAL. */
+    @Test
+    void imagesBeyondTheModelsPositions() throws Exception {
+        byte[] png = java.nio.file.Files.readAllBytes(good.image());
+        AskRequest.Builder two = withImage(png).toBuilder().addImages(Image.newBuilder().setData(ByteString.copyFrom(png)));
+        expect(Status.Code.INVALID_ARGUMENT, "what fits: at most 1 image at this policy, or 2 images at POOLED 64 (8x8)",
+                two.build());
+        for (io.glimpse.proto.v1.Pruning.Method m : List.of(io.glimpse.proto.v1.Pruning.Method.FASTV,
+                io.glimpse.proto.v1.Pruning.Method.CORE_MATCHING, io.glimpse.proto.v1.Pruning.Method.QUOTA)) {
+            expect(Status.Code.INVALID_ARGUMENT, "positions", two.clone().setPolicy(io.glimpse.proto.v1.TokenPolicy.newBuilder()
+                    .setPruning(io.glimpse.proto.v1.Pruning.newBuilder().setMethod(m).setKeepTokens(16))).build());
+        }
+        // ADAPTIVE picks its count per image: the pruner (probe) and the runner check the prompt they get
+        expect(Status.Code.INVALID_ARGUMENT, "positions", two.clone().setPolicy(io.glimpse.proto.v1.TokenPolicy.newBuilder()
+                .setTokenization(io.glimpse.proto.v1.Tokenization.newBuilder().setMode(io.glimpse.proto.v1.Tokenization.Mode.ADAPTIVE)
+                        .setQualityTarget(1f))
+                .setPruning(io.glimpse.proto.v1.Pruning.newBuilder().setMethod(io.glimpse.proto.v1.Pruning.Method.FASTV)
+                        .setKeepTokens(16))).build());
     }
 
     @Test

@@ -2,7 +2,9 @@ package io.glimpse.gateway.grpc;
 
 import io.glimpse.common.error.GlimpseException;
 import io.glimpse.common.grpc.StatusMapping;
+import io.glimpse.common.tokens.TokenizationMode;
 import io.glimpse.gateway.chain.GatewayLimits;
+import io.glimpse.gateway.chain.PositionBudget;
 import io.glimpse.proto.v1.AskRequest;
 import io.glimpse.proto.v1.AskResponse;
 import io.glimpse.proto.v1.DescribeRequest;
@@ -62,7 +64,45 @@ final class AskChain {
     /** The tokenizer's account of the bundle and its limits (any replica: they serve one bundle). */
     TokenizerInfo describeTokenizer() {
         backends.requireReachable();
-        return failover("image-tokenizer", () -> backends.tokenizer().describe(DescribeRequest.getDefaultInstance()));
+        TokenizerInfo info = failover("image-tokenizer", () -> backends.tokenizer().describe(DescribeRequest.getDefaultInstance()));
+        described = info;
+        describedAt = System.nanoTime();
+        return info;
+    }
+
+    private volatile TokenizerInfo described;
+    private volatile long describedAt;
+    private static final long DESCRIBE_TTL_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+
+    /**
+     * Refuses, before anything is tokenized, a request whose images cannot fit the model's positions
+     * at its policy (Glimpse-layout bundles; the bundle's facts are asked again every 30 s, and a
+     * tokenizer that cannot say leaves the check to the runner).
+     */
+    void checkPositions(AskRequest request, int defaultMaxNewTokens) {
+        TokenizerInfo info = described;
+        if (info == null || System.nanoTime() - describedAt > DESCRIBE_TTL_NANOS) {
+            try {
+                info = describeTokenizer();
+            } catch (RuntimeException e) {
+                return;
+            }
+        }
+        var m = info.getModel();
+        if (!m.getLayout().isEmpty() && !m.getLayout().equals("glimpse")) {
+            return;
+        }
+        var t = request.getPolicy().getTokenization();
+        TokenizationMode mode = switch (t.getMode()) {
+            case POOLED -> TokenizationMode.POOLED;
+            case FLEX_PREFIX -> TokenizationMode.FLEX_PREFIX;
+            case ADAPTIVE -> TokenizationMode.ADAPTIVE;
+            default -> TokenizationMode.FULL;
+        };
+        int maxNew = request.getGeneration().getMaxNewTokens() > 0 ? request.getGeneration().getMaxNewTokens() : defaultMaxNewTokens;
+        new PositionBudget(m.getMaxPositions(), m.getGridH() * m.getGridW(), m.getRegisters(),
+                m.getPooledSidesList().stream().mapToInt(Integer::intValue).toArray())
+                .check(request.getImagesCount(), mode, t.getTokens(), maxNew);
     }
 
     /** @param deltas receives streamed text (null: the caller only wants the final answer) */

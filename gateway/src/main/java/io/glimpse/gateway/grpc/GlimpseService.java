@@ -117,6 +117,7 @@ public final class GlimpseService extends GlimpseGrpc.GlimpseImplBase {
             Quotas.Charge charge = key == null ? null : quotas.admit(key, AskCost.reserved(request, access));
             try (BoundedAdmission.Permit held = bytes.reserve(request.getSerializedSize(), admission.retryAfter());
                  BoundedAdmission.Permit ignored = admission.admit(() -> !Context.current().isCancelled())) {
+                chain.checkPositions(request, access.defaultMaxNewTokens());
                 if (charge != null) {
                     Quotas.Charge c = charge;
                     charge = null;

@@ -84,12 +84,22 @@ public final class QueryModel implements AutoCloseable {
     private synchronized PromptLayout layout(String question, List<TokenSet> images, String feature) {
         ModelBundle b = bundle(feature);
         if (b.idefics3() == null) {
-            return PromptLayout.build(b.config(), tokenizer(feature), question, images);
+            return fits(PromptLayout.build(b.config(), tokenizer(feature), question, images), b, feature);
         }
         if (chat == null) {
             chat = new Idefics3Prompt(b.idefics3(), b.config(), tokenizer(feature));
         }
-        return chat.build(question, images);
+        return fits(chat.build(question, images), b, feature);
+    }
+
+    /** A prompt longer than the model's positions is the request's fault, said before the model runs. */
+    private static PromptLayout fits(PromptLayout layout, ModelBundle b, String feature) {
+        if (layout.nextPosition() > b.config().maxPositions()) {
+            throw GlimpseException.invalid(feature + ": the prompt needs positions up to " + layout.nextPosition() + " ("
+                    + layout.length() + " tokens incl. " + layout.visualTokens() + " visual) but the model has "
+                    + b.config().maxPositions() + "; send fewer images or fewer visual tokens per image");
+        }
+        return layout;
     }
 
     /** The request's prompt (question and every image's tokens, as the runner lays it out) through the probe. */
