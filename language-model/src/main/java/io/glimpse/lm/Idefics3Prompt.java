@@ -17,8 +17,8 @@ import java.util.stream.IntStream;
 
 /**
  * The prompt of an Idefics3 / SmolVLM bundle as its processor builds it: the chat template
- * rendered (Jinjava) for one user turn holding the images and the question, then every image
- * placeholder expanded the way Idefics3Processor does — per tile {@code <fake_token_around_image>
+ * rendered (Jinjava) for one user turn holding the images and the question, then every image's
+ * {@code <image>} marker expanded the way Idefics3Processor does — per tile {@code <fake_token_around_image>
  * <row_r_col_c>} and its visual tokens, a newline after each row of tiles, then
  * {@code <fake_token_around_image><global-img>}, the global image's tokens and a closing
  * {@code <fake_token_around_image>}.
@@ -45,7 +45,7 @@ public final class Idefics3Prompt {
         render(1, "check");   // a template Jinjava cannot render fails at start-up, not at the first request
     }
 
-    /** The chat template for one user turn: {@code images} image placeholders, then the question. */
+    /** The chat template for one user turn: {@code images} image markers, then the question. */
     String render(int images, String question) {
         List<Map<String, Object>> content = new ArrayList<>();
         for (int i = 0; i < images; i++) {
@@ -101,7 +101,7 @@ public final class Idefics3Prompt {
         return new PromptLayout(ids, positions, imageRows, order.size(), ids.length);
     }
 
-    /** One image's placeholder text; appends its tokens' indices (offset into all images) in prompt order. */
+    /** One image's expanded text; appends its tokens' indices (offset into all images) in prompt order. */
     private String expand(TokenSet set, int offset, List<Integer> order) {
         Tiles tiles = set.tiles() != null ? set.tiles() : new Tiles(0, 0, Math.max(1, set.span()));
         List<List<Integer>> byTile = new ArrayList<>();

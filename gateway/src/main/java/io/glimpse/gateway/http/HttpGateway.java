@@ -164,7 +164,7 @@ public final class HttpGateway implements AutoCloseable {
             if (chat.stream()) {
                 stream(ctx, chat, id, model);
             } else {
-                AskResponse r = stub(ctx).ask(chat.ask());
+                AskResponse r = client(ctx).ask(chat.ask());
                 json(ctx, 200, ChatResponses.completion(id, created(), model, r));
             }
         }
@@ -180,7 +180,7 @@ public final class HttpGateway implements AutoCloseable {
         Context.CancellableContext call = Context.current().withCancellation();
         Context previous = call.attach();
         try {
-            Iterator<AskEvent> events = stub(ctx).askStream(chat.ask());
+            Iterator<AskEvent> events = client(ctx).askStream(chat.ask());
             boolean first = true;
             OutputStream out = null;
             try {
@@ -227,7 +227,7 @@ public final class HttpGateway implements AutoCloseable {
     }
 
     private ServiceInfo describe(io.javalin.http.Context ctx) {
-        ServiceInfo info = stub(ctx).describe(DescribeRequest.getDefaultInstance());
+        ServiceInfo info = client(ctx).describe(DescribeRequest.getDefaultInstance());
         servedModel = info.getModel().getName();
         servedModelAt = System.nanoTime();
         return info;
@@ -242,15 +242,16 @@ public final class HttpGateway implements AutoCloseable {
         return m;
     }
 
-    private GlimpseGrpc.GlimpseBlockingStub stub(io.javalin.http.Context ctx) {
-        GlimpseGrpc.GlimpseBlockingStub stub = GlimpseGrpc.newBlockingStub(channel);
+    /** The gateway's gRPC API, as the HTTP caller: with its Authorization header when it sent one. */
+    private GlimpseGrpc.GlimpseBlockingStub client(io.javalin.http.Context ctx) {
+        GlimpseGrpc.GlimpseBlockingStub api = GlimpseGrpc.newBlockingStub(channel);
         String auth = ctx.header("Authorization");
         if (auth == null) {
-            return stub;
+            return api;
         }
         Metadata md = new Metadata();
         md.put(AUTHORIZATION, auth);
-        return stub.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(md));
+        return api.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(md));
     }
 
     private static HttpApiException httpError(Exception e) {
