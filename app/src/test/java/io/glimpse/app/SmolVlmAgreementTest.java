@@ -126,6 +126,25 @@ class SmolVlmAgreementTest {
         }
     }
 
+    /** A repeated image skips the tiles' decoding and encoding, under any policy, with the same tokens. */
+    @Test
+    void theEncoderCacheServesTiledImages() throws Exception {
+        ModelBundle bundle = ModelBundle.open(BUNDLE);
+        try (ImageTokenizerEngine tokenizer = new ImageTokenizerEngine(bundle, OrtSessionFactory.cpu(), ImageLimits.defaults(), 8,
+                ImageTokenizerEngine.Batching.OFF, 8L << 20)) {
+            List<Supplier<byte[]>> one = List.of(() -> image(CASES.get(0).get("images").get(0).asText()));
+            TokenSet first = tokenizer.tokenizeSources(one, TokenizationSpec.full(), false).get(0);
+            TokenSet again = tokenizer.tokenizeSources(one, TokenizationSpec.full(), false).get(0);
+            TokenSet pooled = tokenizer.tokenizeSources(one, new TokenizationSpec(io.glimpse.common.tokens.TokenizationMode.POOLED,
+                    4, 0, 0, 0f), false).get(0);
+            assertEquals(2, tokenizer.cache().hits());
+            assertEquals(1, tokenizer.cache().misses());
+            assertArrayEquals(first.embeddings().data(), again.embeddings().data());
+            assertEquals(first.tiles(), again.tiles());
+            assertEquals(new io.glimpse.common.tokens.Tiles(2, 2, 4), pooled.tiles());
+        }
+    }
+
     @Test
     void theChainAnswersWhatTheReferenceGenerates() throws Exception {
         try (TextTokenizer text = new TextTokenizer(BUNDLE.resolve("tokenizer.json"))) {

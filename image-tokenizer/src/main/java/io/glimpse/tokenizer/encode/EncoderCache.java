@@ -19,9 +19,16 @@ import java.util.concurrent.atomic.AtomicLong;
  * request needs (the ViT attention, the complexity score) counts as a miss and is replaced.
  */
 public final class EncoderCache {
-    /** One image as the encoder left it. {@code complexity} is NaN when it was not computed. */
+    /**
+     * One image as the encoder left it. {@code complexity} is NaN when it was not computed;
+     * {@code tileRows} x {@code tileCols} are an Idefics3 image's tiles (0 x 0: one tile or none).
+     */
     public record Entry(FloatTensor features, FloatTensor attention, FloatTensor keys, int width, int height,
-                        double complexity) {
+                        double complexity, int tileRows, int tileCols) {
+        public Entry(FloatTensor features, FloatTensor attention, FloatTensor keys, int width, int height, double complexity) {
+            this(features, attention, keys, width, height, complexity, 0, 0);
+        }
+
         long bytes() {
             return 4L * (features.data().length + (attention == null ? 0 : attention.data().length)
                     + (keys == null ? 0 : keys.data().length)) + 64;

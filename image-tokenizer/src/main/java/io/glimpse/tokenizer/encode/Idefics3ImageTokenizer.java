@@ -42,8 +42,11 @@ final class Idefics3ImageTokenizer implements AutoCloseable {
     private final ImageDecoder decoder;
     private final ImageLimits limits;
     private final int hidden;
+    private final EncoderCache cache;   // null: every image is encoded
 
-    Idefics3ImageTokenizer(ModelBundle bundle, OrtSessionFactory sessions, ImageDecoder decoder, ImageLimits limits) {
+    Idefics3ImageTokenizer(ModelBundle bundle, OrtSessionFactory sessions, ImageDecoder decoder, ImageLimits limits,
+                           EncoderCache cache) {
+        this.cache = cache;
         this.bundle = bundle;
         this.spec = bundle.idefics3();
         this.sessions = sessions;
@@ -92,28 +95,40 @@ final class Idefics3ImageTokenizer implements AutoCloseable {
         List<TokenSet> out = new ArrayList<>();
         for (int i = 0; i < images.size(); i++) {
             Cancellation.checkpoint();
-            Idefics3Tiles tiles;
-            int w;
-            int h;
-            try (DecodedImage img = decoder.decode(images.get(i).get(), headers[i], "images[" + i + "]", edge, edge)) {
-                w = img.width();
-                h = img.height();
-                tiles = Idefics3Tiles.of(img.rgbBytes(), img.rgb().cols(), img.rgb().rows(), spec);
+            String key = cache == null ? null : EncoderCache.key(images.get(i).get());
+            EncoderCache.Entry e = key == null ? null : cache.get(key, false, false);
+            if (e == null) {
+                Idefics3Tiles tiles;
+                int w;
+                int h;
+                try (DecodedImage img = decoder.decode(images.get(i).get(), headers[i], "images[" + i + "]", edge, edge)) {
+                    w = img.width();
+                    h = img.height();
+                    tiles = Idefics3Tiles.of(img.rgbBytes(), img.rgb().cols(), img.rgb().rows(), spec);
+                }
+                Cancellation.checkpoint();
+                e = new EncoderCache.Entry(encode(tiles.pixels(), tiles.mask(), tiles.count()), null, null, w, h, Double.NaN,
+                        tiles.rows(), tiles.cols());
+                if (cache != null) {
+                    cache.put(key, e);
+                }
             }
-            Cancellation.checkpoint();
-            FloatTensor features = encode(tiles.pixels(), tiles.mask(), tiles.count());
+            FloatTensor features = e.features();
+            int tileCount = e.tileRows() == 0 ? 1 : e.tileRows() * e.tileCols() + 1;
+            int w = e.width();
+            int h = e.height();
             int perTile = pooledSide * pooledSide;
             FloatTensor tokens = features;
             if (pooledSide != side) {
-                float[] pooled = new float[tiles.count() * perTile * hidden];
+                float[] pooled = new float[tileCount * perTile * hidden];
                 int seq = spec.imageSeqLen();
-                for (int t = 0; t < tiles.count(); t++) {
+                for (int t = 0; t < tileCount; t++) {
                     float[] one = new float[seq * hidden];
                     System.arraycopy(features.data(), t * seq * hidden, one, 0, one.length);
                     FloatTensor p = AdaptiveAvgPool.pool(FloatTensor.of(one, seq, hidden), side, side, pooledSide);
                     System.arraycopy(p.data(), 0, pooled, t * perTile * hidden, perTile * hidden);
                 }
-                tokens = FloatTensor.of(pooled, tiles.count() * perTile, hidden);
+                tokens = FloatTensor.of(pooled, tileCount * perTile, hidden);
             }
             int n = tokens.dim(0);
             int[] origin = new int[n];
@@ -123,7 +138,7 @@ final class Idefics3ImageTokenizer implements AutoCloseable {
             TokenizationReport report = new TokenizationReport(ts.mode(), 0f, n, 0f, new int[]{n}, w, h);
             out.add(new TokenSet(tokens, pooledSide == side ? TokenKind.GRID : TokenKind.POOLED, origin, n, side, side,
                     pooledSide == side ? 0 : pooledSide, null, null, report, null,
-                    new Tiles(tiles.rows(), tiles.cols(), perTile)));
+                    new Tiles(e.tileRows(), e.tileCols(), perTile)));
         }
         return out;
     }

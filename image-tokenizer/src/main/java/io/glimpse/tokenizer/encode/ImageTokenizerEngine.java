@@ -72,7 +72,8 @@ public final class ImageTokenizerEngine implements AutoCloseable {
         this.config = bundle.config();
         this.decoder = new ImageDecoder(limits);
         this.preprocessor = new Preprocessor(bundle.preprocessor());
-        this.idefics3 = bundle.idefics3() == null ? null : new Idefics3ImageTokenizer(bundle, sessions, decoder, limits);
+        this.cache = cacheBytes > 0 ? new EncoderCache(cacheBytes) : null;
+        this.idefics3 = bundle.idefics3() == null ? null : new Idefics3ImageTokenizer(bundle, sessions, decoder, limits, cache);
         this.encoder = idefics3 != null ? null : new VisionEncoder(bundle, sessions);
         int plane = 3 * bundle.preprocessor().height() * bundle.preprocessor().width();
         this.batcher = idefics3 == null && batching.maxBatch() > 1
@@ -81,7 +82,6 @@ public final class ImageTokenizerEngine implements AutoCloseable {
         this.calibration = ComplexityCalibration.parse(config.complexityCalibration());
         this.maxImages = maxImages;
         this.limits = limits;
-        this.cache = cacheBytes > 0 && idefics3 == null ? new EncoderCache(cacheBytes) : null;
         LOG.info("image tokenizer: OpenCV {}, bundle {}, grid {}x{}, registers {}", ImageDecoder.openCvVersion(),
                 bundle.dir(), config.gridH(), config.gridW(), resampler == null ? "none" : config.registers());
     }
