@@ -165,6 +165,45 @@ class HttpApiTest {
         assertTrue(last.usage().orElseThrow().promptTokens() > 144, "the prompt holds the 144 visual tokens");
     }
 
+    /** A streaming client that goes away cancels the call: the runner stops decoding for it. */
+    @Test
+    void aClientThatLeavesMidStreamStopsTheChain() throws Exception {
+        ExampleSet.Example e = example(1);
+        String body = JSON.writeValueAsString(Map.of(
+                "messages", List.of(Map.of("role", "user", "content", List.of(
+                        Map.of("type", "text", "text", e.question()),
+                        Map.of("type", "image_url", "image_url", Map.of("url", dataUri(e)))))),
+                "stream", true, "max_tokens", 200, "min_tokens", 200,
+                "tokenization", Map.of("mode", "POOLED", "tokens", 16)));
+        java.net.URI uri = URI.create(base);
+        long before = stack.runnerEngine().decodeSteps();
+        try (java.net.Socket socket = new java.net.Socket(uri.getHost(), uri.getPort())) {
+            byte[] b = body.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            socket.getOutputStream().write(("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                    + "Content-Length: " + b.length + "\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            socket.getOutputStream().write(b);
+            socket.getOutputStream().flush();
+            java.io.InputStream in = socket.getInputStream();
+            StringBuilder seen = new StringBuilder();
+            while (!seen.toString().contains("\"content\":\"") || seen.indexOf("data:", seen.indexOf("\"content\":\"")) < 0) {
+                int c = in.read();
+                assertTrue(c >= 0, "the stream started: " + seen);
+                seen.append((char) c);
+            }
+        }   // the client leaves after the first deltas
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+        long last = -1;
+        while (System.nanoTime() < deadline) {
+            long now = stack.runnerEngine().decodeSteps();
+            if (now == last) {
+                break;
+            }
+            last = now;
+            Thread.sleep(300);
+        }
+        assertTrue(last - before < 200, "decoding stopped before the 200 forced tokens: " + (last - before) + " steps");
+    }
+
     @Test
     void samplingFieldsAndLengthLimitReachTheRunner() throws IOException {
         ExampleSet.Example e = example(2);
