@@ -281,6 +281,15 @@ class HttpApiTest {
         assertError(post("x".repeat(HttpApiConfig.DEFAULT_MAX_BODY_BYTES + 10)), 413, "invalid_request_error");
         assertError(send(HttpRequest.newBuilder(URI.create(base + "/v1/nowhere")).GET().build()), 404, "not_found_error");
 
+        // a body near the size limit is served (the in-flight budget holds one largest body)
+        ExampleSet.Example big = example(1);
+        String padded = " ".repeat(25 << 20) + JSON.writeValueAsString(Map.of("messages", List.of(Map.of("role", "user",
+                "content", List.of(Map.of("type", "text", "text", big.question()),
+                        Map.of("type", "image_url", "image_url", Map.of("url", dataUri(big))))))));
+        HttpResponse<String> served = post(padded);
+        assertEquals(200, served.statusCode(), served.body().length() > 300 ? served.body().substring(0, 300) : served.body());
+        assertEquals(big.answer(), JSON.readTree(served.body()).get("choices").get(0).get("message").get("content").asText());
+
         // and the next ordinary call is served
         ExampleSet.Example next = example(1);
         ChatCompletion ok = openai.chat().completions().create(params(next.question(), dataUri(next)).build());

@@ -12,7 +12,8 @@ import java.util.Locale;
  * @param maxBodyBytes      largest request body (images travel base64 inside it, 4/3 of their size)
  * @param maxInFlightBodyBytes request bodies held at once: beyond it 429, before a body is read.
  *                          A body costs about three times its size while it is parsed and decoded,
- *                          so the default (64 MiB) bounds the HTTP side at about 192 MiB of heap
+ *                          so the default (48 MiB, room for one largest body) bounds the HTTP side
+ *                          at about 144 MiB of heap, which with the gRPC side fits the gateway's
  * @param imageHosts        hosts (or host:port) whose http(s) image URLs the gateway may fetch; empty =
  *                          images only as data: URIs — the gateway never fetches an arbitrary URL
  * @param fetchTimeout      connect + read time for one allowed remote image
@@ -22,12 +23,16 @@ public record HttpApiConfig(int port, int maxBodyBytes, long maxInFlightBodyByte
                             Duration fetchTimeout, boolean explorer) {
     public static final int DEFAULT_PORT = 8080;
     public static final int DEFAULT_MAX_BODY_BYTES = 32 << 20;
-    public static final long DEFAULT_MAX_IN_FLIGHT_BODY_BYTES = 64L << 20;
+    public static final long DEFAULT_MAX_IN_FLIGHT_BODY_BYTES = 48L << 20;
 
     public HttpApiConfig {
         imageHosts = imageHosts.stream().map(h -> h.strip().toLowerCase(Locale.ROOT)).filter(h -> !h.isEmpty()).toList();
         if (maxBodyBytes < 1024) {
             throw new IllegalArgumentException("the HTTP body limit must be at least 1024 bytes, got " + maxBodyBytes);
+        }
+        if (maxInFlightBodyBytes < maxBodyBytes) {
+            throw new IllegalArgumentException("HTTP bodies in flight (" + maxInFlightBodyBytes + " bytes) must hold at"
+                    + " least one largest body (" + maxBodyBytes + " bytes)");
         }
     }
 

@@ -145,8 +145,8 @@ public final class HttpGateway implements AutoCloseable {
             throw new HttpApiException(413, "invalid_request_error", "request body is " + length + " bytes; the limit is "
                     + config.maxBodyBytes() + " (--http-max-body-bytes)", null, "request_too_large", 0);
         }
-        // a body costs about three times its size while it is parsed and its images decoded
-        try (BoundedAdmission.Permit held = bodies.reserve(3 * (length < 0 ? config.maxBodyBytes() : length),
+        // counted at its size (it costs about three times that while parsed and its images decoded)
+        try (BoundedAdmission.Permit held = bodies.reserve(length < 0 ? config.maxBodyBytes() : length,
                 Duration.ofSeconds(1))) {
             JsonNode body;
             try {
