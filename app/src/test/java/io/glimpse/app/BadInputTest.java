@@ -76,6 +76,15 @@ class BadInputTest {
                         .setKeepTokens(16))).build());
     }
 
+    /** A pooled side the model was never trained on is refused, naming the trained ones. */
+    @Test
+    void untrainedPooledSide() {
+        expect(Status.Code.INVALID_ARGUMENT, "POOLED 81 (9x9) is not a side this model was trained on; use one of 1 (1x1), 4 (2x2)",
+                StackFixture.ask(good).setPolicy(io.glimpse.proto.v1.TokenPolicy.newBuilder().setTokenization(
+                        io.glimpse.proto.v1.Tokenization.newBuilder().setMode(io.glimpse.proto.v1.Tokenization.Mode.POOLED)
+                                .setTokens(81))).build());
+    }
+
     @Test
     void emptyImage() {
         expect(Status.Code.INVALID_ARGUMENT, "images[0] is empty", withImage(new byte[0]));

@@ -131,10 +131,11 @@ class TokenizerEngineTest {
         }
     }
 
+    /** The trained sides only (8 of 12 gives uneven bins); any side's arithmetic is checked on random grids below. */
     @Test
     void pooledEqualsAStraightforwardReference() {
         TokenSet full = engine.tokenize(images.subList(0, 1), TokenizationSpec.full(), false).get(0);
-        for (int n : new int[]{1, 2, 3, 5, 6, 8, 12}) {
+        for (int n : new int[]{1, 2, 3, 4, 6, 8, 12}) {
             TokenSet pooled = engine.tokenize(images.subList(0, 1), spec(TokenizationMode.POOLED, n * n), false).get(0);
             assertEquals(n * n, pooled.count());
             assertEquals(TokenKind.POOLED, pooled.kind());

@@ -324,6 +324,14 @@ public final class ImageTokenizerEngine implements AutoCloseable {
                     throw GlimpseException.invalid("POOLED tokens must be a square n*n with 1 <= n <= "
                             + Math.min(config.gridH(), config.gridW()) + ", got " + spec.tokens());
                 }
+                // a side the model never saw answers far worse (9 x 9 on the default model: 54% against 98%
+                // for its trained sides): refused, naming the ones it was trained on
+                int[] trained = config.pooledSides();
+                if (trained.length > 0 && Arrays.stream(trained).noneMatch(t -> t == n)) {
+                    throw GlimpseException.invalid("POOLED " + spec.tokens() + " (" + n + "x" + n + ") is not a side this model"
+                            + " was trained on; use one of " + Arrays.stream(trained).mapToObj(t -> t * t + " (" + t + "x" + t + ")")
+                            .collect(java.util.stream.Collectors.joining(", ")));
+                }
             }
             case FLEX_PREFIX -> {
                 requireResampler("FLEX_PREFIX");
