@@ -74,6 +74,13 @@ function setUpPanel(panel, name, defaults) {
     method.appendChild(o);
   });
   method.value = defaults.method;
+  // modes the bundle cannot serve are shown, disabled, with the part they need
+  const has = f => g.features.includes(f);
+  const needs = { FLEX_PREFIX: has('resampler') ? null : 'needs a resampler',
+    ADAPTIVE: has('sufficiency_head') || has('complexity_calibration') ? null : 'needs a sufficiency head or a calibration' };
+  [...$('.mode', panel).options].forEach(o => {
+    if (needs[o.value]) { o.disabled = true; o.textContent += ' — ' + needs[o.value]; }
+  });
   const budget = $('.budget', panel);
   budget.max = g.grid_h * g.grid_w;
   budget.value = defaults.keep;

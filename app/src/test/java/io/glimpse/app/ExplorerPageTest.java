@@ -148,6 +148,8 @@ class ExplorerPageTest {
             wait.until(d -> "true".equals(d.findElement(By.tagName("body")).getAttribute("data-ready")));
             assertTrue(browser.findElement(By.id("model-info")).getText().startsWith("smolvlm-tiny"));
             List<WebElement> panels = browser.findElements(By.cssSelector(".policy"));
+            WebElement flex = panels.get(0).findElement(By.cssSelector(".mode option[value=FLEX_PREFIX]"));
+            assertTrue(!flex.isEnabled() && flex.getText().contains("needs a resampler"), flex.getText());
             browser.findElement(By.id("ask")).click();
             wait.until(d -> panels.stream().allMatch(p -> p.getAttribute("data-state") != null));
             assertEquals("answered", panels.get(1).getAttribute("data-state"), panels.get(1).getText());
