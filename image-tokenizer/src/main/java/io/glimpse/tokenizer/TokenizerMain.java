@@ -63,7 +63,7 @@ public final class TokenizerMain {
             long encoderInput;
             if (bundle.idefics3() != null) {
                 long tile = bundle.idefics3().tileSize();
-                long edge = Math.min(bundle.idefics3().longestEdge(), 1820);
+                long edge = bundle.idefics3().splitEdge();
                 long tiles = bundle.maxVisualTokensPerImage() / bundle.idefics3().imageSeqLen();
                 encoderInput = (4L * 3 + 1) * tile * tile * tiles + 2L * 3 * (edge + tile) * (edge + tile);
             } else {

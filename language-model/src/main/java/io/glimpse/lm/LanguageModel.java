@@ -75,46 +75,20 @@ public final class LanguageModel implements AutoCloseable {
      */
     public FloatTensor forward(float[] embeds, long[] positions, KvCache cache, OrtSession.RunOptions options) {
         int n = positions.length;
-        long total = cache.length() + n;
-        long[] mask = new long[(int) total];
+        long[] mask = new long[(int) cache.length() + n];
         java.util.Arrays.fill(mask, 1L);
-        Map<String, OnnxTensor> inputs = new HashMap<>();
-        try (OnnxTensor e = OrtTensors.floats(sessions.environment(), embeds, 1, n, config.hiddenSize());
-             OnnxTensor m = OrtTensors.longs(sessions.environment(), mask, 1, total);
-             OnnxTensor p = OrtTensors.longs(sessions.environment(), positions, 1, n)) {
-            inputs.put("inputs_embeds", e);
-            inputs.put("attention_mask", m);
-            inputs.put("position_ids", p);
-            cache.addPastTo(inputs);
-            OnnxTensor branch = null;
-            if (cacheBranch) {
-                branch = OrtTensors.bools(sessions.environment(), new boolean[]{cache.length() > 0}, 1);
-                inputs.put("use_cache_branch", branch);
-            }
-            OrtSession.Result r;
-            try {
-                r = options == null ? decoder.run(inputs) : decoder.run(inputs, options);
-            } finally {
-                if (branch != null) {
-                    branch.close();
-                }
-            }
-            FloatTensor logits;
-            try {
-                logits = OrtTensors.read(r.get("logits").orElseThrow());
-            } catch (RuntimeException ex) {
-                r.close();
-                throw ex;
-            }
-            cache.advance(r, n);
-            int vocab = logits.dim(2);
-            return FloatTensor.of(logits.data(), n, vocab);
-        } catch (OrtException ex) {
-            if (options != null && String.valueOf(ex.getMessage()).toLowerCase(java.util.Locale.ROOT).contains("terminat")) {
-                throw GlimpseException.cancelled("generation aborted: the call was cancelled");
-            }
-            throw new GlimpseException(GlimpseException.Kind.INTERNAL, "decoder failed: " + ex.getMessage(), ex);
+        Map<String, OnnxTensor> past = new HashMap<>();
+        cache.addPastTo(past);
+        OrtSession.Result r = run(embeds, 1, n, mask, positions, past, options);
+        FloatTensor logits;
+        try {
+            logits = OrtTensors.read(r.get("logits").orElseThrow());
+        } catch (RuntimeException ex) {
+            r.close();
+            throw ex;
         }
+        cache.advance(r, n);
+        return FloatTensor.of(logits.data(), n, logits.dim(2));
     }
 
     /**
@@ -124,15 +98,21 @@ public final class LanguageModel implements AutoCloseable {
      */
     public OrtSession.Result step(float[] embeds, int batch, long[] mask, long[] positions, Map<String, OnnxTensor> past,
                                   OrtSession.RunOptions options) {
+        return run(embeds, batch, 1, mask, positions, past, options);
+    }
+
+    /** One decoder run: {@code batch} rows of {@code len} new tokens after {@code past}; the caller owns the result. */
+    private OrtSession.Result run(float[] embeds, int batch, int len, long[] mask, long[] positions,
+                                  Map<String, OnnxTensor> past, OrtSession.RunOptions options) {
         int total = mask.length / batch;
         Map<String, OnnxTensor> inputs = new HashMap<>(past);
-        try (OnnxTensor e = OrtTensors.floats(sessions.environment(), embeds, batch, 1, config.hiddenSize());
+        try (OnnxTensor e = OrtTensors.floats(sessions.environment(), embeds, batch, len, config.hiddenSize());
              OnnxTensor m = OrtTensors.longs(sessions.environment(), mask, batch, total);
-             OnnxTensor p = OrtTensors.longs(sessions.environment(), positions, batch, 1)) {
+             OnnxTensor p = OrtTensors.longs(sessions.environment(), positions, batch, len)) {
             inputs.put("inputs_embeds", e);
             inputs.put("attention_mask", m);
             inputs.put("position_ids", p);
-            OnnxTensor branch = cacheBranch ? OrtTensors.bools(sessions.environment(), new boolean[]{total > 1}, 1) : null;
+            OnnxTensor branch = cacheBranch ? OrtTensors.bools(sessions.environment(), new boolean[]{total > len}, 1) : null;
             if (branch != null) {
                 inputs.put("use_cache_branch", branch);
             }

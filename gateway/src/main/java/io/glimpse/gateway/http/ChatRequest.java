@@ -60,6 +60,7 @@ record ChatRequest(AskRequest ask, String model, boolean stream, boolean include
             throw HttpApiException.invalid("messages", "'messages' must be a non-empty array");
         }
         JsonNode user = null;
+        int index = -1;
         for (int i = 0; i < messages.size(); i++) {
             JsonNode m = messages.get(i);
             String role = m.path("role").asText("");
@@ -71,6 +72,7 @@ record ChatRequest(AskRequest ask, String model, boolean stream, boolean include
                                 + " send one user message (multi-turn conversations are not supported)");
                     }
                     user = m;
+                    index = i;
                 }
                 case "assistant", "tool", "function" -> throw HttpApiException.invalid("messages[" + i + "].role",
                         "Glimpse answers one question about the images: '" + role
@@ -82,7 +84,6 @@ record ChatRequest(AskRequest ask, String model, boolean stream, boolean include
         if (user == null) {
             throw HttpApiException.invalid("messages", "no user message: send one with the question and the images");
         }
-        int index = indexOf(messages, user);
         JsonNode content = user.get("content");
         List<String> text = new ArrayList<>();
         if (content != null && content.isTextual()) {
@@ -112,15 +113,6 @@ record ChatRequest(AskRequest ask, String model, boolean stream, boolean include
                     "the user message's content must be a string or an array of text and image_url parts");
         }
         ask.setQuestion(String.join(" ", text.stream().map(String::strip).filter(t -> !t.isEmpty()).toList()));
-    }
-
-    private static int indexOf(JsonNode array, JsonNode element) {
-        for (int i = 0; i < array.size(); i++) {
-            if (array.get(i) == element) {
-                return i;
-            }
-        }
-        return -1;
     }
 
     private static Generation generation(JsonNode body) {

@@ -14,9 +14,6 @@ import io.glimpse.common.bundle.Idefics3Spec;
  * @param mask   [count, tile, tile], true where a pixel is real
  */
 public record Idefics3Tiles(float[] pixels, boolean[] mask, int count, int rows, int cols, int tile) {
-    /** Processor limit on the longest edge before splitting (transformers' max_image_size argument). */
-    private static final int MAX_LONGEST_EDGE = 1820;
-
     public static Idefics3Tiles of(byte[] rgb, int width, int height, Idefics3Spec s) {
         PilResampler.Filter filter = PilResampler.Filter.ofPilCode(s.resample());
         byte[] a = rgb;
@@ -103,11 +100,11 @@ public record Idefics3Tiles(float[] pixels, boolean[] mask, int count, int rows,
         h = Math.max(h, 1);
         w = Math.max(w, 1);
         aspect = (double) w / h;
-        if (w >= h && w > MAX_LONGEST_EDGE) {
-            w = MAX_LONGEST_EDGE;
+        if (w >= h && w > Idefics3Spec.MAX_LONGEST_EDGE) {
+            w = Idefics3Spec.MAX_LONGEST_EDGE;
             h = (int) (w / aspect);
-        } else if (h > w && h > MAX_LONGEST_EDGE) {
-            h = MAX_LONGEST_EDGE;
+        } else if (h > w && h > Idefics3Spec.MAX_LONGEST_EDGE) {
+            h = Idefics3Spec.MAX_LONGEST_EDGE;
             w = (int) (h * aspect);
         }
         return new int[]{Math.max(h, 1), Math.max(w, 1)};

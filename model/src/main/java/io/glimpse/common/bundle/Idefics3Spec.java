@@ -26,6 +26,13 @@ public record Idefics3Spec(int imageTokenId, int scaleFactor, int imageSeqLen,
     public static final String IMAGE_TOKEN = "<image>";
     public static final String FAKE_TOKEN_AROUND_IMAGE = "<fake_token_around_image>";
     public static final String GLOBAL_IMAGE_TOKEN = "<global-img>";
+    /** The processor's cap on the longest edge before splitting (transformers' max_image_size argument). */
+    public static final int MAX_LONGEST_EDGE = 1820;
+
+    /** The longest edge an image has when it is split: {@code size.longest_edge}, capped. */
+    public int splitEdge() {
+        return Math.min(longestEdge, MAX_LONGEST_EDGE);
+    }
 
     /** Side of a tile's token grid after the pixel shuffle (8 for SmolVLM's 64 tokens). */
     public int tileGridSide() {

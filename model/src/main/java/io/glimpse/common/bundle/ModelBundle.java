@@ -70,7 +70,7 @@ public final class ModelBundle {
             return Math.max(config.gridTokens(), config.registers());
         }
         int perSide = idefics3.doImageSplitting()
-                ? (int) Math.ceil((double) Math.min(idefics3.longestEdge(), 1820) / idefics3.tileSize()) : 0;
+                ? (int) Math.ceil((double) idefics3.splitEdge() / idefics3.tileSize()) : 0;
         return (perSide * perSide + 1) * idefics3.imageSeqLen();
     }
 

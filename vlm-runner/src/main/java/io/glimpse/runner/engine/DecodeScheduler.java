@@ -9,7 +9,6 @@ import io.glimpse.common.onnx.OrtTensors;
 import io.glimpse.common.tensor.FloatTensor;
 import io.glimpse.lm.LanguageModel;
 import io.glimpse.lm.PaddedPast;
-import io.glimpse.lm.TextTokenizer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,7 +37,6 @@ final class DecodeScheduler implements AutoCloseable {
 
     private final LanguageModel lm;
     private final BundleConfig config;
-    private final TextTokenizer tokenizer;
     private final int maxBatch;
     private final AtomicLong steps;
     private final LinkedBlockingQueue<Member> joining = new LinkedBlockingQueue<>();
@@ -59,46 +57,31 @@ final class DecodeScheduler implements AutoCloseable {
     }
 
     private static final class Member {
-        final Sampler sampler;
-        final int maxNew;
-        final int minNew;
-        final TokenStream stream;
+        final GenerationProgress progress;
         final Cancellation cancel;
         final CompletableFuture<Outcome> done = new CompletableFuture<>();
-        final List<Long> generated = new ArrayList<>();
         final long t0 = System.nanoTime();
         float[][] past;
         int length;
         long position;
         float[] logits;
-        long next;
-        String emitted = "";
         boolean primed;   // its first token (from the prefill) is chosen and streamed
 
-        Member(float[][] past, int length, long position, float[] logits, Sampler sampler, int maxNew, int minNew,
-               TokenStream stream, Cancellation cancel) {
+        Member(float[][] past, int length, long position, float[] logits, GenerationProgress progress, Cancellation cancel) {
             this.past = past;
             this.length = length;
             this.position = position;
             this.logits = logits;
-            this.sampler = sampler;
-            this.maxNew = maxNew;
-            this.minNew = minNew;
-            this.stream = stream;
+            this.progress = progress;
             this.cancel = cancel;
         }
     }
 
-    /**
-     * @param prefilling how many generations are prefilling now: joins wait (a few steps at most)
-     *                   while more are on their way, so one re-padding of the batch takes several
-     */
-    DecodeScheduler(LanguageModel lm, TextTokenizer tokenizer, int maxBatch, AtomicLong steps,
+    DecodeScheduler(LanguageModel lm, int maxBatch, AtomicLong steps,
                     java.util.function.IntSupplier prefilling) {
         this.lm = lm;
         this.prefilling = prefilling;
         this.config = lm.config();
-        this.tokenizer = tokenizer;
         this.maxBatch = maxBatch;
         this.steps = steps;
         this.thread = new Thread(this::loop, "runner-decode");
@@ -111,9 +94,9 @@ final class DecodeScheduler implements AutoCloseable {
      * returns when it ends, or at once (CANCELLED) when the call is cancelled — its row leaves the
      * batch at the next step.
      */
-    Outcome decode(float[][] past, int length, long position, float[] logits, Sampler sampler, int maxNew, int minNew,
-                   TokenStream stream, Cancellation cancel) {
-        Member m = new Member(past, length, position, logits, sampler, maxNew, minNew, stream, cancel);
+    Outcome decode(float[][] past, int length, long position, float[] logits, GenerationProgress progress,
+                   Cancellation cancel) {
+        Member m = new Member(past, length, position, logits, progress, cancel);
         cancel.onCancel(() -> m.done.completeExceptionally(GlimpseException.cancelled("generation stopped: the call was cancelled")));
         joining.add(m);
         try {
@@ -225,40 +208,22 @@ final class DecodeScheduler implements AutoCloseable {
         return admitted;
     }
 
-    /** Samples a member's next token from its last logits; false when its generation ends here. */
+    /** The member's next token from its last logits; false when its generation ends here (then it is finished). */
     private boolean sample(Member m) {
         if (m.cancel.isCancelled() || m.done.isDone()) {
             return false;
         }
-        int eos = config.eosTokenId();
-        if (m.generated.size() < m.minNew) {
-            m.logits[eos] = Float.NEGATIVE_INFINITY;
-        }
-        int next = m.sampler.next(m.logits, 0, m.logits.length);
-        if (next == eos) {
-            finish(m, "eos");
+        boolean more;
+        try {
+            more = m.progress.next(m.logits);
+        } catch (RuntimeException e) {   // the caller's stream is gone: as good as cancelled
+            m.cancel.cancel();
             return false;
         }
-        m.generated.add((long) next);
-        String text = tokenizer.decode(m.generated.stream().mapToLong(Long::longValue).toArray());
-        if (text.startsWith(m.emitted) && text.length() > m.emitted.length()) {
-            try {
-                m.stream.onDelta(text.substring(m.emitted.length()));
-            } catch (RuntimeException e) {   // the caller's stream is gone: as good as cancelled
-                m.cancel.cancel();
-            }
-            m.emitted = text;
+        if (!more) {
+            m.done.complete(new Outcome(m.progress.generated(), m.progress.finish(), (System.nanoTime() - m.t0) / 1000));
         }
-        if (m.generated.size() >= m.maxNew) {
-            finish(m, "length");
-            return false;
-        }
-        m.next = next;
-        return true;
-    }
-
-    private static void finish(Member m, String reason) {
-        m.done.complete(new Outcome(List.copyOf(m.generated), reason, (System.nanoTime() - m.t0) / 1000));
+        return more;
     }
 
     /**
@@ -310,7 +275,7 @@ final class DecodeScheduler implements AutoCloseable {
                 mask[(i + 1) * (total + 1) - 1] = 1L;
                 continue;
             }
-            ids[i] = m.next;
+            ids[i] = m.progress.last();
             positions[i] = m.position;
             java.util.Arrays.fill(mask, i * (total + 1) + total - m.length, (i + 1) * (total + 1), 1L);
         }

@@ -17,7 +17,6 @@ import io.glimpse.lm.Idefics3Prompt;
 import io.glimpse.lm.PromptLayout;
 import io.glimpse.lm.TextTokenizer;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -48,7 +47,7 @@ public final class VlmEngine implements AutoCloseable {
         this.maxTokensPerImage = bundle.maxVisualTokensPerImage();
         this.idefics3 = bundle.idefics3() == null ? null : new Idefics3Prompt(bundle.idefics3(), config, tokenizer);
         this.scheduler = limits.decodeBatch() > 1
-                ? new DecodeScheduler(lm, tokenizer, limits.decodeBatch(), decodeSteps, prefilling::get) : null;
+                ? new DecodeScheduler(lm, limits.decodeBatch(), decodeSteps, prefilling::get) : null;
         // prefills are compute-bound: more at once than cores only makes each one slower
         this.prefills = new java.util.concurrent.Semaphore(
                 Math.max(1, Math.min(limits.maxConcurrent(), Runtime.getRuntime().availableProcessors())));
@@ -130,47 +129,27 @@ public final class VlmEngine implements AutoCloseable {
                 prefilling.decrementAndGet();
             }
             long prefill = (System.nanoTime() - t0) / 1000;
-            int vocab = logits.dim(1);
             float[] last = lastRow(logits);
-            Sampler sampler = new Sampler(params.temperature(), params.topP(), params.seed());
+            GenerationProgress progress = new GenerationProgress(new Sampler(params.temperature(), params.topP(), params.seed()),
+                    maxNew, params.minNewTokens(), stream, tokenizer, config.eosTokenId());
             if (scheduler != null) {
                 DecodeScheduler.Outcome o = scheduler.decode(cache.export(config), (int) cache.length(),
-                        layout.nextPosition(), last, sampler, maxNew, params.minNewTokens(), stream, cancel);
+                        layout.nextPosition(), last, progress, cancel);
                 String text = tokenizer.decode(o.generated().stream().mapToLong(Long::longValue).toArray());
                 return new GenerationResult(text.trim(), layout.length(), layout.visualTokens(), o.generated().size(),
                         o.finish(), queueMicros, prefill, o.decodeMicros());
             }
-            List<Long> generated = new ArrayList<>();
-            String emitted = "";
-            String finish = "length";
             long position = layout.nextPosition();
             long t1 = System.nanoTime();
-            while (generated.size() < maxNew) {
-                if (generated.size() < params.minNewTokens()) {
-                    last[config.eosTokenId()] = Float.NEGATIVE_INFINITY;
-                }
-                int next = sampler.next(last, 0, vocab);
-                if (next == config.eosTokenId()) {
-                    finish = "eos";
-                    break;
-                }
-                generated.add((long) next);
-                String text = tokenizer.decode(generated.stream().mapToLong(Long::longValue).toArray());
-                if (text.startsWith(emitted) && text.length() > emitted.length()) {
-                    stream.onDelta(text.substring(emitted.length()));
-                    emitted = text;
-                }
-                if (generated.size() >= maxNew) {
-                    break;
-                }
+            while (progress.next(last)) {
                 checkCancelled(cancel);
-                logits = lm.forward(lm.embed(new long[]{next}), new long[]{position++}, cache, options);
+                logits = lm.forward(lm.embed(new long[]{progress.last()}), new long[]{position++}, cache, options);
                 decodeSteps.incrementAndGet();
                 last = lastRow(logits);
             }
-            String text = tokenizer.decode(generated.stream().mapToLong(Long::longValue).toArray());
-            return new GenerationResult(text.trim(), layout.length(), layout.visualTokens(), generated.size(), finish,
-                    queueMicros, prefill, (System.nanoTime() - t1) / 1000);
+            String text = tokenizer.decode(progress.ids());
+            return new GenerationResult(text.trim(), layout.length(), layout.visualTokens(), progress.generated().size(),
+                    progress.finish(), queueMicros, prefill, (System.nanoTime() - t1) / 1000);
         } catch (OrtException e) {
             throw new GlimpseException(GlimpseException.Kind.INTERNAL, "ONNX Runtime: " + e.getMessage(), e);
         } catch (InterruptedException e) {
