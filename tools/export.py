@@ -13,7 +13,8 @@ import onnx
 import torch
 import torch.nn as nn
 
-from glimpse_model import (Config, GlimpseVlm, VOCAB, SPECIALS, SUFFICIENCY_KS, PAD, UNK, BOS, EOS, IMAGE)
+from glimpse_model import (Config, GlimpseVlm, SufficiencyHead, VOCAB, SPECIALS, CANDIDATES, FRAME_WORDS, MAX_FRAMES,
+                           PAD, UNK, BOS, EOS, IMAGE)
 
 OPSET = 17
 
@@ -53,13 +54,16 @@ class DecoderExport(nn.Module):
 
 
 class ResamplerExport(nn.Module):
-    def __init__(self, m):
+    """Registers, and the graded sufficiency head's probability per candidate count (config "sufficiency")."""
+
+    def __init__(self, m, head):
         super().__init__()
         self.r = m.resampler
+        self.head = head
 
     def forward(self, image_features):
-        regs, logits = self.r(image_features)
-        return regs, torch.sigmoid(logits)
+        regs = self.r(image_features)[0]
+        return regs, torch.sigmoid(self.head(image_features))
 
 
 class ProbeExport(nn.Module):
@@ -125,14 +129,19 @@ def config_json(c, calibration=None):
         "eos_token_id": EOS,
         "pad_token_id": PAD,
         "unk_token_id": UNK,
-        "prompt_template": ("<bos> {question} {image} <ans>" if getattr(c, "layout", "ifirst") == "qfirst"
-                            else "<bos> {image} {question} <ans>"),
-        "position_rule": "text tokens count up from 0; a visual token sits at (image start) + origin; "
-                         "the text after an image continues at (image start) + span",
+        "prompt_template": "<bos> {image} {question} <ans>",
+        # image i (1-based) is introduced by its marker, so a question can name frames and the LM knows where
+        # each image's tokens start whatever their count
+        "image_prefixes": [f"frame {FRAME_WORDS[i]}" for i in range(1, MAX_FRAMES + 1)],
+        "positions": "compact",
+        "position_rule": "every token, text or visual, takes the next position: tokens pruned or pooled away free "
+                         "their positions (LLaVA-style pruning renumbers what it keeps)",
         "vision": {"image_size": c.image_size, "patch_size": c.patch, "grid_h": c.grid, "grid_w": c.grid,
                    "hidden_size": c.vit_width, "num_layers": c.vit_layers, "num_heads": c.vit_heads,
                    "attention_layer": c.attn_layer},
-        "resampler": {"registers": c.registers, "sufficiency_ks": SUFFICIENCY_KS},
+        "resampler": {"registers": c.registers},
+        # ADAPTIVE's candidates, cheapest first; the resampler's "sufficiency" output has one probability each
+        "sufficiency": {"candidates": [{"kind": k, "param": p, "tokens": t} for k, p, t in CANDIDATES]},
         "probe": {"layers": c.probe_layers, "layer_index": c.probe_layers - 1},
         "pooled_sides": [s for s in [1, 2, 3, 4, 6, 8, c.grid] if s <= c.grid],
         # QuoTA's query decoupling: the entities a question can name and the model's own yes/no
@@ -157,7 +166,7 @@ def preprocessor_json(c):
     }
 
 
-def export_bundle(model, out, calibration=None):
+def export_bundle(model, head, out, calibration=None):
     c = model.c
     model.eval()
     os.makedirs(os.path.join(out, "onnx"), exist_ok=True)
@@ -187,7 +196,7 @@ def export_bundle(model, out, calibration=None):
         pos = torch.arange(past, past + s).expand(b, -1).contiguous()
         export(DecoderExport(model), (emb, mask, pos, *pkv), o("decoder_model_merged.onnx"), in_names, out_names, axes)
         feats = torch.randn(2, c.grid * c.grid, c.width)
-        export(ResamplerExport(model), (feats,), o("resampler.onnx"), ["image_features"], ["registers", "sufficiency"],
+        export(ResamplerExport(model, head.eval()), (feats,), o("resampler.onnx"), ["image_features"], ["registers", "sufficiency"],
                {"image_features": {0: "batch"}, "registers": {0: "batch"}, "sufficiency": {0: "batch"}})
         export(ProbeExport(model), (emb, torch.ones(b, s, dtype=torch.long), pos), o("lm_probe.onnx"),
                ["inputs_embeds", "attention_mask", "position_ids"], ["ffn_activations", "attentions"],
@@ -222,16 +231,23 @@ def main():
                    vit_heads=max(1, vit_width // 64), width=args.width, layers=args.layers, heads=heads,
                    ffn=4 * args.width, max_positions=max(256, args.patches + 128))
         model = GlimpseVlm(c)
+        head = SufficiencyHead(c.width)
     else:
         state = torch.load(args.checkpoint)
         c = Config.from_dict(state["config"])
         model = GlimpseVlm(c)
         model.load_state_dict(state["model"])
+        head = SufficiencyHead(c.width)
+        head_path = os.path.join(os.path.dirname(args.checkpoint), "sufficiency.pt")
+        if os.path.exists(head_path):
+            head.load_state_dict(torch.load(head_path))
+        else:
+            print("warning: no", head_path, "- the sufficiency head is untrained (run fit_sufficiency.py)")
     calib = None
     calib_path = os.path.join(os.path.dirname(args.checkpoint or ""), "calibration.json")
     if args.checkpoint and os.path.exists(calib_path):
         calib = json.load(open(calib_path))
-    export_bundle(model, args.out, calib)
+    export_bundle(model, head, args.out, calib)
     print("exported", args.out)
 
 

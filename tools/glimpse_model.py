@@ -15,12 +15,19 @@ WORDS = (
     "circle square triangle diamond circles squares triangles diamonds "
     "red green blue yellow purple orange "
     "zero one two three four five six yes no "
-    "top bottom left right center small large"
+    "top bottom left right center small large "
+    "seven eight in which frame does first appear frames visible way move that only last up down"
 ).split()
 VOCAB = SPECIALS + WORDS
 PAD, UNK, BOS, EOS, IMAGE, ANS = range(6)
 TOKEN_ID = {w: i for i, w in enumerate(VOCAB)}
-SUFFICIENCY_KS = [1, 2, 4, 8, 16, 32]
+# the counts ADAPTIVE chooses among: (kind, parameter, tokens), cheapest first; the graded sufficiency head
+# predicts, per candidate, the probability that it reproduces the full grid's answer
+CANDIDATES = [("prefix", 1, 1), ("prefix", 2, 2), ("pool", 2, 4), ("prefix", 4, 4), ("prefix", 8, 8),
+              ("pool", 3, 9), ("pool", 4, 16), ("prefix", 16, 16), ("prefix", 32, 32), ("pool", 6, 36),
+              ("pool", 8, 64)]
+MAX_FRAMES = 8
+FRAME_WORDS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight"]
 
 
 def encode_words(text):
@@ -30,7 +37,7 @@ def encode_words(text):
 class Config:
     def __init__(self, image_size=96, patch=8, vit_width=96, vit_layers=4, vit_heads=3,
                  width=128, layers=4, heads=4, ffn=512, registers=32, resampler_layers=2,
-                 max_positions=256, attn_layer=None, probe_layers=2):
+                 max_positions=1280, attn_layer=None, probe_layers=2):
         self.image_size = image_size
         self.patch = patch
         self.grid = image_size // patch
@@ -162,8 +169,6 @@ class Resampler(nn.Module):
         self.mlp = nn.ModuleList([Mlp(d, 4 * d) for _ in range(c.resampler_layers)])
         self.out_ln = nn.LayerNorm(d)
         self.out = nn.Linear(d, d)
-        # KARL-style head: fidelity of each prefix length, predicted from the image alone.
-        self.sufficiency = nn.Sequential(nn.Linear(2 * d, d), nn.GELU(), nn.Linear(d, len(SUFFICIENCY_KS)))
 
     def forward(self, features):
         b, k = features.shape[0], self.c.registers
@@ -174,13 +179,24 @@ class Resampler(nn.Module):
             x = x + self.self_attn[i](self.self_ln[i](x), mask=causal)[0]
             x = x + self.cross_attn[i](self.cross_ln[i](x), kv=mem)[0]
             x = x + self.mlp[i](self.mlp_ln[i](x))[0]
-        regs = self.out(self.out_ln(x))
-        return regs, self.sufficiency_logits(features)
+        return self.out(self.out_ln(x)), None
 
-    def sufficiency_logits(self, features):
+
+class SufficiencyHead(nn.Module):
+    """KARL-style, graded: from the image's grid features alone (one pass, no question), the probability
+    that each candidate count of CANDIDATES reproduces the full grid's answer. Fitted after the VLM on
+    labels measured by running the VLM at every candidate (tools/fit_sufficiency.py)."""
+
+    def __init__(self, width, hidden=128):
+        super().__init__()
+        self.net = nn.Sequential(nn.Linear(3 * width, hidden), nn.GELU(), nn.Linear(hidden, hidden), nn.GELU(),
+                                 nn.Linear(hidden, len(CANDIDATES)))
+
+    def forward(self, features):
         f = features.detach()
-        pooled = torch.cat([f.mean(dim=1), f.amax(dim=1)], dim=-1)
-        return self.sufficiency(pooled)
+        # spread across tokens says how much differs from place to place (what pooling loses)
+        pooled = torch.cat([f.mean(dim=1), f.amax(dim=1), f.std(dim=1)], dim=-1)
+        return self.net(pooled)
 
 
 class LanguageModel(nn.Module):

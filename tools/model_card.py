@@ -10,6 +10,7 @@ def main():
     ap.add_argument("--out", required=True)
     ap.add_argument("--minutes", type=int, default=0)
     ap.add_argument("--steps", type=int, default=3600)
+    ap.add_argument("--train-minutes", type=int, default=0)
     args = ap.parse_args()
     py = json.load(open(os.path.join(args.work, "eval-python.json")))
     jv = json.load(open(os.path.join(args.work, "eval-java.json")))
@@ -17,7 +18,11 @@ def main():
     preds_jv = [json.loads(l) for l in open(os.path.join(args.work, "predictions-java.jsonl"))]
     same = sum(a["answer"] == b["answer"] for a, b in zip(preds_py, preds_jv))
     log = open(os.path.join(args.work, "run", "train.log")).read().splitlines()
-    suff = [l for l in log if "sufficiency labels" in l]
+    suff_path = os.path.join(args.work, "run", "sufficiency.json")
+    suff = json.load(open(suff_path)) if os.path.exists(suff_path) else None
+    py_clips = json.load(open(os.path.join(args.work, "eval-python-clips.json")))
+    jv_clips = json.load(open(os.path.join(args.work, "eval-java-clips.json")))
+    clip_fams = sorted(jv_clips["families"])
     fams = sorted(jv["families"])
     modes = py["modes"]
     lines = []
@@ -27,7 +32,8 @@ def main():
     w("A small vision-language model trained by Glimpse's own script on synthetic Shapes-VQA data, so")
     w("that the embedded default really answers questions and accuracy against visual-token budget can")
     w("be measured. It is an instrument, not a general VLM: it knows 96x96 scenes of coloured shapes")
-    w("and the seven question families of Shapes-VQA, nothing else.")
+    w("and the seven question families of Shapes-VQA, and clips of up to eight such frames with the four")
+    w("question families of Shapes-Video, nothing else.")
     w("")
     w("## Architecture")
     w("")
@@ -36,9 +42,9 @@ def main():
     w("| vision encoder | ViT, 8x8 patches over 96x96 (12x12 = 144 patch tokens) + CLS, width 96, 4 layers, 3 heads; linear projector to 128 (linear, so pooling projected features equals projecting pooled ones) |")
     w("| exported attention | post-softmax attention and keys of ViT layer 2 (the penultimate, as VisionZip uses layer -2) |")
     w("| resampler | 32 registers, 2 layers: causal self-attention among registers + cross-attention to the grid (FlexTok-style: register i never sees registers > i, so every prefix is a valid encoding) |")
-    w("| sufficiency head | from the grid features alone (mean and max pooled), probability that the first k registers give the same answer as the full grid, k in {1, 2, 4, 8, 16, 32} (KARL-style: one pass) |")
-    w("| language model | decoder-only, width 128, 4 layers, 4 heads, FFN 512, learned positions (256) taken from `position_ids`, vocabulary of 53 words |")
-    w("| prompt | `<bos> {image} {question} <ans>` then the answer and `<eos>` |")
+    w("| sufficiency head (graded) | from the grid features alone (mean, max and standard deviation over tokens; 2 hidden layers of 128), the probability that each of 11 candidate counts reproduces the full grid's answer: register prefixes 1, 2, 4, 8, 16, 32 and pooled sides 2, 3, 4, 6, 8 (KARL-style: one pass, no question); an output of `resampler.onnx` |")
+    w("| language model | decoder-only, width 128, 4 layers, 4 heads, FFN 512, learned positions (1280) taken from `position_ids`, vocabulary of 70 words |")
+    w("| prompt | `<bos> frame one {image 1} frame two {image 2} ... {question} <ans>` then the answer and `<eos>`; compact positions (every token takes the next one, so pruned tokens free theirs) |")
     w("| lm_probe | the first 2 LM layers: FFN activations (input of the down projection) and attention of layer 1 |")
     w("")
     w("About 2.0 M parameters; the bundle is about 10 MB.")
@@ -47,24 +53,24 @@ def main():
     w("")
     w("`tools/train-default-model.sh` (one command, seeded, resumable):")
     w("")
-    w("1. `glimpse shapes generate`: 120,000 training samples (seed 1), 1,024 dev samples (seed 4242), 2,000 held-out samples (seed 20261128, never used in training).")
-    w(f"2. `tools/train.py`: {args.steps:,} steps of 32 images, AdamW (lr 1e-3, warm-up 200, cosine), one thread. Each batch uses one input mode so one model serves them all: full grid 45%, grid average-pooled to n x n with n in {2,3,4,6,8} 20% (TokenFLEX), a register prefix of log-uniform length 1..32 25% (nested dropout), a random subset of 8..143 grid tokens keeping original positions 10%.")
+    w("1. `glimpse shapes generate`: 120,000 training images (seed 1), 1,024 dev images (seed 4242), 2,000 held-out images (seed 20261128); `--frames 4-8`: 10,000 training clips (seed 2), 256 dev clips (seed 4243), 600 held-out clips (seed 20261129). Held-out seeds are never used in training.")
+    w(f"2. `tools/train.py`: {args.steps:,} steps, AdamW (lr 1e-3, warm-up 200, cosine), one thread; 60% of the steps take 32 images, 40% take 6 clips. An image batch uses one input mode so one model serves them all: full grid 45%, grid average-pooled to n x n with n in {2,3,4,6,8} 20% (TokenFLEX), a register prefix of log-uniform length 1..32 25% (nested dropout), a random subset of 8..143 grid tokens 10%. A clip batch gives all frames the full grid (20%), all the same pooled side (30%: what a uniform split gives), or each frame its own mode (50%: full 25%, pooled 40%, subset 15%, prefix 15% — what QuoTA's per-frame budgets give).")
     w("   Two things made this budget enough (the first attempts plateaued near 30-40%):")
-    w("   - six question/answer segments share each image's visual tokens in one sequence (the generator's question plus five more derived from the scene's object list by `tools/scene_questions.py`, checked against the Java generator's answers); a block mask lets each segment see only `<bos>`, the visual tokens and itself, and each starts at the position inference uses, so the model sees exactly the inference layout six times per image;")
+    w("   - several question/answer segments share each sample's visual tokens in one sequence (six per image, eight per clip: the generator's question plus more derived from the object list or the clip's tracks by `tools/scene_questions.py`, by the Java generator's rules); a block mask lets each segment see only the shared prefix and itself, and each starts at the position inference uses, so the model sees exactly the inference layout several times per sample;")
     w("   - an auxiliary loss (weight 1.0) asks a linear probe on the projected patch features for the colour, shape, size and region of the object covering each patch (pixel coverage by the renderer's rule); the probe is dropped at export.")
-    w("3. The sufficiency head is then fitted alone (4,096 training samples; labels = does the k-register prefix give the full-grid answer, from the model's own greedy answers).")
+    w("3. `tools/fit_sufficiency.py` then fits the graded head alone: for 3,072 training images, six questions each are answered on the full grid, and every candidate count is checked for reproducing each answer (teacher-forced: greedy decoding reproduces an answer exactly when the argmax at every answer position is its next token); the label is the share of the image's questions the candidate reproduces, learned with a soft binary cross-entropy.")
     w("4. `tools/export.py` writes every ONNX file (opset 17, checked with `onnx.checker`); `tools/evaluate.py` and `glimpse eval` score the held-out samples.")
     w("5. `glimpse bundle calibrate --tokens pooled --write` fits the complexity proxy's calibration table (ADAPTIVE without the head) on 600 training samples and writes it into `config.json`.")
     if args.minutes:
         w("")
         times = [float(l.split()[-1].rstrip("s/step")) for l in log if l.split()[-1].endswith("s/step")]
         mean = sum(times) / len(times) if times else 0
-        w(f"The whole run took {args.minutes} minutes on the 2-core development machine; training averaged "
-          f"{mean:.2f} s per step (one thread).")
+        w(f"The whole run took {args.minutes} minutes on the 2-core development machine (training {args.train_minutes}); "
+          f"training averaged {mean:.2f} s per step (one thread).")
     if suff:
         w("")
-        w("Sufficiency labels (mean agreement of k = 1, 2, 4, 8, 16, 32 registers with the full grid): "
-          + suff[-1].split("per k ")[-1])
+        w("Sufficiency labels (mean share of answers reproduced, per candidate): "
+          + ", ".join(f"{k}{p}: {v:.3f}" for (k, p, _), v in zip(suff["candidates"], suff["mean_labels"])))
     w("")
     w("## Accuracy on 2,000 held-out samples (seed 20261128)")
     w("")
@@ -88,10 +94,23 @@ def main():
     w("")
     w("Reproduce the Java row: `./glimpse eval --count 2000 --seed 20261128`.")
     w("")
+    w("## Accuracy on 600 held-out clips of 4-8 frames (seed 20261129)")
+    w("")
+    w("| input mode | overall | " + " | ".join(clip_fams) + " |")
+    w("|---" * (len(clip_fams) + 2) + "|")
+    w(f"| every frame full, 144 tokens each (Java) | {100 * jv_clips['accuracy']:.1f} | "
+      + " | ".join(f"{100 * jv_clips['families'][f]['accuracy']:.1f}" for f in clip_fams) + " |")
+    for label, m in py_clips["modes"].items():
+        w(f"| every frame {label} (PyTorch) | {100 * m['accuracy']:.1f} | "
+          + " | ".join(f"{100 * m['families'].get(f, 0):.1f}" for f in clip_fams) + " |")
+    w("")
+    w("Reproduce the Java row: `./glimpse eval --frames 4-8 --count 600 --seed 20261129`.")
+    w("")
     w("## Limits")
     w("")
     w("- Counting and nearest-neighbour questions are the hardest families; see the table.")
-    w("- Words outside the 53-word vocabulary become `<unk>`; questions must follow the Shapes-VQA templates to be answered meaningfully.")
+    w("- Words outside the 70-word vocabulary become `<unk>`; questions must follow the Shapes-VQA and Shapes-Video templates to be answered meaningfully.")
+    w("- At most eight images (frames) per request: the prompt names them `frame one` .. `frame eight`.")
     w("- Images are resized to 96x96; the model has only seen Shapes-VQA renderings.")
     open(args.out, "w").write("\n".join(lines) + "\n")
 

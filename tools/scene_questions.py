@@ -74,3 +74,47 @@ def sample_questions(objs, k, rng):
             seen.add(item[0])
             out.append(item)
     return out
+
+
+FRAME_WORDS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight"]
+
+
+def direction(t):
+    if t["dx"] < 0:
+        return "left"
+    if t["dx"] > 0:
+        return "right"
+    if t["dy"] < 0:
+        return "up"
+    return "down" if t["dy"] > 0 else None
+
+
+def clip_questions(tracks, frames):
+    """family -> list of (question, answer) for a Shapes-Video clip (the Java generator's rules)."""
+    q = {f: [] for f in ("first", "frames", "move", "last")}
+    for t in tracks:
+        name = f'{t["color"]} {t["shape"]}'
+        q["first"].append((f"in which frame does the {name} first appear ?", FRAME_WORDS[t["first"] + 1]))
+        q["frames"].append((f"in how many frames is the {name} visible ?", FRAME_WORDS[t["last"] - t["first"] + 1]))
+        if direction(t) is not None and t["last"] > t["first"]:
+            q["move"].append((f"which way does the {name} move ?", direction(t)))
+    only_last = [t for t in tracks if t["first"] == t["last"] == frames - 1]
+    if len(only_last) == 1:
+        q["last"].append(("what color is the object that is only in the last frame ?", only_last[0]["color"]))
+    return q
+
+
+def sample_clip_questions(tracks, frames, k, rng):
+    """Up to k distinct clip questions, families drawn uniformly among those the clip allows."""
+    q = clip_questions(tracks, frames)
+    fams = [f for f, v in q.items() if v]
+    out, seen = [], set()
+    for _ in range(4 * k):
+        if len(out) >= k:
+            break
+        f = fams[rng.integers(len(fams))]
+        item = q[f][rng.integers(len(q[f]))]
+        if item[0] not in seen:
+            seen.add(item[0])
+            out.append(item)
+    return out

@@ -1,72 +1,111 @@
 """Shared forward logic: visual tokens per input mode, the LM sequence layout, greedy answers.
 
-Sequence layout (the Java runner reproduces it): <bos> at position 0; visual token j at position
-1 + origin(j) where origin is its index in the mode's unpruned span; the text continues at
-1 + span. Kept tokens therefore keep their original positions.
+Sequence layout (the Java runner reproduces it, config.json "positions": "compact"):
+<bos>, then per image "frame <n>" (n in words, 1-based) and its visual tokens, then the question and
+<ans>. Positions are compact: every token, visual or text, takes the next position, so tokens a
+pruner drops or pooling merges free their positions too (as LLaVA-style pruning, which drops tokens
+before the LM, renumbers the rest). Several question/answer segments may share one prefix in training:
+each sees the prefix and itself and starts at the position inference gives it.
 """
 import torch
 
-from glimpse_model import BOS, EOS, PAD, VOCAB, pool_grid
+from glimpse_model import BOS, EOS, PAD, VOCAB, FRAME_WORDS, TOKEN_ID, pool_grid
 
 
-def visual_tokens(model, pixels, mode, param, generator=None, features=None):
-    """Returns (tokens [B,n,H], origins [B,n] long, span)."""
+def reduce_frames(model, feats, modes, generator=None):
+    """Grid features of T frames [T, N, H] and one (mode, param) per frame -> each frame's visual tokens
+    [n_t, H]: "full" grid, "pool" n (TokenFLEX n x n average pooling), "prefix" k (first k registers),
+    "subset" k (k random grid tokens in grid order). Frames sharing a mode run batched."""
     c = model.c
-    feats = model.vision(pixels)[0] if features is None else features
-    b, n_grid = feats.shape[0], feats.shape[1]
-    if mode == "full":
-        return feats, torch.arange(n_grid).expand(b, -1), n_grid
-    if mode == "pool":
-        return pool_grid(feats, c.grid, param), torch.arange(param * param).expand(b, -1), param * param
-    if mode == "prefix":
-        regs = model.resampler(feats)[0][:, :param]
-        return regs, torch.arange(param).expand(b, -1), c.registers
-    if mode == "subset":
-        scores = torch.rand(b, n_grid, generator=generator)
-        keep = torch.sort(torch.topk(scores, param, dim=1).indices, dim=1).values
-        tokens = torch.gather(feats, 1, keep.unsqueeze(-1).expand(-1, -1, feats.shape[2]))
-        return tokens, keep, n_grid
-    raise ValueError(mode)
+    out = [None] * len(modes)
+    prefix = [t for t, (m, _) in enumerate(modes) if m == "prefix"]
+    if prefix:
+        regs = model.resampler(feats[prefix])[0]
+        for j, t in enumerate(prefix):
+            out[t] = regs[j, :modes[t][1]]
+    for side in {p for m, p in modes if m == "pool"}:
+        group = [t for t, (m, p) in enumerate(modes) if m == "pool" and p == side]
+        pooled = pool_grid(feats[group], c.grid, side)
+        for j, t in enumerate(group):
+            out[t] = pooled[j]
+    for t, (m, p) in enumerate(modes):
+        if m == "full":
+            out[t] = feats[t]
+        elif m == "subset":
+            scores = torch.rand(feats.shape[1], generator=generator)
+            out[t] = feats[t][torch.sort(torch.topk(scores, p).indices).values]
+        elif out[t] is None:
+            raise ValueError(m)
+    return out
 
 
-def lm_inputs(model, vis, origins, span, text, prefix=None):
-    """text: tokens after the image. prefix: left-padded [B, P] tokens before the image
-    (<bos> + question in the question-first layout), or None for just <bos>."""
-    b, n = vis.shape[0], vis.shape[1]
-    t = text.shape[1]
-    if prefix is None:
-        prefix = torch.full((b, 1), BOS, dtype=torch.long)
-    pmask = (prefix != PAD).long()
-    plen = pmask.sum(1, keepdim=True)                      # real prefix tokens per sample
-    ppos = (torch.cumsum(pmask, 1) - 1).clamp(min=0)
-    embeds = torch.cat([model.lm.embed(prefix), vis, model.lm.embed(text)], dim=1)
-    positions = torch.cat([ppos, plen + origins, plen + span + torch.arange(t).expand(b, -1)], dim=1)
-    mask = torch.cat([pmask, torch.ones(b, n, dtype=torch.long), (text != PAD).long()], dim=1)
-    return embeds, mask, positions
+def frame_marker(i):
+    return [TOKEN_ID["frame"], TOKEN_ID[FRAME_WORDS[i + 1]]]
+
+
+def prefix_embeddings(model, frames):
+    """<bos> then "frame n" + tokens per frame: [P, H]."""
+    embed = model.lm.embed
+    parts = [embed(torch.tensor([BOS]))]
+    for i, tokens in enumerate(frames):
+        parts.append(embed(torch.tensor(frame_marker(i))))
+        parts.append(tokens)
+    return torch.cat(parts, dim=0)
+
+
+def assemble(model, prefixes, segments):
+    """prefixes: per sample [P_i, H]; segments: per sample a list of token-id lists sharing that prefix.
+    Returns embeds [B, L, H], positions [B, L], mask [B, 1, L, L] (bool) and, per sample, the row where
+    each segment starts (row of its first token)."""
+    b = len(prefixes)
+    h = prefixes[0].shape[1]
+    lengths = [p.shape[0] + sum(len(s) for s in segs) for p, segs in zip(prefixes, segments)]
+    length = max(lengths)
+    embeds = torch.zeros(b, length, h)
+    positions = torch.zeros(b, length, dtype=torch.long)
+    seg_id = torch.full((b, length), -1, dtype=torch.long)       # -1 pad, 0 prefix, k segment k
+    starts = []
+    for j, (p, segs) in enumerate(zip(prefixes, segments)):
+        n = p.shape[0]
+        embeds[j, :n] = p
+        positions[j, :n] = torch.arange(n)
+        seg_id[j, :n] = 0
+        row, rows = n, []
+        for k, s in enumerate(segs):
+            t = len(s)
+            embeds[j, row:row + t] = model.lm.embed(torch.tensor(s))
+            positions[j, row:row + t] = n + torch.arange(t)
+            seg_id[j, row:row + t] = k + 1
+            rows.append(row)
+            row += t
+        starts.append(rows)
+    q, k = seg_id.unsqueeze(2), seg_id.unsqueeze(1)
+    causal = torch.tril(torch.ones(length, length, dtype=torch.bool)).unsqueeze(0)
+    mask = causal & ((k == 0) | ((q == k) & (q > 0)))
+    mask[:, :, 0] = True                                    # padding rows see <bos>: no empty softmax
+    return embeds, positions, mask.unsqueeze(1), starts
 
 
 @torch.no_grad()
-def greedy_answers(model, vis, origins, span, prompt, prompt_lens, max_new=4, prefix=None):
-    """Greedy decode of every sample; returns lists of token ids (without <eos>)."""
-    b = vis.shape[0]
-    n = vis.shape[1] + (0 if prefix is None else prefix.shape[1] - 1)
-    text = torch.cat([prompt, torch.full((b, max_new), PAD, dtype=torch.long)], dim=1)
-    lens = prompt_lens.clone()
-    done = torch.zeros(b, dtype=torch.bool)
+def greedy_answers(model, prefixes, questions, max_new=4):
+    """questions: per sample token ids ending with <ans>. Greedy decode; lists of ids (without <eos>)."""
+    b = len(prefixes)
+    texts = [list(q) for q in questions]
     out = [[] for _ in range(b)]
+    done = [False] * b
     for _ in range(max_new):
-        embeds, mask, positions = lm_inputs(model, vis, origins, span, text, prefix)
-        logits = model.lm(embeds, mask, positions)[0]
-        nxt = logits[torch.arange(b), n + lens].argmax(-1)
+        embeds, positions, mask, starts = assemble(model, prefixes, [[t] for t in texts])
+        logits = model.lm(embeds, torch.ones(embeds.shape[:2], dtype=torch.long), positions, mask_override=mask)[0]
         for i in range(b):
-            if not done[i]:
-                if nxt[i].item() == EOS:
-                    done[i] = True
-                else:
-                    out[i].append(nxt[i].item())
-                    text[i, lens[i]] = nxt[i]
-                    lens[i] += 1
-        if done.all():
+            if done[i]:
+                continue
+            nxt = logits[i, starts[i][0] + len(texts[i]) - 1].argmax(-1).item()
+            if nxt == EOS:
+                done[i] = True
+            else:
+                out[i].append(nxt)
+                texts[i].append(nxt)
+        if all(done):
             break
     return out
 

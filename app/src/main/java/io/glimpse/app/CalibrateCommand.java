@@ -62,7 +62,7 @@ final class CalibrateCommand implements Callable<Integer> {
         ModelBundle bundle = model.openBundle();
         int[] counts = tokens.equals("pooled")
                 ? Arrays.stream(bundle.config().pooledSides()).map(s -> s * s).toArray()
-                : bundle.config().sufficiencyKs().length > 0 ? bundle.config().sufficiencyKs()
+                : bundle.config().prefixLengths().length > 0 ? bundle.config().prefixLengths()
                 : IntStream.iterate(1, k -> k <= bundle.config().registers(), k -> k * 2).toArray();
         ShapesVqaGenerator gen = new ShapesVqaGenerator(seed);
         ImageDecoder decoder = new ImageDecoder(ImageLimits.defaults());

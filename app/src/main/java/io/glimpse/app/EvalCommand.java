@@ -6,8 +6,10 @@ import com.google.protobuf.ByteString;
 import io.glimpse.proto.v1.AskRequest;
 import io.glimpse.proto.v1.AskResponse;
 import io.glimpse.proto.v1.Image;
+import io.glimpse.shapes.Clip;
 import io.glimpse.shapes.Sample;
 import io.glimpse.shapes.ScenePng;
+import io.glimpse.shapes.ShapesVideoGenerator;
 import io.glimpse.shapes.ShapesVqaGenerator;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -31,8 +33,12 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "20261128", description = "Generator seed (default ${DEFAULT-VALUE}; never used in training).")
     long seed;
 
-    @Option(names = "--data", description = "JSONL of {image, question, answer[, family]} instead of generated samples.")
+    @Option(names = "--data", description = "JSONL of {image (or images), question, answer[, family]} instead of generated samples.")
     Path data;
+
+    @Option(names = "--frames", paramLabel = "N|MIN-MAX",
+            description = "Shapes-Video clips of N (or MIN to MAX) frames instead of single images; each clip is one Ask with its frames as images.")
+    String frames;
 
     @Mixin
     RemoteOptions remote;
@@ -69,8 +75,33 @@ final class EvalCommand implements Callable<Integer> {
     @Mixin
     PolicyOptions policy;
 
-    /** One evaluation sample. */
-    record Item(byte[] image, String question, String answer, String family) {
+    /** One evaluation sample: one image, or a clip's frames in order. */
+    record Item(List<byte[]> images, String question, String answer, String family) {
+        AskRequest.Builder ask() {
+            AskRequest.Builder b = AskRequest.newBuilder().setQuestion(question);
+            images.forEach(i -> b.addImages(Image.newBuilder().setData(ByteString.copyFrom(i))));
+            return b;
+        }
+    }
+
+    static List<Item> generate(long seed, int count, String frames) {
+        List<Item> items = new ArrayList<>();
+        if (frames != null) {
+            FrameRange range = FrameRange.parse(frames);
+            ShapesVideoGenerator gen = new ShapesVideoGenerator(seed, range.min(), range.max());
+            for (int i = 0; i < count; i++) {
+                Clip c = gen.next();
+                items.add(new Item(c.frames().stream().map(ScenePng::encode).toList(), c.question(), c.answer(),
+                        c.family().key()));
+            }
+            return items;
+        }
+        ShapesVqaGenerator gen = new ShapesVqaGenerator(seed);
+        for (int i = 0; i < count; i++) {
+            Sample s = gen.next();
+            items.add(new Item(List.of(ScenePng.encode(s.scene())), s.question(), s.answer(), s.family().key()));
+        }
+        return items;
     }
 
     @Override
@@ -78,14 +109,14 @@ final class EvalCommand implements Callable<Integer> {
         List<Item> items = new ArrayList<>();
         if (data != null) {
             for (ExampleSet.Example e : ExampleSet.read(data).examples()) {
-                items.add(new Item(Files.readAllBytes(e.image()), e.question(), e.answer(), e.family()));
+                List<byte[]> bytes = new ArrayList<>();
+                for (Path p : e.images()) {
+                    bytes.add(Files.readAllBytes(p));
+                }
+                items.add(new Item(bytes, e.question(), e.answer(), e.family()));
             }
         } else {
-            ShapesVqaGenerator gen = new ShapesVqaGenerator(seed);
-            for (int i = 0; i < count; i++) {
-                Sample s = gen.next();
-                items.add(new Item(ScenePng.encode(s.scene()), s.question(), s.answer(), s.family().key()));
-            }
+            items = generate(seed, count, frames);
         }
         if (grid) {
             try (GlimpseConnection c = GlimpseConnection.open(remote, model, EmbeddedStack.Transport.IN_PROCESS, false)) {
@@ -93,8 +124,10 @@ final class EvalCommand implements Callable<Integer> {
                 var cfg = bundle.config();
                 boolean resampler = bundle.has(io.glimpse.common.bundle.ModelBundle.RESAMPLER);
                 List<EvalGrid.Cell> cells = EvalGrid.cells(methods, budgets, qualityTargets, cfg.gridTokens(),
-                        resampler ? cfg.registers() : 0, !cfg.complexityCalibration().isMissingNode());
-                String source = data != null ? data.toString() : "Shapes-VQA seed " + seed;
+                        resampler ? cfg.registers() : 0, !cfg.complexityCalibration().isMissingNode(),
+                        items.stream().anyMatch(i -> i.images().size() > 1));
+                String source = data != null ? data.toString()
+                        : (frames != null ? "Shapes-Video (" + frames + " frames) seed " : "Shapes-VQA seed ") + seed;
                 EvalGrid.run(items, c, cells, policy.generation(), outDir, source);
                 System.out.println(Files.readString(outDir.resolve("results.md")));
                 System.err.println("eval: " + cells.size() + " policies x " + items.size() + " samples -> " + outDir.toAbsolutePath());
@@ -108,15 +141,11 @@ final class EvalCommand implements Callable<Integer> {
         try (GlimpseConnection c = GlimpseConnection.open(remote, model, EmbeddedStack.Transport.IN_PROCESS, false)) {
             for (Item it : items) {
                 progress.step(it.family());
-                AskResponse r = c.blocking().ask(AskRequest.newBuilder()
-                        .addImages(Image.newBuilder().setData(ByteString.copyFrom(it.image())))
-                        .setQuestion(it.question()).setPolicy(policy.policy()).setGeneration(policy.generation())
+                AskResponse r = c.blocking().ask(it.ask().setPolicy(policy.policy()).setGeneration(policy.generation())
                         .build());
                 report.add(it, r);
                 if (agreement) {
-                    AskResponse full = c.blocking().ask(AskRequest.newBuilder()
-                            .addImages(Image.newBuilder().setData(ByteString.copyFrom(it.image())))
-                            .setQuestion(it.question()).setGeneration(policy.generation()).build());
+                    AskResponse full = c.blocking().ask(it.ask().setGeneration(policy.generation()).build());
                     report.agreement(full.getAnswer().equals(r.getAnswer()));
                 }
                 if (predictions != null) {
@@ -125,7 +154,8 @@ final class EvalCommand implements Callable<Integer> {
                 }
             }
         }
-        ObjectNode node = report.toJson(json, policy.describe(), data != null ? data.toString() : "shapes seed " + seed);
+        ObjectNode node = report.toJson(json, policy.describe(), data != null ? data.toString()
+                : (frames != null ? "shapes-video " + frames + " frames seed " : "shapes seed ") + seed);
         report.print(policy.describe());
         if (out != null) {
             json.writerWithDefaultPrettyPrinter().writeValue(out.toFile(), node);

@@ -46,6 +46,16 @@ final class EvalGrid {
      */
     static List<Cell> cells(List<Pruning.Method> methods, int[] budgets, double[] targets, int gridTokens, int registers,
                             boolean calibrated) {
+        return cells(methods, budgets, targets, gridTokens, registers, calibrated, false);
+    }
+
+    /**
+     * @param clips the samples are clips of several frames: budgets are per frame, every method splits them
+     *              uniformly, and QUOTA also runs with the same total as a global budget it assigns across
+     *              frames by relevance ("QUOTA global b": keep_ratio b / grid over the whole clip)
+     */
+    static List<Cell> cells(List<Pruning.Method> methods, int[] budgets, double[] targets, int gridTokens, int registers,
+                            boolean calibrated, boolean clips) {
         List<Cell> cells = new ArrayList<>();
         cells.add(new Cell("FULL", "FULL (" + gridTokens + ")", TokenPolicy.getDefaultInstance()));
         for (int b : budgets) {
@@ -71,6 +81,15 @@ final class EvalGrid {
                             Pruning.newBuilder().setMethod(m).setKeepTokens(b).setSeed(1)).build()));
                 }
             }
+            if (clips && m == Pruning.Method.QUOTA) {
+                for (int b : budgets) {
+                    if (b < gridTokens) {
+                        cells.add(new Cell("QUOTA global", "QUOTA global " + b, TokenPolicy.newBuilder().setPruning(
+                                Pruning.newBuilder().setMethod(m).setKeepRatio((float) b / gridTokens).setGlobalBudget(true)
+                                        .setSeed(1)).build()));
+                    }
+                }
+            }
         }
         for (Tokenization.Estimator e : List.of(Tokenization.Estimator.SUFFICIENCY_HEAD, Tokenization.Estimator.COMPLEXITY_PROXY)) {
             boolean available = e == Tokenization.Estimator.SUFFICIENCY_HEAD ? registers > 0 : calibrated;
@@ -92,18 +111,14 @@ final class EvalGrid {
         String[] fullAnswers = new String[items.size()];
         for (int i = 0; i < Math.min(5, items.size()); i++) {   // warm-up: first calls pay for lazy initialisation
             for (Cell cell : cells) {
-                c.blocking().ask(AskRequest.newBuilder().addImages(Image.newBuilder()
-                        .setData(ByteString.copyFrom(items.get(i).image()))).setQuestion(items.get(i).question())
-                        .setPolicy(cell.policy()).setGeneration(generation).build());
+                c.blocking().ask(items.get(i).ask().setPolicy(cell.policy()).setGeneration(generation).build());
             }
         }
         for (Cell cell : cells) {
             EvalCommand.Report report = new EvalCommand.Report();
             for (int i = 0; i < items.size(); i++) {
                 EvalCommand.Item it = items.get(i);
-                AskResponse r = c.blocking().ask(AskRequest.newBuilder()
-                        .addImages(Image.newBuilder().setData(ByteString.copyFrom(it.image())))
-                        .setQuestion(it.question()).setPolicy(cell.policy()).setGeneration(generation).build());
+                AskResponse r = c.blocking().ask(it.ask().setPolicy(cell.policy()).setGeneration(generation).build());
                 report.add(it, r);
                 if (fullAnswers[i] == null) {
                     fullAnswers[i] = r.getAnswer();   // the first cell is FULL
@@ -132,11 +147,21 @@ final class EvalGrid {
 
     static final List<String> FAMILIES = List.of("closest", "color", "count", "exist", "shape", "size", "where");
 
+    /** The families the cells report: single-image ones in their usual order, then the rest (clip families) sorted. */
+    static List<String> families(ArrayNode cells) {
+        java.util.TreeSet<String> seen = new java.util.TreeSet<>();
+        cells.forEach(c -> c.path("families").fieldNames().forEachRemaining(seen::add));
+        List<String> out = new ArrayList<>(FAMILIES.stream().filter(seen::contains).toList());
+        seen.stream().filter(f -> !FAMILIES.contains(f)).forEach(out::add);
+        return out.isEmpty() ? FAMILIES : out;
+    }
+
     static String csv(ArrayNode cells) {
+        List<String> families = families(cells);
         StringBuilder sb = new StringBuilder("policy,series,samples,accuracy,ci_low,ci_high,agreement_with_full,"
                 + "mean_visual_tokens,mean_prefill_gflops,latency_p50_ms,latency_p95_ms,tokenize_p50_ms,prune_p50_ms,"
                 + "prefill_p50_ms,generate_p50_ms");
-        FAMILIES.forEach(f -> sb.append(",acc_").append(f));
+        families.forEach(f -> sb.append(",acc_").append(f));
         sb.append('\n');
         for (var c : cells) {
             var st = c.path("stage_latency_ms");
@@ -148,7 +173,7 @@ final class EvalGrid {
                     c.path("latency_ms_p95").asDouble(), st.path("tokenize").path("p50").asDouble(),
                     st.path("prune").path("p50").asDouble(), st.path("prefill").path("p50").asDouble(),
                     st.path("generate").path("p50").asDouble()));
-            for (String f : FAMILIES) {
+            for (String f : families) {
                 sb.append(String.format(Locale.ROOT, ",%.4f", c.path("families").path(f).path("accuracy").asDouble(Double.NaN)));
             }
             sb.append('\n');
@@ -157,11 +182,12 @@ final class EvalGrid {
     }
 
     static String markdown(ArrayNode cells, String source, int samples) {
+        List<String> families = families(cells);
         StringBuilder sb = new StringBuilder();
         sb.append("| policy | tokens | accuracy % (95% CI) | agrees with FULL % | prefill GFLOPs | p50 / p95 ms (tokenize, prune, prefill) |");
-        FAMILIES.forEach(f -> sb.append(' ').append(f).append(" |"));
+        families.forEach(f -> sb.append(' ').append(f).append(" |"));
         sb.append("\n|---|---|---|---|---|---|");
-        FAMILIES.forEach(f -> sb.append("---|"));
+        families.forEach(f -> sb.append("---|"));
         sb.append('\n');
         for (var c : cells) {
             var st = c.path("stage_latency_ms");
@@ -172,7 +198,7 @@ final class EvalGrid {
                     c.path("latency_ms_p50").asDouble(), c.path("latency_ms_p95").asDouble(),
                     st.path("tokenize").path("p50").asDouble(), st.path("prune").path("p50").asDouble(),
                     st.path("prefill").path("p50").asDouble()));
-            for (String f : FAMILIES) {
+            for (String f : families) {
                 double a = c.path("families").path(f).path("accuracy").asDouble(Double.NaN);
                 sb.append(Double.isNaN(a) ? " |" : String.format(Locale.ROOT, " %.1f |", 100 * a));
             }

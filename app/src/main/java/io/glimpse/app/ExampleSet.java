@@ -13,17 +13,29 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
-/** A JSONL file of {@code {"image": path, "question": ..., "answer": ..., "family": ...}}, images relative to it. */
+/**
+ * A JSONL file of {@code {"image": path, "question": ..., "answer": ..., "family": ...}} (or {@code "images": [paths]}
+ * for a clip of frames), paths relative to it.
+ */
 record ExampleSet(List<Example> examples) {
-    record Example(Path image, String question, String answer, String family) {
-        /** An Ask request for this example: its image bytes and question, default policy. */
+    record Example(List<Path> images, String question, String answer, String family) {
+        /** The first (for single-image examples, the only) image. */
+        Path image() {
+            return images.get(0);
+        }
+
+        /** An Ask request for this example: its images' bytes in order and its question, default policy. */
         AskRequest.Builder askBuilder() {
-            try {
-                return AskRequest.newBuilder().setQuestion(question).addImages(Image.newBuilder()
-                        .setName(image.getFileName().toString()).setData(ByteString.copyFrom(Files.readAllBytes(image))));
-            } catch (IOException e) {
-                throw GlimpseException.invalid("cannot read " + image + ": " + e.getMessage());
+            AskRequest.Builder b = AskRequest.newBuilder().setQuestion(question);
+            for (Path image : images) {
+                try {
+                    b.addImages(Image.newBuilder().setName(image.getFileName().toString())
+                            .setData(ByteString.copyFrom(Files.readAllBytes(image))));
+                } catch (IOException e) {
+                    throw GlimpseException.invalid("cannot read " + image + ": " + e.getMessage());
+                }
             }
+            return b;
         }
     }
 
@@ -36,11 +48,17 @@ record ExampleSet(List<Example> examples) {
                     continue;
                 }
                 JsonNode n = json.readTree(line);
-                if (!n.hasNonNull("image") || !n.hasNonNull("question")) {
-                    throw GlimpseException.invalid(jsonl + ": every line needs 'image' and 'question': " + line);
+                if (!(n.hasNonNull("image") || n.path("images").size() > 0) || !n.hasNonNull("question")) {
+                    throw GlimpseException.invalid(jsonl + ": every line needs 'image' (or 'images') and 'question': " + line);
                 }
-                out.add(new Example(jsonl.toAbsolutePath().getParent().resolve(n.get("image").asText()),
-                        n.get("question").asText(), n.path("answer").asText(""), n.path("family").asText("")));
+                Path dir = jsonl.toAbsolutePath().getParent();
+                List<Path> images = new ArrayList<>();
+                if (n.hasNonNull("image")) {
+                    images.add(dir.resolve(n.get("image").asText()));
+                }
+                n.path("images").forEach(i -> images.add(dir.resolve(i.asText())));
+                out.add(new Example(List.copyOf(images), n.get("question").asText(), n.path("answer").asText(""),
+                        n.path("family").asText("")));
             }
         } catch (IOException e) {
             throw GlimpseException.invalid("cannot read " + jsonl + ": " + e.getMessage());

@@ -2,9 +2,11 @@ package io.glimpse.app;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.glimpse.shapes.Clip;
 import io.glimpse.shapes.DatasetWriter;
 import io.glimpse.shapes.Sample;
 import io.glimpse.shapes.ScenePng;
+import io.glimpse.shapes.ShapesVideoGenerator;
 import io.glimpse.shapes.ShapesVqaGenerator;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -39,8 +41,15 @@ final class ShapesCommand implements Runnable {
         @Option(names = "--png", description = "PNG files + questions.jsonl instead of the compact training form.")
         boolean png;
 
+        @Option(names = "--frames", paramLabel = "N|MIN-MAX",
+                description = "Shapes-Video clips of N frames (or MIN to MAX, drawn per clip; 2..8) instead of single images.")
+        String frames;
+
         @Override
         public Integer call() throws Exception {
+            if (frames != null) {
+                return clips();
+            }
             ShapesVqaGenerator gen = new ShapesVqaGenerator(seed);
             if (!png) {
                 DatasetWriter.write(gen, count, seed, out);
@@ -60,6 +69,34 @@ final class ShapesCommand implements Runnable {
                 }
             }
             System.out.println("wrote " + count + " samples (seed " + seed + ") to " + out);
+            return 0;
+        }
+
+        private Integer clips() throws Exception {
+            FrameRange range = FrameRange.parse(frames);
+            ShapesVideoGenerator gen = new ShapesVideoGenerator(seed, range.min(), range.max());
+            if (!png) {
+                DatasetWriter.writeClips(gen, count, seed, out);
+            } else {
+                Files.createDirectories(out);
+                ObjectMapper json = new ObjectMapper();
+                try (BufferedWriter w = Files.newBufferedWriter(out.resolve("questions.jsonl"))) {
+                    for (int i = 0; i < count; i++) {
+                        Clip c = gen.next();
+                        ObjectNode n = json.createObjectNode();
+                        var images = n.putArray("images");
+                        for (int f = 0; f < c.frames().size(); f++) {
+                            String name = String.format("%05d-%d.png", i, f + 1);
+                            Files.write(out.resolve(name), ScenePng.encode(c.frames().get(f)));
+                            images.add(name);
+                        }
+                        n.put("question", c.question()).put("answer", c.answer()).put("family", c.family().key());
+                        w.write(json.writeValueAsString(n));
+                        w.write('\n');
+                    }
+                }
+            }
+            System.out.println("wrote " + count + " clips of " + frames + " frames (seed " + seed + ") to " + out);
             return 0;
         }
     }

@@ -188,6 +188,40 @@ class TokenizerEngineTest {
         assertEquals(t.count(), t.report().chosenTokens());
         assertTrue(java.util.Arrays.stream(t.report().consideredCounts()).anyMatch(k -> k == t.count()));
         assertTrue(t.report().predictedFidelity() >= 0f && t.report().predictedFidelity() <= 1f);
+        assertEquals("sufficiency_head", t.report().estimator());
+        assertTrue(t.report().targetReached(), "0.9 is reached by some count or the full grid");
+        // a cap below every count that reaches 0.999: the most faithful allowed count, reported as short of the target
+        TokenSet capped = engine.tokenize(images.subList(0, 1),
+                new TokenizationSpec(TokenizationMode.ADAPTIVE, 0, 0, 2, 0.999f), false).get(0);
+        assertTrue(capped.count() <= 2, "at most max_tokens: " + capped.count());
+        assertEquals(capped.report().predictedFidelity() >= 0.999f, capped.report().targetReached());
+        TokenSet proxy = engine.tokenize(images.subList(0, 1), new TokenizationSpec(TokenizationMode.ADAPTIVE, 0, 0, 0, 0.9f,
+                TokenizationSpec.Estimator.COMPLEXITY_PROXY), false).get(0);
+        assertEquals("complexity_proxy", proxy.report().estimator());
+        TokenSet full = engine.tokenize(images.subList(0, 1), TokenizationSpec.full(), false).get(0);
+        assertEquals(null, full.report().estimator(), "only ADAPTIVE names an estimator");
+    }
+
+    /** The same one-shape scene on a plain and on a noisy background. */
+    static byte[] oneShape(int i, boolean noisy) {
+        SceneObject o = new SceneObject(Shape.values()[i % 4], ShapeColor.values()[(i / 4) % 6], i % 2 == 0,
+                10 + 7 * (i % 9), 12 + 5 * (i % 11), i % 2 == 0 ? 22 : 12);
+        return ScenePng.encode(SceneRenderer.render(96, ShapesVqaGenerator.BACKGROUNDS[i % 3], noisy, List.of(o),
+                new SplittableRandom(100 + i)));
+    }
+
+    /** The graded head is not fooled by noise: one shape on grain costs at most twice what it costs on a plain background. */
+    @Test
+    void noiseAloneDoesNotBuyTokens() {
+        TokenizationSpec spec = new TokenizationSpec(TokenizationMode.ADAPTIVE, 0, 0, 0, 0.95f,
+                TokenizationSpec.Estimator.SUFFICIENCY_HEAD);
+        double clean = 0;
+        double noisy = 0;
+        for (int i = 0; i < 24; i++) {
+            clean += engine.tokenize(List.of(oneShape(i, false)), spec, false).get(0).count();
+            noisy += engine.tokenize(List.of(oneShape(i, true)), spec, false).get(0).count();
+        }
+        assertTrue(noisy <= 2 * clean, "noisy " + noisy / 24 + " vs clean " + clean / 24 + " tokens on average");
     }
 
     /** One large shape on a plain background. */
@@ -212,7 +246,7 @@ class TokenizerEngineTest {
     void adaptiveSpendsMoreTokensOnBusyImagesWithTheHeadAndWithTheProxy() {
         for (TokenizationSpec.Estimator est : List.of(TokenizationSpec.Estimator.SUFFICIENCY_HEAD,
                 TokenizationSpec.Estimator.COMPLEXITY_PROXY)) {
-            TokenizationSpec spec = new TokenizationSpec(TokenizationMode.ADAPTIVE, 0, 0, 0, 0.9f, est);
+            TokenizationSpec spec = new TokenizationSpec(TokenizationMode.ADAPTIVE, 0, 0, 0, 0.95f, est);
             double simple = 0;
             double busy = 0;
             double simpleComplexity = 0;

@@ -10,8 +10,10 @@ import java.util.List;
 
 /**
  * The prompt as the LM sees it: token ids (one image token per visual token), position ids, and
- * which rows the visual embeddings overwrite. The template's {@code {image}} is expanded per image;
- * a visual token sits at {@code start + origin} and the text after an image continues at
+ * which rows the visual embeddings overwrite. The template's {@code {image}} is expanded per image,
+ * each image after its prefix (e.g. {@code frame two}) when the bundle names them. With compact
+ * positions every token takes the next position, so tokens pruned or pooled away free their positions;
+ * otherwise a visual token sits at {@code start + origin} and the text after an image continues at
  * {@code start + span}, so pruned tokens keep their original positions.
  */
 public record PromptLayout(long[] ids, long[] positions, int[] imageRows, int visualTokens, long nextPosition) {
@@ -38,15 +40,27 @@ public record PromptLayout(long[] ids, long[] positions, int[] imageRows, int vi
             ids.add(id);
             positions.add(cursor++);
         }
+        List<String> prefixes = config.imagePrefixes();
+        if (!prefixes.isEmpty() && images.size() > prefixes.size()) {
+            throw GlimpseException.invalid("the model takes at most " + prefixes.size() + " images per request, got "
+                    + images.size());
+        }
         int visual = 0;
-        for (TokenSet set : images) {
+        for (int i = 0; i < images.size(); i++) {
+            if (!prefixes.isEmpty()) {
+                for (long id : tokenizer.encode(prefixes.get(i))) {
+                    ids.add(id);
+                    positions.add(cursor++);
+                }
+            }
+            TokenSet set = images.get(i);
             for (int j = 0; j < set.count(); j++) {
                 rows.add(ids.size());
                 ids.add((long) config.imageTokenId());
-                positions.add(cursor + set.origin()[j]);
+                positions.add(config.compactPositions() ? cursor + j : cursor + set.origin()[j]);
             }
             visual += set.count();
-            cursor += set.span();
+            cursor += config.compactPositions() ? set.count() : set.span();
         }
         long[] text = tokenizer.encode(after);
         for (long id : text) {

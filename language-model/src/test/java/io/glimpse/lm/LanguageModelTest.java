@@ -1,7 +1,11 @@
 package io.glimpse.lm;
 
 import ai.onnxruntime.OrtSession;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.glimpse.common.bundle.BundleConfig;
 import io.glimpse.common.bundle.ModelBundle;
+import io.glimpse.common.error.GlimpseException;
 import io.glimpse.common.onnx.OrtSessionFactory;
 import io.glimpse.common.tensor.FloatTensor;
 import io.glimpse.common.tokens.TokenKind;
@@ -15,6 +19,7 @@ import java.util.List;
 import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The language-model module on the bundled 2M-parameter model: tokenizer, prompt layout, decoder and KV cache. */
@@ -53,10 +58,19 @@ class LanguageModelTest {
         assertEquals(q, tokenizer.decode(tokenizer.encode(q)).trim());
     }
 
-    /** Kept tokens take image_start + origin; the text after the image starts at image_start + span. */
+    /** A copy of the bundle's config with the position rule and image markers set as given. */
+    static BundleConfig layoutConfig(boolean compact, List<String> prefixes) {
+        ObjectNode raw = bundle.config().raw().deepCopy();
+        raw.put("positions", compact ? "compact" : "origin");
+        ArrayNode p = raw.putArray("image_prefixes");
+        prefixes.forEach(p::add);
+        return BundleConfig.parse(raw);
+    }
+
+    /** Original positions: kept tokens take image_start + origin; the text after the image starts at image_start + span. */
     @Test
-    void promptLayoutKeepsOriginalPositions() {
-        PromptLayout layout = PromptLayout.build(bundle.config(), tokenizer, "what shape is the red object ?",
+    void originalPositionsKeepEachTokensPlace() {
+        PromptLayout layout = PromptLayout.build(layoutConfig(false, List.of()), tokenizer, "what shape is the red object ?",
                 List.of(tokens(144, new int[]{0, 5, 143})));
         assertEquals(3, layout.visualTokens());
         int first = layout.imageRows()[0];
@@ -66,6 +80,31 @@ class LanguageModelTest {
         int afterImage = layout.imageRows()[2] + 1;
         assertEquals(imageStart + 144, layout.positions()[afterImage], "text resumes after the unpruned span");
         assertEquals(layout.positions()[layout.length() - 1] + 1, layout.nextPosition());
+    }
+
+    /** Compact positions: every token takes the next position; each image follows its marker ("frame two"). */
+    @Test
+    void compactPositionsNumberWhatIsKeptAndMarkEachImage() {
+        BundleConfig c = layoutConfig(true, List.of("frame one", "frame two"));
+        PromptLayout layout = PromptLayout.build(c, tokenizer, "what shape is the red object ?",
+                List.of(tokens(144, new int[]{0, 5, 143}), tokens(144, new int[]{7, 8})));
+        for (int i = 0; i < layout.length(); i++) {
+            assertEquals(i, layout.positions()[i], "position of row " + i);
+        }
+        assertEquals(layout.length(), layout.nextPosition());
+        long[] ids = layout.ids();
+        // <bos> frame one v v v frame two v v what ...
+        assertEquals(c.bosTokenId(), ids[0]);
+        assertEquals(tokenizer.encode("frame one")[0], ids[1]);
+        assertEquals(tokenizer.encode("frame one")[1], ids[2]);
+        assertEquals(3, layout.imageRows()[0]);
+        assertEquals(tokenizer.encode("frame two")[1], ids[7]);
+        assertEquals(8, layout.imageRows()[3]);
+        assertEquals(5, layout.visualTokens());
+        // three images when the model names two are refused
+        GlimpseException e = assertThrows(GlimpseException.class, () -> PromptLayout.build(c, tokenizer, "q ?",
+                List.of(tokens(144, new int[]{0}), tokens(144, new int[]{0}), tokens(144, new int[]{0}))));
+        assertTrue(e.getMessage().contains("at most 2 images"), e.getMessage());
     }
 
     /** Decoding with the KV cache gives the logits of running the whole sequence at once. */

@@ -45,6 +45,74 @@ public final class DatasetWriter {
         JSON.writerWithDefaultPrettyPrinter().writeValue(dir.resolve("meta.json").toFile(), meta);
     }
 
+    /**
+     * Clips in the same compact form: {@code images.u8} holds every frame of every clip in order (its
+     * {@code frames_total} x 96 x 96 x 3), and each line of {@code samples.jsonl} names its clip's first
+     * frame ({@code offset}), frame count, tracks and the objects drawn in each frame.
+     */
+    public static void writeClips(ShapesVideoGenerator generator, int count, long seed, Path dir) throws IOException {
+        Files.createDirectories(dir);
+        long frames = 0;
+        try (OutputStream images = new BufferedOutputStream(Files.newOutputStream(dir.resolve("images.u8")), 1 << 20);
+             BufferedWriter lines = Files.newBufferedWriter(dir.resolve("samples.jsonl"), StandardCharsets.UTF_8)) {
+            for (int i = 0; i < count; i++) {
+                Clip c = generator.next();
+                for (Scene f : c.frames()) {
+                    images.write(f.rgb());
+                }
+                lines.write(JSON.writeValueAsString(describe(i, c, frames)));
+                lines.write('\n');
+                frames += c.frames().size();
+            }
+        }
+        ObjectNode meta = JSON.createObjectNode();
+        meta.put("count", count);
+        meta.put("seed", seed);
+        meta.put("video", true);
+        meta.put("frames_total", frames);
+        meta.put("height", ShapesVqaGenerator.CANVAS);
+        meta.put("width", ShapesVqaGenerator.CANVAS);
+        meta.put("channels", 3);
+        meta.put("images", "images.u8");
+        meta.put("samples", "samples.jsonl");
+        JSON.writerWithDefaultPrettyPrinter().writeValue(dir.resolve("meta.json").toFile(), meta);
+    }
+
+    static ObjectNode describe(int index, Clip c, long offset) {
+        ObjectNode n = JSON.createObjectNode();
+        n.put("index", index);
+        n.put("family", c.family().key());
+        n.put("question", c.question());
+        n.put("answer", c.answer());
+        n.put("frames", c.frames().size());
+        n.put("offset", offset);
+        n.put("noisy", c.frames().get(0).noisy());
+        ArrayNode tracks = n.putArray("tracks");
+        for (Track t : c.tracks()) {
+            tracks.addObject().put("shape", t.shape().word()).put("color", t.color().word()).put("size", t.large() ? "large" : "small")
+                    .put("first", t.first()).put("last", t.last()).put("dx", t.dx()).put("dy", t.dy());
+        }
+        ArrayNode perFrame = n.putArray("frame_objects");
+        for (Scene f : c.frames()) {
+            ArrayNode objects = perFrame.addArray();
+            for (SceneObject o : f.objects()) {
+                objects.add(object(o));
+            }
+        }
+        return n;
+    }
+
+    private static ObjectNode object(SceneObject o) {
+        ObjectNode on = JSON.createObjectNode();
+        on.put("shape", o.shape().word());
+        on.put("color", o.color().word());
+        on.put("size", o.sizeWord());
+        on.put("x", o.x());
+        on.put("y", o.y());
+        on.put("side", o.side());
+        return on;
+    }
+
     static ObjectNode describe(int index, Sample s) {
         ObjectNode n = JSON.createObjectNode();
         n.put("index", index);
@@ -54,13 +122,7 @@ public final class DatasetWriter {
         n.put("noisy", s.scene().noisy());
         ArrayNode objects = n.putArray("objects");
         for (SceneObject o : s.scene().objects()) {
-            ObjectNode on = objects.addObject();
-            on.put("shape", o.shape().word());
-            on.put("color", o.color().word());
-            on.put("size", o.sizeWord());
-            on.put("x", o.x());
-            on.put("y", o.y());
-            on.put("side", o.side());
+            objects.add(object(o));
         }
         return n;
     }

@@ -54,7 +54,10 @@ public final class VisualTokensCodec {
                 .setMode(Tokenization.Mode.valueOf(r.mode().name()))
                 .setComplexity(r.complexity()).setChosenTokens(r.chosenTokens())
                 .setPredictedFidelity(r.predictedFidelity())
-                .setImageWidth(r.imageWidth()).setImageHeight(r.imageHeight());
+                .setImageWidth(r.imageWidth()).setImageHeight(r.imageHeight()).setTargetReached(r.targetReached());
+        if (r.estimator() != null) {
+            b.setEstimator(r.estimator());
+        }
         for (int c : r.consideredCounts()) {
             b.addConsideredCounts(c);
         }
@@ -143,7 +146,8 @@ public final class VisualTokensCodec {
                     ? TokenizationMode.FULL : TokenizationMode.valueOf(r.getMode().name());
             report = new TokenizationReport(mode, r.getComplexity(), r.getChosenTokens(),
                     r.getPredictedFidelity(), r.getConsideredCountsList().stream().mapToInt(Integer::intValue).toArray(),
-                    r.getImageWidth(), r.getImageHeight());
+                    r.getImageWidth(), r.getImageHeight(), r.getEstimator().isEmpty() ? null : r.getEstimator(),
+                    r.getTargetReached());
         }
         float[] scores = null;
         if (v.getScoresCount() > 0) {

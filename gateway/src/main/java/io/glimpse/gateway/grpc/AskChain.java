@@ -100,9 +100,15 @@ final class AskChain {
             default -> TokenizationMode.FULL;
         };
         int maxNew = request.getGeneration().getMaxNewTokens() > 0 ? request.getGeneration().getMaxNewTokens() : defaultMaxNewTokens;
+        Pruning p = request.getPolicy().getPruning();
+        boolean prunes = p.getMethod() != Pruning.Method.NONE && p.getMethod() != Pruning.Method.METHOD_UNSPECIFIED;
+        PositionBudget.Keep keep = !prunes ? PositionBudget.Keep.ALL
+                : p.getGlobalBudget() && p.getKeepTokens() > 0 ? new PositionBudget.Keep(0, 0f, p.getKeepTokens())
+                : new PositionBudget.Keep(p.getKeepTokens(), p.getKeepRatio(), 0);
         new PositionBudget(m.getMaxPositions(), m.getGridH() * m.getGridW(), m.getRegisters(),
-                m.getPooledSidesList().stream().mapToInt(Integer::intValue).toArray())
-                .check(request.getImagesCount(), mode, t.getTokens(), maxNew);
+                m.getPooledSidesList().stream().mapToInt(Integer::intValue).toArray(), m.getCompactPositions(),
+                m.getImagePrefixTokens(), m.getMaxImages())
+                .check(request.getImagesCount(), mode, t.getTokens(), keep, maxNew);
     }
 
     /** @param deltas receives streamed text (null: the caller only wants the final answer) */

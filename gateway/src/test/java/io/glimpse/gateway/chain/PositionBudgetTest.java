@@ -8,31 +8,62 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The default model's numbers: 256 positions, a 12 x 12 grid, 32 registers, pooled sides 1-12. */
 class PositionBudgetTest {
-    private final PositionBudget budget = new PositionBudget(256, 144, 32, new int[]{1, 2, 3, 4, 6, 8, 12});
+    private static final int[] SIDES = {1, 2, 3, 4, 6, 8, 12};
+    /** An original-position bundle: 256 positions, a 12 x 12 grid, 32 registers, no image markers. */
+    private final PositionBudget original = new PositionBudget(256, 144, 32, SIDES, false, 0, 0);
+    /** The default model: 1280 compact positions, "frame n" before each of at most 8 images. */
+    private final PositionBudget compact = new PositionBudget(1280, 144, 32, SIDES, true, 2, 8);
 
     @Test
     void whatFitsPasses() {
-        budget.check(1, TokenizationMode.FULL, 0, 32);              // 144 + 3 + 32 = 179
-        budget.check(3, TokenizationMode.POOLED, 64, 32);           // 192 + 35 = 227
-        budget.check(6, TokenizationMode.FLEX_PREFIX, 8, 32);       // a prefix keeps all registers' positions: 6 x 32 + 35 = 227
+        original.check(1, TokenizationMode.FULL, 0, PositionBudget.Keep.ALL, 32);              // 144 + 3 + 32 = 179
+        original.check(3, TokenizationMode.POOLED, 64, PositionBudget.Keep.ALL, 32);           // 192 + 35 = 227
+        original.check(6, TokenizationMode.FLEX_PREFIX, 8, PositionBudget.Keep.ALL, 32);       // 6 x 32 + 35 = 227
+        compact.check(8, TokenizationMode.FULL, 0, PositionBudget.Keep.ALL, 32);               // 8 x 146 + 35 = 1203
     }
 
     @Test
     void whatCannotFitIsRefusedWithWhatWould() {
-        GlimpseException e = assertThrows(GlimpseException.class, () -> budget.check(2, TokenizationMode.FULL, 0, 32));
+        GlimpseException e = assertThrows(GlimpseException.class,
+                () -> original.check(2, TokenizationMode.FULL, 0, PositionBudget.Keep.ALL, 32));
         assertEquals(GlimpseException.Kind.INVALID_ARGUMENT, e.kind());
         assertTrue(e.getMessage().contains("need at least 323 positions"), e.getMessage());
         assertTrue(e.getMessage().contains("at most 1 image at this policy, or 2 images at POOLED 64 (8x8)"), e.getMessage());
-        GlimpseException many = assertThrows(GlimpseException.class, () -> budget.check(8, TokenizationMode.POOLED, 144, 32));
+        GlimpseException many = assertThrows(GlimpseException.class,
+                () -> original.check(8, TokenizationMode.POOLED, 144, PositionBudget.Keep.ALL, 32));
         assertTrue(many.getMessage().contains("8 images at POOLED 16 (4x4)"), many.getMessage());
-        GlimpseException tokens = assertThrows(GlimpseException.class, () -> budget.check(1, TokenizationMode.FULL, 0, 200));
+        GlimpseException tokens = assertThrows(GlimpseException.class,
+                () -> original.check(1, TokenizationMode.FULL, 0, PositionBudget.Keep.ALL, 200));
         assertTrue(tokens.getMessage().endsWith("what fits: 1 image at POOLED 36 (6x6)"), tokens.getMessage());
     }
 
     @Test
+    void compactPositionsCountMarkersAndWhatPruningKeeps() {
+        // 8 x (2 + 144) + 3 + 200 = 1371 > 1280
+        GlimpseException e = assertThrows(GlimpseException.class,
+                () -> compact.check(8, TokenizationMode.FULL, 0, PositionBudget.Keep.ALL, 200));
+        assertTrue(e.getMessage().contains("need at least 1371 positions (1152 visual, 16 image markers"), e.getMessage());
+        assertTrue(e.getMessage().contains("at most 7 images at this policy, or 8 images at POOLED 64 (8x8), "
+                + "or pruning to at most 132 tokens per image"), e.getMessage());
+        // pruning frees positions: 100 kept per image, or 400 in total, fit
+        compact.check(8, TokenizationMode.FULL, 0, new PositionBudget.Keep(100, 0f, 0), 200);
+        compact.check(8, TokenizationMode.FULL, 0, new PositionBudget.Keep(0, 0f, 400), 200);
+        compact.check(8, TokenizationMode.FULL, 0, new PositionBudget.Keep(0, 0.5f, 0), 200);
+        // in the original layout it does not
+        assertThrows(GlimpseException.class,
+                () -> original.check(2, TokenizationMode.FULL, 0, new PositionBudget.Keep(10, 0f, 0), 32));
+    }
+
+    @Test
+    void moreImagesThanThePromptCanNameAreRefused() {
+        GlimpseException e = assertThrows(GlimpseException.class,
+                () -> compact.check(9, TokenizationMode.POOLED, 4, PositionBudget.Keep.ALL, 8));
+        assertTrue(e.getMessage().contains("at most 8"), e.getMessage());
+    }
+
+    @Test
     void adaptiveIsLeftToTheRunner() {
-        budget.check(8, TokenizationMode.ADAPTIVE, 0, 32);
+        original.check(8, TokenizationMode.ADAPTIVE, 0, PositionBudget.Keep.ALL, 32);
     }
 }

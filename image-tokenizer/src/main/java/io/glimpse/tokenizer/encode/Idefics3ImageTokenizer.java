@@ -135,7 +135,7 @@ final class Idefics3ImageTokenizer implements AutoCloseable {
             for (int j = 0; j < n; j++) {
                 origin[j] = j;
             }
-            TokenizationReport report = new TokenizationReport(ts.mode(), 0f, n, 0f, new int[]{n}, w, h);
+            TokenizationReport report = new TokenizationReport(ts.mode(), 0f, n, 0f, new int[]{n}, w, h, null, false);
             out.add(new TokenSet(tokens, pooledSide == side ? TokenKind.GRID : TokenKind.POOLED, origin, n, side, side,
                     pooledSide == side ? 0 : pooledSide, null, null, report, null,
                     new Tiles(e.tileRows(), e.tileCols(), perTile)));

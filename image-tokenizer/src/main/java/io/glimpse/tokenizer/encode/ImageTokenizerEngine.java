@@ -1,6 +1,7 @@
 package io.glimpse.tokenizer.encode;
 
 import io.glimpse.common.bundle.BundleConfig;
+import io.glimpse.common.bundle.SufficiencyCandidate;
 import io.glimpse.common.bundle.ModelBundle;
 import io.glimpse.common.cancel.Cancellation;
 import io.glimpse.common.error.GlimpseException;
@@ -122,7 +123,7 @@ public final class ImageTokenizerEngine implements AutoCloseable {
         }
         if (resampler != null) {
             f.add("resampler");
-            if (config.sufficiencyKs().length > 0) {
+            if (!config.sufficiency().isEmpty()) {
                 f.add("sufficiency_head");
             }
         }
@@ -277,12 +278,12 @@ public final class ImageTokenizerEngine implements AutoCloseable {
         if (spec.mode() != TokenizationMode.ADAPTIVE) {
             return null;
         }
-        boolean head = resampler != null && config.sufficiencyKs().length > 0;
+        boolean head = resampler != null && !config.sufficiency().isEmpty();
         Estimator e = spec.estimator() == Estimator.AUTO ? (head ? Estimator.SUFFICIENCY_HEAD : Estimator.COMPLEXITY_PROXY)
                 : spec.estimator();
         if (e == Estimator.SUFFICIENCY_HEAD && !head) {
             bundle.require(ModelBundle.RESAMPLER, "ADAPTIVE with the sufficiency head");
-            throw GlimpseException.precondition("ADAPTIVE with the sufficiency head needs resampler.sufficiency_ks in config.json");
+            throw GlimpseException.precondition("ADAPTIVE with the sufficiency head needs sufficiency.candidates in config.json");
         }
         if (e == Estimator.COMPLEXITY_PROXY) {
             if (calibration == null) {
@@ -304,7 +305,8 @@ public final class ImageTokenizerEngine implements AutoCloseable {
         int min = spec.minTokens() > 0 ? spec.minTokens() : 1;
         int max = spec.maxTokens() > 0 ? Math.min(spec.maxTokens(), cap) : cap;
         ComplexityCalibration.Choice c = calibration.choose(complexity, spec.qualityTarget(), min, max);
-        TokenizationReport report = report(spec, img, c.count(), (float) complexity, c.fidelity(), c.considered());
+        TokenizationReport report = report(spec, img, c.count(), (float) complexity, c.fidelity(), c.considered(),
+                Estimator.COMPLEXITY_PROXY, c.fidelity() >= spec.qualityTarget());
         if (pooled) {
             int n = side(c.count());
             FloatTensor p = AdaptiveAvgPool.pool(grid, config.gridH(), config.gridW(), n);
@@ -376,28 +378,40 @@ public final class ImageTokenizerEngine implements AutoCloseable {
     }
 
     /**
-     * KARL-style single pass: the smallest supported prefix whose predicted fidelity reaches the
-     * target; when none does and {@code max_tokens} allows, the full grid (fidelity 1 by definition).
+     * KARL-style single pass, graded: the head predicts, per candidate count (register prefixes and pooled
+     * sides), the probability that it reproduces the full grid's answer; the cheapest candidate whose
+     * prediction reaches the target wins. When none does, the full grid (fidelity 1 by definition) if
+     * {@code max_tokens} allows it, else the most faithful candidate allowed, reported as short of the target.
      */
     private TokenSet adaptive(FloatTensor registers, FloatTensor sufficiency, FloatTensor grid, TokenizationSpec spec,
                               int[] img) {
-        int[] ks = config.sufficiencyKs();
+        List<SufficiencyCandidate> candidates = config.sufficiency();
         int min = spec.minTokens() > 0 ? spec.minTokens() : 1;
         int max = spec.maxTokens() > 0 ? spec.maxTokens() : config.gridTokens();
+        float[] p = sufficiency.data();
+        Integer[] order = new Integer[candidates.size()];
+        for (int i = 0; i < order.length; i++) {
+            order[i] = i;
+        }
+        Arrays.sort(order, java.util.Comparator.comparingInt(i -> candidates.get(i).tokens()));
         int chosen = -1;
-        float fidelity = 0f;
+        int best = -1;
         List<Integer> considered = new ArrayList<>();
-        for (int i = 0; i < ks.length; i++) {
-            if (ks[i] < min || ks[i] > max) {
+        for (int i : order) {
+            SufficiencyCandidate c = candidates.get(i);
+            if (c.tokens() < min || c.tokens() > max) {
                 continue;
             }
-            considered.add(ks[i]);
-            if (chosen < 0 && sufficiency.data()[i] >= spec.qualityTarget()) {
-                chosen = ks[i];
-                fidelity = sufficiency.data()[i];
+            considered.add(c.tokens());
+            if (chosen < 0 && p[i] >= spec.qualityTarget()) {
+                chosen = i;
+            }
+            if (best < 0 || p[i] > p[best]) {
+                best = i;
             }
         }
-        float complexity = 1f - sufficiency.data()[0];
+        // how much the cheapest candidate is predicted to lose: a single-pass measure of the image's difficulty
+        float complexity = 1f - p[order[0]];
         boolean gridAllowed = config.gridTokens() >= min && config.gridTokens() <= max;
         if (gridAllowed) {
             considered.add(config.gridTokens());
@@ -405,22 +419,34 @@ public final class ImageTokenizerEngine implements AutoCloseable {
         int[] counts = considered.stream().mapToInt(Integer::intValue).toArray();
         if (chosen < 0 && gridAllowed) {
             return new TokenSet(grid, TokenKind.GRID, range(grid.dim(0)), grid.dim(0), config.gridH(), config.gridW(), 0,
-                    null, null, report(spec, img, grid.dim(0), complexity, 1f, counts), null);
+                    null, null, report(spec, img, grid.dim(0), complexity, 1f, counts, Estimator.SUFFICIENCY_HEAD, true), null);
         }
-        if (chosen < 0) {
-            if (considered.isEmpty()) {
-                throw GlimpseException.invalid("ADAPTIVE: no supported count lies in [" + min + ", " + max + "]; the bundle offers "
-                        + Arrays.toString(ks) + " registers or the full grid of " + config.gridTokens());
-            }
-            chosen = considered.get(considered.size() - 1);
-            fidelity = sufficiency.data()[Arrays.stream(ks).boxed().toList().indexOf(chosen)];
+        if (chosen < 0 && best < 0) {
+            throw GlimpseException.invalid("ADAPTIVE: no supported count lies in [" + min + ", " + max + "]; the bundle offers "
+                    + candidates + " or the full grid of " + config.gridTokens());
         }
-        return prefix(registers, chosen, report(spec, img, chosen, complexity, fidelity, counts));
+        boolean reached = chosen >= 0;
+        int pick = reached ? chosen : best;
+        SufficiencyCandidate c = candidates.get(pick);
+        TokenizationReport report = report(spec, img, c.tokens(), complexity, p[pick], counts, Estimator.SUFFICIENCY_HEAD,
+                reached);
+        if (c.kind() == SufficiencyCandidate.Kind.PREFIX) {
+            return prefix(registers, c.param(), report);
+        }
+        FloatTensor pooled = AdaptiveAvgPool.pool(grid, config.gridH(), config.gridW(), c.param());
+        return new TokenSet(pooled, TokenKind.POOLED, range(c.tokens()), c.tokens(), config.gridH(), config.gridW(),
+                c.param(), null, null, report, null);
     }
 
     private static TokenizationReport report(TokenizationSpec spec, int[] img, int chosen, float complexity,
                                              float fidelity, int[] considered) {
-        return new TokenizationReport(spec.mode(), complexity, chosen, fidelity, considered, img[0], img[1]);
+        return new TokenizationReport(spec.mode(), complexity, chosen, fidelity, considered, img[0], img[1], null, false);
+    }
+
+    private static TokenizationReport report(TokenizationSpec spec, int[] img, int chosen, float complexity,
+                                             float fidelity, int[] considered, Estimator estimator, boolean reached) {
+        return new TokenizationReport(spec.mode(), complexity, chosen, fidelity, considered, img[0], img[1],
+                estimator.name().toLowerCase(java.util.Locale.ROOT), reached);
     }
 
     private static int side(int tokens) {

@@ -9,19 +9,32 @@ import java.util.List;
 /**
  * The model facts of a bundle's {@code config.json}.
  *
- * @param promptTemplate text with {@code {image}} (expanded to one image token per visual token)
- *                       and {@code {question}}
+ * @param promptTemplate   text with {@code {image}} (expanded to one image token per visual token)
+ *                         and {@code {question}}
+ * @param sufficiency      ADAPTIVE's candidates in the order of the resampler's {@code sufficiency} output
+ *                         (old bundles list register prefixes as {@code resampler.sufficiency_ks})
+ * @param compactPositions every token takes the next position ({@code "positions": "compact"}); otherwise a
+ *                         visual token sits at its image's start + origin and the text after it at start + span
+ * @param imagePrefixes    text put before image i (e.g. {@code "frame two"}); empty = none. Its size bounds
+ *                         the images of one request
  */
 public record BundleConfig(String modelType, int hiddenSize, int numLayers, int numHeads, int numKvHeads,
                            int headDim, int intermediateSize, int vocabSize, int maxPositions,
                            int imageTokenId, String imageToken, int bosTokenId, int eosTokenId, int padTokenId,
                            String promptTemplate,
                            int imageSize, int patchSize, int gridH, int gridW, int visionHeads, int attentionLayer,
-                           int registers, int[] sufficiencyKs, int probeLayers, int[] pooledSides,
+                           int registers, List<SufficiencyCandidate> sufficiency, int probeLayers, int[] pooledSides,
+                           boolean compactPositions, List<String> imagePrefixes,
                            JsonNode complexityCalibration, JsonNode raw) {
 
     public int gridTokens() {
         return gridH * gridW;
+    }
+
+    /** The register prefix lengths the head scores (what ADAPTIVE and FLEX_PREFIX were trained on). */
+    public int[] prefixLengths() {
+        return sufficiency.stream().filter(c -> c.kind() == SufficiencyCandidate.Kind.PREFIX)
+                .mapToInt(SufficiencyCandidate::param).toArray();
     }
 
     /**
@@ -52,11 +65,12 @@ public record BundleConfig(String modelType, int hiddenSize, int numLayers, int 
                 vocab, t.path("max_position_embeddings").asInt(8192), s.imageTokenId(), Idefics3Spec.IMAGE_TOKEN,
                 t.path("bos_token_id").asInt(n.path("bos_token_id").asInt(1)), eosTokenId,
                 t.path("pad_token_id").asInt(n.path("pad_token_id").asInt(0)), "{image}{question}",
-                s.tileSize(), s.visionPatchSize() * s.scaleFactor(), side, side, 0, -1, 0, new int[0], 0, pooled,
-                com.fasterxml.jackson.databind.node.MissingNode.getInstance(), n);
+                s.tileSize(), s.visionPatchSize() * s.scaleFactor(), side, side, 0, -1, 0, List.of(), 0, pooled,
+                false, List.of(), com.fasterxml.jackson.databind.node.MissingNode.getInstance(), n);
     }
 
-    static BundleConfig parse(JsonNode n) {
+    /** Reads a Glimpse-layout {@code config.json}; refuses it naming every missing field. */
+    public static BundleConfig parse(JsonNode n) {
         List<String> missing = new ArrayList<>();
         JsonNode vision = n.path("vision");
         JsonNode resampler = n.path("resampler");
@@ -75,8 +89,9 @@ public record BundleConfig(String modelType, int hiddenSize, int numLayers, int 
                 req(vision, "image_size", missing, "vision."), req(vision, "patch_size", missing, "vision."),
                 req(vision, "grid_h", missing, "vision."), req(vision, "grid_w", missing, "vision."),
                 vision.path("num_heads").asInt(0), vision.path("attention_layer").asInt(-1),
-                resampler.path("registers").asInt(0), ints(resampler.path("sufficiency_ks")),
+                resampler.path("registers").asInt(0), candidates(n, missing),
                 probe.path("layers").asInt(0), ints(n.path("pooled_sides")),
+                n.path("positions").asText("origin").equals("compact"), texts(n.path("image_prefixes")),
                 n.path("complexity_calibration"), n);
         if (!missing.isEmpty()) {
             throw GlimpseException.precondition("config.json is missing " + String.join(", ", missing));
@@ -105,6 +120,30 @@ public record BundleConfig(String modelType, int hiddenSize, int numLayers, int 
             return "";
         }
         return n.get(field).asText();
+    }
+
+    private static List<SufficiencyCandidate> candidates(JsonNode n, List<String> missing) {
+        List<SufficiencyCandidate> out = new ArrayList<>();
+        for (JsonNode c : n.path("sufficiency").path("candidates")) {
+            String kind = c.path("kind").asText("");
+            int param = c.path("param").asInt(0);
+            if (!(kind.equals("prefix") || kind.equals("pool")) || param < 1) {
+                missing.add("a valid sufficiency.candidates entry (kind prefix|pool, param >= 1), got " + c);
+                continue;
+            }
+            out.add(kind.equals("prefix") ? SufficiencyCandidate.prefix(param)
+                    : new SufficiencyCandidate(SufficiencyCandidate.Kind.POOLED, param, param * param));
+        }
+        for (int k : ints(n.path("resampler").path("sufficiency_ks"))) {
+            out.add(SufficiencyCandidate.prefix(k));
+        }
+        return List.copyOf(out);
+    }
+
+    private static List<String> texts(JsonNode array) {
+        List<String> out = new ArrayList<>();
+        array.forEach(t -> out.add(t.asText()));
+        return List.copyOf(out);
     }
 
     private static int[] ints(JsonNode array) {

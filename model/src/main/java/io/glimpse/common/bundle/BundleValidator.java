@@ -106,7 +106,7 @@ public final class BundleValidator {
                 graph(bundle, sessions, ModelBundle.RESAMPLER, false, problems, notes, (in, out, p) -> {
                     expect(in, "image_features", new long[]{-1, c.gridTokens(), h}, p);
                     expect(out, "registers", new long[]{-1, c.registers(), h}, p);
-                    expect(out, "sufficiency", new long[]{-1, c.sufficiencyKs().length}, p);
+                    expect(out, "sufficiency", new long[]{-1, c.sufficiency().size()}, p);
                 });
             }
         }

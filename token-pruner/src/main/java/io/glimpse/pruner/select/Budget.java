@@ -19,10 +19,14 @@ public final class Budget {
         }
         int[] out = new int[counts.length];
         if (spec.globalBudget()) {
-            if (spec.keepTokens() <= 0) {
-                throw GlimpseException.invalid("global_budget needs keep_tokens (the total over all images)");
+            long sum = java.util.Arrays.stream(counts).asLongStream().sum();
+            if (spec.keepTokens() <= 0 && spec.keepRatio() <= 0f) {
+                throw GlimpseException.invalid("global_budget needs keep_tokens (the total over all images) or keep_ratio"
+                        + " (a share of all images' tokens)");
             }
-            return proportional(counts, spec.keepTokens());
+            // a ratio is a share of the request's tokens: clips of different lengths get the same share
+            int total = spec.keepTokens() > 0 ? spec.keepTokens() : (int) Math.max(1, Math.round(spec.keepRatio() * sum));
+            return proportional(counts, total);
         }
         for (int i = 0; i < counts.length; i++) {
             if (spec.keepTokens() > 0) {

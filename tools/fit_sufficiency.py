@@ -1,0 +1,118 @@
+"""Fits the graded sufficiency head (KARL-style, one pass from the image) after the VLM is trained.
+
+Labels are measured, not assumed: for each training image, several questions are answered on the full
+grid (greedy) and then checked under every candidate count of CANDIDATES (register prefixes and pooled
+sides). A candidate reproduces an answer exactly when, fed the full grid's answer, its argmax at every
+answer position is that answer's next token (greedy decoding would then produce it), so one
+teacher-forced pass per candidate measures all questions at once. The label is the share of the image's
+questions a candidate reproduces; the head learns it with a soft binary cross-entropy.
+
+  fit_sufficiency.py --checkpoint run/checkpoint.pt --data data --out run/sufficiency.pt
+"""
+import argparse
+import os
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from glimpse_model import CANDIDATES, Config, GlimpseVlm, SufficiencyHead, encode_words, ANS, EOS
+from scene_questions import sample_questions
+from shapes_data import ShapesData
+from vlm_forward import assemble, greedy_answers, prefix_embeddings, reduce_frames
+
+
+@torch.no_grad()
+def reproduces(model, feats, mode, questions, answers):
+    """[B, Q] bool: does the candidate's greedy answer equal the given (full-grid) answer, per question."""
+    b = feats.shape[0]
+    tokens = reduce_frames(model, feats, [mode] * b)
+    prefixes = [prefix_embeddings(model, [t]) for t in tokens]
+    segments = [[q + a + [EOS] for q, a in zip(questions[j], answers[j])] for j in range(b)]
+    embeds, positions, mask, starts = assemble(model, prefixes, segments)
+    logits = model.lm(embeds, torch.ones(embeds.shape[:2], dtype=torch.long), positions, mask_override=mask)[0]
+    pred = logits.argmax(-1)
+    out = torch.zeros(b, len(questions[0]), dtype=torch.bool)
+    for j in range(b):
+        for k, (row, q, a) in enumerate(zip(starts[j], questions[j], answers[j])):
+            target = torch.tensor(a + [EOS])
+            out[j, k] = bool((pred[j, row + len(q) - 1: row + len(q) - 1 + len(target)] == target).all())
+    return out
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--checkpoint", required=True)
+    ap.add_argument("--data", required=True, help="single-image training data")
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--images", type=int, default=3072)
+    ap.add_argument("--questions", type=int, default=6)
+    ap.add_argument("--steps", type=int, default=3000)
+    ap.add_argument("--seed", type=int, default=7)
+    args = ap.parse_args()
+    torch.set_num_threads(1)
+    state = torch.load(args.checkpoint)
+    model = GlimpseVlm(Config.from_dict(state["config"]))
+    model.load_state_dict(state["model"])
+    model.eval()
+    data = ShapesData(args.data)
+    rng = np.random.default_rng(args.seed)
+    # images the VLM trained on are fine: the head learns the VLM's behaviour, not the answers
+    idx_all = sorted(rng.choice(len(data), size=args.images, replace=False).tolist())
+    t0 = time.time()
+    feats_all, labels_all = [], []
+    with torch.no_grad():
+        for start in range(0, len(idx_all), 64):
+            idx = idx_all[start:start + 64]
+            feats = model.vision(data.pixels(idx))[0]
+            questions = []
+            for i in idx:
+                s = data.samples[i]
+                qa = [(s["question"], s["answer"])] + sample_questions(s["objects"], args.questions, rng)
+                qs = list(dict.fromkeys(q for q, _ in qa))[:args.questions]
+                while len(qs) < args.questions:
+                    qs.append(qs[len(qs) % max(1, len(qs))])
+                questions.append([encode_words(q) + [ANS] for q in qs])
+            flat_q = [q for qs in questions for q in qs]
+            full_tokens = reduce_frames(model, feats, [("full", 0)] * len(idx))
+            prefixes = [prefix_embeddings(model, [full_tokens[j]]) for j in range(len(idx)) for _ in range(args.questions)]
+            flat_a = greedy_answers(model, prefixes, flat_q)
+            answers = [flat_a[j * args.questions:(j + 1) * args.questions] for j in range(len(idx))]
+            cols = [reproduces(model, feats, (kind, param), questions, answers).float().mean(1)
+                    for kind, param, _ in CANDIDATES]
+            feats_all.append(feats)
+            labels_all.append(torch.stack(cols, dim=1))
+            print(f"labels {start + len(idx)}/{len(idx_all)} {time.time() - t0:.0f}s", flush=True)
+    feats_all, labels_all = torch.cat(feats_all), torch.cat(labels_all)
+    mean = [round(x, 4) for x in labels_all.mean(0).tolist()]
+    print("sufficiency labels: mean share reproduced per candidate", dict(zip([f"{k}{p}" for k, p, _ in CANDIDATES], mean)))
+    torch.manual_seed(args.seed)
+    head = SufficiencyHead(model.c.width)
+    opt = torch.optim.AdamW(head.parameters(), lr=2e-3, weight_decay=0.01)
+    n = feats_all.shape[0]
+    held = torch.arange(n) % 8 == 0          # one in eight images checks the fit
+    train_idx = torch.nonzero(~held).squeeze(1)
+    g = torch.Generator().manual_seed(args.seed)
+    for step in range(args.steps):
+        pick = train_idx[torch.randint(0, train_idx.numel(), (128,), generator=g)]
+        loss = F.binary_cross_entropy_with_logits(head(feats_all[pick]), labels_all[pick])
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        if step % 500 == 0 or step == args.steps - 1:
+            with torch.no_grad():
+                p = torch.sigmoid(head(feats_all[held]))
+                mae = (p - labels_all[held]).abs().mean().item()
+            print(f"head step {step} bce {loss.item():.4f} held-out mean |p - label| {mae:.4f}", flush=True)
+    torch.save(head.state_dict(), args.out + ".tmp")
+    os.replace(args.out + ".tmp", args.out)
+    with open(os.path.join(os.path.dirname(args.out), "sufficiency.json"), "w") as f:
+        import json
+        json.dump({"images": args.images, "questions": args.questions, "mean_labels": mean,
+                   "candidates": [list(c) for c in CANDIDATES], "seconds": round(time.time() - t0)}, f)
+    print("wrote", args.out)
+
+
+if __name__ == "__main__":
+    main()
