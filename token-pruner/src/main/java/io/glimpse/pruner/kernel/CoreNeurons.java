@@ -15,39 +15,54 @@ public final class CoreNeurons {
     public static boolean[] select(float[] act, int tokens, int f, double rho, double beta) {
         int[] freq = new int[f];
         int[] hist = new int[4096];
+        long[] bucketed = new long[f];
         for (int t = 0; t < tokens; t++) {
             if ((t & 15) == 0) {
                 Cancellation.checkpoint();
             }
             int base = t * f;
-            // one branch-free pass: histogram of sign + exponent + 3 mantissa bits; negatives land >= 2048
+            // pass 1, branch-free: histogram of sign + exponent + 3 mantissa bits (negatives land >= 2048)
             java.util.Arrays.fill(hist, 0);
-            int zeros = 0;
             for (int n = 0; n < f; n++) {
-                float v = act[base + n];
-                hist[Float.floatToRawIntBits(v) >>> 20]++;
-                zeros += v == 0f ? 1 : 0;
+                hist[Float.floatToRawIntBits(act[base + n]) >>> 20]++;
             }
-            int positive = -zeros;
-            for (int b = 0; b < 2048; b++) {
+            int positive = 0;
+            for (int b = 1; b < 2048; b++) {
                 positive += hist[b];
+            }
+            if (hist[0] > 0) {
+                // bucket 0 holds +0 and positive subnormals: only the latter count
+                for (int n = 0; n < f; n++) {
+                    positive += act[base + n] > 0f && Float.floatToRawIntBits(act[base + n]) >>> 20 == 0 ? 1 : 0;
+                }
             }
             if (positive <= 0) {
                 continue;
             }
             int take = (int) Math.ceil(rho * positive);
-            float threshold = kthLargest(act, base, f, take, hist);
-            int greater = 0;
-            for (int n = 0; n < f; n++) {
-                int gt = act[base + n] > threshold ? 1 : 0;
-                freq[n] += gt;
-                greater += gt;
+            int bucket = 2047;
+            int need = take;
+            while (hist[bucket] < need) {
+                need -= hist[bucket--];
             }
-            for (int n = 0, ties = take - greater; n < f && ties > 0; n++) {   // ties: lower neuron index first
-                if (act[base + n] == threshold) {
-                    freq[n]++;
-                    ties--;
+            // pass 2: every positive value in a higher bucket is taken; the threshold bucket's values are
+            // collected and only they are ranked
+            int m = 0;
+            for (int n = 0; n < f; n++) {
+                int bits = Float.floatToRawIntBits(act[base + n]);
+                int key = bits >>> 20;
+                freq[n] += ((bucket - key) >>> 31) & ((key - 2048) >>> 31);
+                if (key == bucket) {
+                    // larger value first, then lower neuron index (ties go to the lower index)
+                    bucketed[m++] = ((long) (Integer.MAX_VALUE - bits) << 32) | n;
                 }
+            }
+            if (bucket == 0) {
+                m = dropNonPositive(act, base, bucketed, m);
+            }
+            java.util.Arrays.sort(bucketed, 0, m);
+            for (int i = 0; i < need && i < m; i++) {
+                freq[(int) bucketed[i]]++;
             }
         }
         float[] score = new float[f];
@@ -65,27 +80,15 @@ public final class CoreNeurons {
         return core;
     }
 
-    /**
-     * The k-th largest (1-based) positive value of {@code a[from..from+len)}, given {@code hist}, the
-     * histogram of its values' top 12 bits (sign, exponent, 3 mantissa bits). Positive floats order
-     * like their bit patterns: the histogram finds the bucket holding the answer and only that
-     * bucket's values are sorted.
-     */
-    static float kthLargest(float[] a, int from, int len, int k, int[] hist) {
-        int bucket = 2047;
-        int need = k;
-        while (hist[bucket] < need) {
-            need -= hist[bucket--];
-        }
-        float[] in = new float[hist[bucket]];
-        int m = 0;
-        for (int i = from; i < from + len; i++) {
-            if (Float.floatToRawIntBits(a[i]) >>> 20 == bucket) {
-                in[m++] = a[i];
+    /** Keeps the collected entries of bucket 0 whose value is positive (not +0). */
+    private static int dropNonPositive(float[] act, int base, long[] bucketed, int m) {
+        int k = 0;
+        for (int i = 0; i < m; i++) {
+            if (act[base + (int) bucketed[i]] > 0f) {
+                bucketed[k++] = bucketed[i];
             }
         }
-        java.util.Arrays.sort(in, 0, m);
-        return in[m - need];
+        return k;
     }
 
     /** Score of each given token row: its positive activations that are core neurons. */

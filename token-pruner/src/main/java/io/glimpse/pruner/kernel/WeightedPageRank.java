@@ -22,23 +22,31 @@ public final class WeightedPageRank {
     /** WPR on attention rows [n][n] (query i's row sums to 1) from {@code init} (copied). */
     public Result run(float[][] rows, float[] init) {
         return iterate(init, (s, t) -> {
-            for (int i = 0; i < rows.length; i++) {
-                Rows.axpy(t, s[i], rows[i]);     // s^T A as row axpys over whole arrays: vectorises
+            // s^T A as row axpys over whole arrays (vectorises), four rows per pass over t
+            int i = 0;
+            for (; i + 3 < rows.length; i += 4) {
+                Rows.axpy4(t, s[i], rows[i], s[i + 1], rows[i + 1], s[i + 2], rows[i + 2], s[i + 3], rows[i + 3]);
+            }
+            for (; i < rows.length; i++) {
+                Rows.axpy(t, s[i], rows[i]);
             }
         });
     }
 
     /**
-     * WPR on a row-major [n, n] block of a larger array, read in place: for the one-iteration
-     * ranking pass over the full graph, where copying rows out would cost as much as the pass.
+     * WPR on a row-major [n, n] block of a larger array, each row divided by its sum as it is read (rows a
+     * pruning step cut no longer sum to 1; a zero row contributes nothing): for the one-iteration ranking
+     * pass over the full graph, where materialising a normalised copy would cost more than the pass.
      */
     public Result run(float[] a, int offset, int n, float[] init) {
+        float[] row = new float[n];
         return iterate(init, (s, t) -> {
             for (int i = 0; i < n; i++) {
-                float si = s[i];
-                int row = offset + i * n;
-                for (int j = 0; j < n; j++) {
-                    t[j] += a[row + j] * si;
+                // through a buffer indexed from 0: C2 vectorises that axpy, not one at an offset into a
+                System.arraycopy(a, offset + i * n, row, 0, n);
+                double sum = Rows.sum(row, n);
+                if (sum > 0) {
+                    Rows.axpy(t, (float) (s[i] / sum), row);
                 }
             }
         });

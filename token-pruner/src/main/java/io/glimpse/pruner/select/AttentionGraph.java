@@ -28,8 +28,9 @@ record AttentionGraph(float[] attention, int heads, int size, int cls, float[] k
         if (t.attention() != null) {
             var a = t.attention();
             KeyMetric k = KeyMetric.of(t);
-            return new AttentionGraph(rowStochastic(a.data(), a.dim(0) * a.dim(1), a.dim(1)), a.dim(0), a.dim(1), 1,
-                    k.rows(), k.dim(), 0L);
+            // rows as forwarded: every reader normalises the rows it uses (a set an earlier step pruned carries
+            // its attention cut to the surviving rows and columns), so the graph is never copied whole
+            return new AttentionGraph(a.data(), a.dim(0), a.dim(1), 1, k.rows(), k.dim(), 0L);
         }
         int n = t.count();
         int d = t.hidden();
@@ -52,26 +53,6 @@ record AttentionGraph(float[] attention, int heads, int size, int cls, float[] k
             }
         }
         return new AttentionGraph(a, 1, n, 0, x, d, (long) n * n * d);
-    }
-
-    /**
-     * Rows rescaled to sum to 1. A set an earlier step pruned carries its attention cut to the
-     * surviving rows and columns; every pass over the graph (the first ranking included) must see
-     * distributions again, as the reference implementation does.
-     */
-    static float[] rowStochastic(float[] a, int rows, int size) {
-        float[] out = new float[a.length];
-        for (int r = 0; r < rows; r++) {
-            double sum = 0;
-            for (int j = 0; j < size; j++) {
-                sum += a[r * size + j];
-            }
-            float inv = sum > 0 ? (float) (1.0 / sum) : 0f;
-            for (int j = 0; j < size; j++) {
-                out[r * size + j] = a[r * size + j] * inv;
-            }
-        }
-        return out;
     }
 
     /**
@@ -98,27 +79,26 @@ record AttentionGraph(float[] attention, int heads, int size, int cls, float[] k
         return new AttentionGraph(out, heads, size, cls, keys, keyDim, flops);
     }
 
-    /** Head {@code h}'s attention restricted to {@code nodes} (graph indices), rows renormalised. */
-    float[][] restricted(int h, int[] nodes) {
+    /**
+     * Head {@code h}'s attention restricted to {@code nodes} (graph indices, ascending), rows renormalised,
+     * written into {@code into} ([nodes][nodes], reused across heads). Each source row is first copied
+     * whole into {@code row} (a streaming copy) so the gather reads from L1 rather than from the full graph.
+     */
+    float[][] restricted(int h, int[] nodes, float[][] into, float[] row) {
         int m = nodes.length;
-        float[][] out = new float[m][m];
         int base = h * size * size;
         for (int i = 0; i < m; i++) {
-            int row = base + nodes[i] * size;
-            float[] r = out[i];
-            double sum = 0;
+            System.arraycopy(attention, base + nodes[i] * size, row, 0, size);
+            float[] r = into[i];
             for (int j = 0; j < m; j++) {
-                r[j] = attention[row + nodes[j]];
-                sum += r[j];
+                r[j] = row[nodes[j]];
             }
+            double sum = Rows.sum(r, m);
             if (sum > 0) {
-                float inv = (float) (1.0 / sum);
-                for (int j = 0; j < m; j++) {
-                    r[j] *= inv;
-                }
+                Rows.scale(r, m, (float) (1.0 / sum));
             }
         }
-        return out;
+        return into;
     }
 
     /** Head-mean attention the CLS row gives each patch (VisionZip's dominance), or the mean attention a token receives without CLS. */
@@ -128,8 +108,13 @@ record AttentionGraph(float[] attention, int heads, int size, int cls, float[] k
         for (int h = 0; h < heads; h++) {
             int base = h * size * size;
             if (cls == 1) {
+                double sum = 0;
+                for (int j = 0; j < size; j++) {
+                    sum += attention[base + j];
+                }
+                float inv = sum > 0 ? (float) (1.0 / sum) : 0f;
                 for (int j = 0; j < n; j++) {
-                    out[j] += attention[base + 1 + j];
+                    out[j] += attention[base + 1 + j] * inv;
                 }
             } else {
                 for (int i = 0; i < n; i++) {

@@ -18,6 +18,18 @@ class CoreNeuronsTest {
             int tokens = 3 + r.nextInt(20);
             int f = 5 + r.nextInt(40);
             float[] act = RandomInputs.gaussian(r, tokens * f);
+            if (trial % 2 == 1) {
+                // ties, zeros of both signs and positive subnormals: the histogram's edge cases
+                for (int i = 0; i < act.length; i++) {
+                    act[i] = Math.round(act[i] * 4) / 4f;
+                    int kind = r.nextInt(10);
+                    if (kind == 0) {
+                        act[i] = -0.0f;
+                    } else if (kind == 1) {
+                        act[i] = Float.MIN_VALUE * (1 + r.nextInt(3));
+                    }
+                }
+            }
             double rho = 0.1 + 0.5 * r.nextDouble();
             double beta = 0.1 + 0.5 * r.nextDouble();
             boolean[] core = CoreNeurons.select(act, tokens, f, rho, beta);
