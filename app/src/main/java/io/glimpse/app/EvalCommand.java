@@ -37,7 +37,8 @@ final class EvalCommand implements Callable<Integer> {
     Path data;
 
     @Option(names = "--frames", paramLabel = "N|MIN-MAX",
-            description = "Shapes-Video clips of N (or MIN to MAX) frames instead of single images; each clip is one Ask with its frames as images.")
+            description = "Shapes-Video clips of N (or MIN to MAX) frames instead of single images; each clip is one Ask with"
+                    + " its frames as images. With --grid a comma list (e.g. 2,4,8) is a frames axis: one grid per length.")
     String frames;
 
     @Mixin
@@ -115,7 +116,7 @@ final class EvalCommand implements Callable<Integer> {
                 }
                 items.add(new Item(bytes, e.question(), e.answer(), e.family()));
             }
-        } else {
+        } else if (!(grid && frames != null && frames.contains(","))) {
             items = generate(seed, count, frames);
         }
         if (grid) {
@@ -123,14 +124,21 @@ final class EvalCommand implements Callable<Integer> {
                 var bundle = model.openBundle();
                 var cfg = bundle.config();
                 boolean resampler = bundle.has(io.glimpse.common.bundle.ModelBundle.RESAMPLER);
-                List<EvalGrid.Cell> cells = EvalGrid.cells(methods, budgets, qualityTargets, cfg.gridTokens(),
-                        resampler ? cfg.registers() : 0, !cfg.complexityCalibration().isMissingNode(),
-                        items.stream().anyMatch(i -> i.images().size() > 1));
-                String source = data != null ? data.toString()
-                        : (frames != null ? "Shapes-Video (" + frames + " frames) seed " : "Shapes-VQA seed ") + seed;
-                EvalGrid.run(items, c, cells, policy.generation(), outDir, source);
-                System.out.println(Files.readString(outDir.resolve("results.md")));
-                System.err.println("eval: " + cells.size() + " policies x " + items.size() + " samples -> " + outDir.toAbsolutePath());
+                // the frames axis: one grid per clip length, each in its own directory
+                List<String> axis = data == null && frames != null && frames.contains(",")
+                        ? List.of(frames.split(",")) : java.util.Collections.singletonList(frames);
+                for (String f : axis) {
+                    List<Item> set = axis.size() > 1 ? generate(seed, count, f.trim()) : items;
+                    Path dir = axis.size() > 1 ? outDir.resolve("frames-" + f.trim()) : outDir;
+                    List<EvalGrid.Cell> cells = EvalGrid.cells(methods, budgets, qualityTargets, cfg.gridTokens(),
+                            resampler ? cfg.registers() : 0, !cfg.complexityCalibration().isMissingNode(),
+                            set.stream().anyMatch(i -> i.images().size() > 1));
+                    String source = data != null ? data.toString()
+                            : (f != null ? "Shapes-Video (" + f.trim() + " frames) seed " : "Shapes-VQA seed ") + seed;
+                    EvalGrid.run(set, c, cells, policy.generation(), dir, source);
+                    System.out.println(Files.readString(dir.resolve("results.md")));
+                    System.err.println("eval: " + cells.size() + " policies x " + set.size() + " samples -> " + dir.toAbsolutePath());
+                }
             }
             return 0;
         }

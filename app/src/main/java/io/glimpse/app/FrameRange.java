@@ -1,7 +1,5 @@
 package io.glimpse.app;
 
-import picocli.CommandLine;
-
 /** A clip length as the CLI takes it: {@code N} or {@code MIN-MAX} frames. */
 record FrameRange(int min, int max) {
 
@@ -15,7 +13,7 @@ record FrameRange(int min, int max) {
             return new FrameRange(Integer.parseInt(text.substring(0, dash).trim()),
                     Integer.parseInt(text.substring(dash + 1).trim()));
         } catch (NumberFormatException e) {
-            throw new CommandLine.TypeConversionException("--frames takes N or MIN-MAX (e.g. 8 or 4-8), got '" + text + "'");
+            throw new IllegalArgumentException("--frames takes N or MIN-MAX (e.g. 8 or 4-8), got '" + text + "'");
         }
     }
 

@@ -35,7 +35,7 @@ final class PolicyOptions {
     @Option(names = "--prune-param", description = "Method parameter key=value (repeatable), e.g. iterations=10; see glimpse methods.")
     Map<String, String> pruneParams = new LinkedHashMap<>();
 
-    @Option(names = "--global-budget", description = "--keep is the total over all images of the request.")
+    @Option(names = "--global-budget", description = "--keep is the total over all images of the request (--keep-ratio a share of all their tokens); QUOTA assigns it by relevance.")
     boolean globalBudget;
 
     @Option(names = "--then", description = "A further pruning step (repeatable, applied in order): "
