@@ -1,6 +1,6 @@
 package io.glimpse.common.grpc;
 
-import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
 import io.glimpse.common.error.GlimpseException;
 import io.glimpse.common.tensor.FloatTensor;
 import io.glimpse.common.tensor.Half;
@@ -28,22 +28,24 @@ public final class TensorCodec {
             b.addShape(d);
         }
         float[] data = t.data();
+        byte[] bytes;
         switch (dtype) {
             case FP32 -> {
-                ByteBuffer buf = ByteBuffer.allocate(data.length * 4).order(ByteOrder.LITTLE_ENDIAN);
-                buf.asFloatBuffer().put(data);
-                b.setData(ByteString.copyFrom(buf.array()));
+                bytes = new byte[data.length * 4];
+                ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().put(data);
             }
             case FP16 -> {
-                ByteBuffer buf = ByteBuffer.allocate(data.length * 2).order(ByteOrder.LITTLE_ENDIAN);
-                for (float v : data) {
-                    buf.putShort(Half.fromFloat(v));
+                bytes = new byte[data.length * 2];
+                for (int i = 0; i < data.length; i++) {
+                    short h = Half.fromFloat(data[i]);
+                    bytes[2 * i] = (byte) h;
+                    bytes[2 * i + 1] = (byte) (h >>> 8);
                 }
-                b.setData(ByteString.copyFrom(buf.array()));
             }
             default -> throw new IllegalArgumentException("float tensors encode as FP32 or FP16, not " + dtype);
         }
-        return b.build();
+        // the array is ours alone and never written again: the message may own it without a copy
+        return b.setData(UnsafeByteOperations.unsafeWrap(bytes)).build();
     }
 
     /**
@@ -85,8 +87,10 @@ public final class TensorCodec {
         if (elementBytes == 4) {
             buf.asFloatBuffer().get(data);
         } else {
-            for (int i = 0; i < n; i++) {
-                data[i] = Half.toFloat(buf.getShort());
+            short[] halves = new short[(int) n];
+            buf.asShortBuffer().get(halves);
+            for (int i = 0; i < halves.length; i++) {
+                data[i] = Half.toFloat(halves[i]);
             }
         }
         return new FloatTensor(shape, data);

@@ -32,6 +32,13 @@ public final class Half {
             return (short) (sign | 0x7c00 | (mant != 0 ? 0x200 : 0));
         }
         int e = exp - 127 + 15;
+        if (e > 0 && e < 0x1f) {
+            // normal range, branch-free round to nearest even on exponent and mantissa together: a carry out of
+            // the mantissa bumps the exponent, and one past the largest finite half is infinity's bit pattern
+            int v = (e << 23) | mant;
+            v += 0xfff + ((v >>> 13) & 1);
+            return (short) (sign | Math.min(v >>> 13, 0x7c00));
+        }
         if (e >= 0x1f) {
             return (short) (sign | 0x7c00);
         }
@@ -49,11 +56,6 @@ public final class Half {
             }
             return (short) (sign | half);
         }
-        int half = (e << 10) | (mant >> 13);
-        int rem = mant & 0x1fff;
-        if (rem > 0x1000 || (rem == 0x1000 && (half & 1) == 1)) {
-            half++;
-        }
-        return (short) (sign | half);
+        throw new AssertionError("unreachable: exponent " + e);
     }
 }
