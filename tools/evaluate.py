@@ -8,7 +8,7 @@ import json
 
 import torch
 
-from glimpse_model import Config, GlimpseVlm, ANS
+from glimpse_model import ANS, load_checkpoint
 from shapes_data import ShapesData
 from vlm_forward import reduce_frames, prefix_embeddings, greedy_answers, words
 
@@ -28,10 +28,7 @@ def main():
     ap.add_argument("--modes", default="full,pool6,pool4,reg16", help="comma-separated: " + ",".join(MODES))
     args = ap.parse_args()
     torch.set_num_threads(1)
-    state = torch.load(args.checkpoint)
-    model = GlimpseVlm(Config.from_dict(state["config"]))
-    model.load_state_dict(state["model"])
-    model.eval()
+    model = load_checkpoint(args.checkpoint)
     data = ShapesData(args.data)
     n = min(args.count or len(data), len(data))
     report = {"samples": n, "data": args.data, "modes": {}}

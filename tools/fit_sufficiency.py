@@ -17,7 +17,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from glimpse_model import CANDIDATES, Config, GlimpseVlm, SufficiencyHead, encode_words, ANS, EOS
+from glimpse_model import CANDIDATES, SufficiencyHead, encode_words, load_checkpoint, ANS, EOS
 from scene_questions import sample_questions
 from shapes_data import ShapesData
 from vlm_forward import assemble, greedy_answers, prefix_embeddings, reduce_frames
@@ -52,10 +52,7 @@ def main():
     ap.add_argument("--seed", type=int, default=7)
     args = ap.parse_args()
     torch.set_num_threads(1)
-    state = torch.load(args.checkpoint)
-    model = GlimpseVlm(Config.from_dict(state["config"]))
-    model.load_state_dict(state["model"])
-    model.eval()
+    model = load_checkpoint(args.checkpoint)
     data = ShapesData(args.data)
     rng = np.random.default_rng(args.seed)
     # images the VLM trained on are fine: the head learns the VLM's behaviour, not the answers

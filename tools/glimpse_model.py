@@ -251,3 +251,11 @@ def pool_grid(features, grid, n):
     x = features.transpose(1, 2).reshape(b, h, grid, grid)
     x = F.adaptive_avg_pool2d(x, n)
     return x.reshape(b, h, n * n).transpose(1, 2)
+
+
+def load_checkpoint(path):
+    """The trained model of a checkpoint written by train.py, in eval mode."""
+    state = torch.load(path)
+    model = GlimpseVlm(Config.from_dict(state["config"]))
+    model.load_state_dict(state["model"])
+    return model.eval()

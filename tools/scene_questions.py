@@ -62,7 +62,11 @@ def questions(objs):
 
 def sample_questions(objs, k, rng):
     """Up to k distinct questions, families drawn uniformly among those the scene allows."""
-    q = questions(objs)
+    return _sample(questions(objs), k, rng)
+
+
+def _sample(q, k, rng):
+    """Up to k distinct (question, answer) pairs of family -> list q, families drawn uniformly among the non-empty."""
     fams = [f for f, v in q.items() if v]
     out, seen = [], set()
     for _ in range(4 * k):
@@ -106,15 +110,4 @@ def clip_questions(tracks, frames):
 
 def sample_clip_questions(tracks, frames, k, rng):
     """Up to k distinct clip questions, families drawn uniformly among those the clip allows."""
-    q = clip_questions(tracks, frames)
-    fams = [f for f, v in q.items() if v]
-    out, seen = [], set()
-    for _ in range(4 * k):
-        if len(out) >= k:
-            break
-        f = fams[rng.integers(len(fams))]
-        item = q[f][rng.integers(len(q[f]))]
-        if item[0] not in seen:
-            seen.add(item[0])
-            out.append(item)
-    return out
+    return _sample(clip_questions(tracks, frames), k, rng)

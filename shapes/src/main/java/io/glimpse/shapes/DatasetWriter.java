@@ -34,6 +34,10 @@ public final class DatasetWriter {
                 lines.write('\n');
             }
         }
+        writeMeta(dir, meta(count, seed));
+    }
+
+    private static ObjectNode meta(int count, long seed) {
         ObjectNode meta = JSON.createObjectNode();
         meta.put("count", count);
         meta.put("seed", seed);
@@ -42,6 +46,10 @@ public final class DatasetWriter {
         meta.put("channels", 3);
         meta.put("images", "images.u8");
         meta.put("samples", "samples.jsonl");
+        return meta;
+    }
+
+    private static void writeMeta(Path dir, ObjectNode meta) throws IOException {
         JSON.writerWithDefaultPrettyPrinter().writeValue(dir.resolve("meta.json").toFile(), meta);
     }
 
@@ -65,17 +73,10 @@ public final class DatasetWriter {
                 frames += c.frames().size();
             }
         }
-        ObjectNode meta = JSON.createObjectNode();
-        meta.put("count", count);
-        meta.put("seed", seed);
+        ObjectNode meta = meta(count, seed);
         meta.put("video", true);
         meta.put("frames_total", frames);
-        meta.put("height", ShapesVqaGenerator.CANVAS);
-        meta.put("width", ShapesVqaGenerator.CANVAS);
-        meta.put("channels", 3);
-        meta.put("images", "images.u8");
-        meta.put("samples", "samples.jsonl");
-        JSON.writerWithDefaultPrettyPrinter().writeValue(dir.resolve("meta.json").toFile(), meta);
+        writeMeta(dir, meta);
     }
 
     static ObjectNode describe(int index, Clip c, long offset) {
