@@ -92,6 +92,11 @@ class PrunerEngineTest {
         int[] global = Budget.perImage(new int[]{144, 36, 20}, new PruningSpec(PruningMethod.RANDOM, 50, 0f, true, 0, Map.of()));
         assertEquals(50, Arrays.stream(global).sum());
         assertArrayEquals(new int[]{36, 9, 5}, global);
+        // a global ratio is a share of all the request's tokens: 25% of 8 x 144 = 288
+        int[] clip = Budget.perImage(new int[]{144, 144, 144, 144, 144, 144, 144, 144},
+                new PruningSpec(PruningMethod.RANDOM, 0, 0.25f, true, 0, Map.of()));
+        assertEquals(288, Arrays.stream(clip).sum());
+        assertArrayEquals(new int[]{36, 36, 36, 36, 36, 36, 36, 36}, clip);
     }
 
     @Test

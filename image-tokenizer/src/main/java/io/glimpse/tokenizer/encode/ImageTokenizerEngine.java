@@ -393,7 +393,9 @@ public final class ImageTokenizerEngine implements AutoCloseable {
         for (int i = 0; i < order.length; i++) {
             order[i] = i;
         }
-        Arrays.sort(order, java.util.Comparator.comparingInt(i -> candidates.get(i).tokens()));
+        // cheapest first; at equal cost (4 registers or 2x2 pooled) the one predicted more faithful first
+        Arrays.sort(order, java.util.Comparator.<Integer>comparingInt(i -> candidates.get(i).tokens())
+                .thenComparing(i -> -p[i]));
         int chosen = -1;
         int best = -1;
         List<Integer> considered = new ArrayList<>();
