@@ -52,7 +52,8 @@ final class EvalGrid {
     /**
      * @param clips the samples are clips of several frames: budgets are per frame, every method splits them
      *              uniformly, and QUOTA also runs with the same total as a global budget it assigns across
-     *              frames by relevance ("QUOTA global b": keep_ratio b / grid over the whole clip)
+     *              frames by relevance ("QUOTA global b": keep_ratio b / grid over the whole clip) and, as its
+     *              query-blind baseline, in equal shares ("QUOTA global uniform b")
      */
     static List<Cell> cells(List<Pruning.Method> methods, int[] budgets, double[] targets, int gridTokens, int registers,
                             boolean calibrated, boolean clips) {
@@ -82,11 +83,17 @@ final class EvalGrid {
                 }
             }
             if (clips && m == Pruning.Method.QUOTA) {
-                for (int b : budgets) {
-                    if (b < gridTokens) {
-                        cells.add(new Cell("QUOTA global", "QUOTA global " + b, TokenPolicy.newBuilder().setPruning(
-                                Pruning.newBuilder().setMethod(m).setKeepRatio((float) b / gridTokens).setGlobalBudget(true)
-                                        .setSeed(1)).build()));
+                for (String scorer : List.of("", "uniform")) {
+                    String series = scorer.isEmpty() ? "QUOTA global" : "QUOTA global uniform";
+                    for (int b : budgets) {
+                        if (b < gridTokens) {
+                            Pruning.Builder p = Pruning.newBuilder().setMethod(m).setKeepRatio((float) b / gridTokens)
+                                    .setGlobalBudget(true).setSeed(1);
+                            if (!scorer.isEmpty()) {
+                                p.putParams("scorer", scorer);
+                            }
+                            cells.add(new Cell(series, series + " " + b, TokenPolicy.newBuilder().setPruning(p).build()));
+                        }
                     }
                 }
             }

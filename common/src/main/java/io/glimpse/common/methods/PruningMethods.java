@@ -42,8 +42,9 @@ public final class PruningMethods {
                 MethodParam.number("beta", 0.4, 1e-6, 1, "core neurons: top share by frequency"));
         add(Pruning.Method.QUOTA, "query-oriented budget over images or regions, then shrink each (QuoTA)",
                 Set.of(), Set.of(MethodNeed.LM_PROBE, MethodNeed.LM_DECODER),
-                MethodParam.choice("scorer", "vlm", List.of("vlm", "attention", "similarity"),
-                        "unit relevance (vlm when the bundle declares query_decoupling, else attention with an LM probe, else similarity)"),
+                MethodParam.choice("scorer", "vlm", List.of("vlm", "attention", "similarity", "uniform"),
+                        "unit relevance (vlm when the bundle declares query_decoupling, else attention with an LM probe, else similarity;"
+                                + " uniform: the query-blind split)"),
                 MethodParam.text("regions", "2x2", "RxC regions of a single image (tiled images: each tile is a unit)"),
                 MethodParam.choice("within", "resize", withinChoices(), "how each unit is shrunk: resize, pool or a method"),
                 MethodParam.number("min_per_unit", 0, 0, 1 << 20, "tokens every unit keeps at least"));
