@@ -54,19 +54,25 @@ def main():
     w("`tools/train-default-model.sh` (one command, seeded, resumable):")
     w("")
     w("1. `glimpse shapes generate`: 120,000 training images (seed 1), 1,024 dev images (seed 4242), 2,000 held-out images (seed 20261128); `--frames 4-8`: 10,000 training clips (seed 2), 256 dev clips (seed 4243), 600 held-out clips (seed 20261129). Held-out seeds are never used in training.")
-    w(f"2. `tools/train.py`: {args.steps:,} steps, AdamW (lr 1e-3, warm-up 200, cosine), one thread; 60% of the steps take 32 images, 40% take 6 clips. An image batch uses one input mode so one model serves them all: full grid 45%, grid average-pooled to n x n with n in {2,3,4,6,8} 20% (TokenFLEX), a register prefix of log-uniform length 1..32 25% (nested dropout), a random subset of 8..143 grid tokens 10%. A clip batch gives all frames the full grid (20%), all the same pooled side (30%: what a uniform split gives), or each frame its own mode (50%: full 25%, pooled 40%, subset 15%, prefix 15% — what QuoTA's per-frame budgets give).")
-    w("   Two things made this budget enough (the first attempts plateaued near 30-40%):")
+    w("2. `tools/recover_checkpoint.py` recovers v1 — the single-image model of commit 162ca0a, made by that commit's version of this script in 3,600 steps from random weights — from its ONNX files in the repository's history (checked: it scores as its model card says), and widens it to the new vocabulary (70 words) and 1,280 positions (new rows start as fresh weights).")
+    w(f"3. `tools/train.py`: {args.steps:,} steps from v1, AdamW (lr 5e-4, warm-up 100, cosine), one thread; 60% of the steps take 32 images, 40% take 6 clips. An image batch uses one input mode so one model serves them all: full grid 45%, grid average-pooled to n x n with n in {2,3,4,6,8} 20% (TokenFLEX), a register prefix of log-uniform length 1..32 25% (nested dropout), a random subset of 8..143 grid tokens 10%. A clip batch gives all frames the full grid (20%), all the same pooled side (30%: what a uniform split gives), or each frame its own mode (50%: full 25%, pooled 40%, subset 15%, prefix 15% — what QuoTA's per-frame budgets give).")
+    w("   Why from v1: the same mixture from random weights reached only 41% on single images after 1,800 of 3,600 steps (the clips' long sequences make a step 2-3 times dearer and leave fewer image steps), so it could not fit the 90-minute budget. Two things made v1's budget enough (its first attempts plateaued near 30-40%), and v2 keeps them:")
     w("   - several question/answer segments share each sample's visual tokens in one sequence (six per image, eight per clip: the generator's question plus more derived from the object list or the clip's tracks by `tools/scene_questions.py`, by the Java generator's rules); a block mask lets each segment see only the shared prefix and itself, and each starts at the position inference uses, so the model sees exactly the inference layout several times per sample;")
     w("   - an auxiliary loss (weight 1.0) asks a linear probe on the projected patch features for the colour, shape, size and region of the object covering each patch (pixel coverage by the renderer's rule); the probe is dropped at export.")
-    w("3. `tools/fit_sufficiency.py` then fits the graded head alone: for 3,072 training images, six questions each are answered on the full grid, and every candidate count is checked for reproducing each answer (teacher-forced: greedy decoding reproduces an answer exactly when the argmax at every answer position is its next token); the label is the share of the image's questions the candidate reproduces, learned with a soft binary cross-entropy.")
-    w("4. `tools/export.py` writes every ONNX file (opset 17, checked with `onnx.checker`); `tools/evaluate.py` and `glimpse eval` score the held-out samples.")
-    w("5. `glimpse bundle calibrate --tokens pooled --write` fits the complexity proxy's calibration table (ADAPTIVE without the head) on 600 training samples and writes it into `config.json`.")
+    w("4. `tools/fit_sufficiency.py` then fits the graded head alone: for 3,072 training images, six questions each are answered on the full grid, and every candidate count is checked for reproducing each answer (teacher-forced: greedy decoding reproduces an answer exactly when the argmax at every answer position is its next token); the label is the share of the image's questions the candidate reproduces, learned with a soft binary cross-entropy.")
+    w("5. `tools/export.py` writes every ONNX file (opset 17, checked with `onnx.checker`); `tools/evaluate.py` and `glimpse eval` score the held-out samples.")
+    w("6. `glimpse bundle calibrate --tokens pooled --write` fits the complexity proxy's calibration table (ADAPTIVE without the head) on 600 training samples and writes it into `config.json`.")
     if args.minutes:
         w("")
-        times = [float(l.split()[-1].rstrip("s/step")) for l in log if l.split()[-1].endswith("s/step")]
-        mean = sum(times) / len(times) if times else 0
+        import ast
+        kinds = {"image": [], "clip": []}
+        for l in log:
+            if "s/step {" in l:
+                for k, v in ast.literal_eval(l[l.index("{"):]).items():
+                    kinds[k].append(v)
+        mean = {k: sum(v) / len(v) for k, v in kinds.items() if v}
         w(f"The whole run took {args.minutes} minutes on the 2-core development machine (training {args.train_minutes}); "
-          f"training averaged {mean:.2f} s per step (one thread).")
+          f"an image step averaged {mean.get('image', 0):.2f} s and a clip step {mean.get('clip', 0):.2f} s (one thread).")
     if suff:
         w("")
         w("Sufficiency labels (mean share of answers reproduced, per candidate): "

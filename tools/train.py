@@ -152,6 +152,8 @@ def main():
     ap.add_argument("--qa-per-image", type=int, default=6, help="question/answer segments sharing one image")
     ap.add_argument("--qa-per-clip", type=int, default=8, help="question/answer segments sharing one clip")
     ap.add_argument("--aux-weight", type=float, default=1.0, help="weight of the per-patch color/shape/size/region loss")
+    ap.add_argument("--init", help="start from these weights (recover_checkpoint.py) instead of random ones")
+    ap.add_argument("--warmup", type=int, default=200)
     args = ap.parse_args()
 
     torch.set_num_threads(args.threads)
@@ -181,6 +183,9 @@ def main():
         opt.load_state_dict(state["opt"])
         step = state["step"]
         log(f"resumed at step {step}")
+    elif args.init:
+        model.load_state_dict(torch.load(args.init)["model"])
+        log(f"starting from {args.init}")
 
     def save():
         tmp = ckpt_path + ".tmp"
@@ -188,7 +193,7 @@ def main():
         os.replace(tmp, ckpt_path)
 
     model.train()
-    t0, warmup, times = time.time(), 200, {"image": [], "clip": []}
+    t0, warmup, times = time.time(), args.warmup, {"image": [], "clip": []}
     while step < args.steps:
         rng = np.random.default_rng(args.seed * 1_000_003 + step)
         lr = args.lr * min(1.0, (step + 1) / warmup) * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * step / args.steps)))

@@ -54,6 +54,7 @@ class ClipsTest {
     @Test
     void quotaAssignsAGlobalBudgetAcrossFramesByRelevance() {
         int uneven = 0;
+        StringBuilder seen = new StringBuilder();
         for (EvalCommand.Item it : clips.subList(0, 12)) {
             AskResponse r = stack.blocking().ask(ask(it, Pruning.newBuilder().setMethod(Pruning.Method.QUOTA)
                     .setKeepRatio(0.25f).setGlobalBudget(true)));
@@ -66,8 +67,10 @@ class ClipsTest {
             }
             assertTrue(min >= 1, "every frame keeps a token");
             uneven += max > 2 * min ? 1 : 0;
+            seen.append(r.getSelectionsList().stream().map(x -> String.valueOf(x.getKeptOriginCount())).toList())
+                    .append(' ').append(it.family()).append("; ");
         }
-        assertTrue(uneven >= 6, "QuoTA spread the budget unevenly on " + uneven + " of 12 clips");
+        assertTrue(uneven >= 6, "QuoTA spread the budget unevenly on " + uneven + " of 12 clips: " + seen);
     }
 
     /** Methods that read the LM probe or ViT attention work over several frames. */
@@ -91,7 +94,7 @@ class ClipsTest {
         AskRequest nine = it.ask().addImages(it.ask().getImages(0)).build();
         StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> stack.blocking().ask(nine));
         assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
-        assertTrue(e.getStatus().getDescription().contains("at most 8"), e.getStatus().getDescription());
+        assertTrue(e.getStatus().getDescription().matches(".*(at most 8|limit is 8).*"), e.getStatus().getDescription());
         assertEquals(VideoFamily.values().length, clips.stream().map(EvalCommand.Item::family).distinct().count());
     }
 }
