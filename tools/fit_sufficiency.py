@@ -46,7 +46,7 @@ def main():
     ap.add_argument("--checkpoint", required=True)
     ap.add_argument("--data", required=True, help="single-image training data")
     ap.add_argument("--out", required=True)
-    ap.add_argument("--images", type=int, default=3072)
+    ap.add_argument("--images", type=int, default=2048)
     ap.add_argument("--questions", type=int, default=6)
     ap.add_argument("--steps", type=int, default=3000)
     ap.add_argument("--seed", type=int, default=7)

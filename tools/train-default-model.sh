@@ -35,6 +35,9 @@ start=$(date +%s)
 [ -f "$WORK/video-dev/meta.json" ] || ./glimpse shapes generate --count 256 --seed 4243 --frames 4-8 --out "$WORK/video-dev"
 [ -f "$WORK/video-heldout/meta.json" ] \
     || ./glimpse shapes generate --count 600 --seed $HELDOUT_CLIP_SEED --frames 4-8 --out "$WORK/video-heldout"
+# the sufficiency head learns from images the VLM never trained on: on its training images the VLM agrees
+# with itself more often than on new ones, and a head fitted there promises too much
+[ -f "$WORK/suff-data/meta.json" ] || ./glimpse shapes generate --count 2048 --seed 7 --out "$WORK/suff-data"
 
 if [ ! -f "$WORK/v1/v1.pt" ]; then
     mkdir -p "$WORK/v1/bundle/onnx"
@@ -49,7 +52,7 @@ fi
     --video-heldout "$WORK/video-dev" --out "$WORK/run" --steps "$STEPS" --lr 5e-4 --warmup 100 --init "$WORK/v1/v1.pt")
 trained=$(date +%s)
 [ -f "$WORK/run/sufficiency.pt" ] || (cd tools && "$PY" fit_sufficiency.py --checkpoint "$WORK/run/checkpoint.pt" \
-    --data "$WORK/data" --out "$WORK/run/sufficiency.pt" | tee "$WORK/sufficiency.log")
+    --data "$WORK/suff-data" --out "$WORK/run/sufficiency.pt" | tee "$WORK/sufficiency.log")
 
 (cd tools && "$PY" export.py --checkpoint "$WORK/run/checkpoint.pt" --out "$OUT")
 # the PyTorch evaluations (one thread) run beside the Java evaluations and calibration (the other core)

@@ -140,14 +140,15 @@ class ProductionSurvivalTest {
                         .setPruning(Pruning.newBuilder().setMethod(Pruning.Method.DIVPRUNE).setKeepTokens(8)).build()));
     }
 
-    /** Eight images of 144 tokens do not fit the model's 256 positions: refused before the runner queues them. */
+    /** Eight images of 144 tokens and 200 new tokens do not fit the model's 1280 positions: refused before the runner queues them. */
     @Test
     void promptBeyondThePositionsIsRefused() {
-        GenerateRequest.Builder g = GenerateRequest.newBuilder().setQuestion("what color ?");
-        for (int i = 0; i < 3; i++) {
+        GenerateRequest.Builder g = GenerateRequest.newBuilder().setQuestion("what color ?")
+                .setGeneration(Generation.newBuilder().setMaxNewTokens(200));
+        for (int i = 0; i < 8; i++) {
             g.addImages(withOrigins(tokens(144, 128), 144));
         }
-        refused(Status.Code.INVALID_ARGUMENT, "but the model has 256", () ->
+        refused(Status.Code.INVALID_ARGUMENT, "but the model has 1280", () ->
                 VlmRunnerGrpc.newBlockingStub(runner).generate(g.build()).hasNext());
     }
 
