@@ -35,8 +35,7 @@ start=$(date +%s)
 [ -f "$WORK/video-dev/meta.json" ] || ./glimpse shapes generate --count 256 --seed 4243 --frames 4-8 --out "$WORK/video-dev"
 [ -f "$WORK/video-heldout/meta.json" ] \
     || ./glimpse shapes generate --count 600 --seed $HELDOUT_CLIP_SEED --frames 4-8 --out "$WORK/video-heldout"
-# the sufficiency head learns from images the VLM never trained on: on its training images the VLM agrees
-# with itself more often than on new ones, and a head fitted there promises too much
+# the sufficiency head learns the VLM's behaviour on images it never trained on
 [ -f "$WORK/suff-data/meta.json" ] || ./glimpse shapes generate --count 2048 --seed 7 --out "$WORK/suff-data"
 
 if [ ! -f "$WORK/v1/v1.pt" ]; then
