@@ -124,7 +124,8 @@ class DecoderTest {
     }
 
     @Test
-    void prunedTokensKeepTheirOriginalPositions() {
+    void prunedTokensTakeCompactPositions() {
+        // the default model's rule (config.json "positions": "compact"; the origin rule is tested in LanguageModelTest)
         TokenSet kept = visual(144, 144, 4).keep(new int[]{0, 5, 9}, null);
         PromptLayout l = PromptLayout.build(engine.config(), engine.tokenizer(), "is there a red circle ?", List.of(kept));
         int[] rows = l.imageRows();
@@ -132,9 +133,10 @@ class DecoderTest {
         assertEquals(rows[0] + 1, rows[1]);
         assertEquals(rows[1] + 1, rows[2]);
         long start = l.positions()[rows[0]];
-        assertEquals(rows[0], start, "text before the image counts up from 0");
-        assertArrayEquals(new long[]{start, start + 5, start + 9}, Arrays.copyOfRange(l.positions(), rows[0], rows[0] + 3));
-        assertEquals(start + 144, l.positions()[rows[2] + 1], "text continues after the unpruned span");
+        assertEquals(rows[0], start, "<bos> and the frame marker count up from 0");
+        assertEquals(3, rows[0], "<bos> frame one, then the image");
+        assertArrayEquals(new long[]{start, start + 1, start + 2}, Arrays.copyOfRange(l.positions(), rows[0], rows[0] + 3));
+        assertEquals(start + 3, l.positions()[rows[2] + 1], "text continues right after what was kept");
         assertEquals(3, l.visualTokens());
         for (int r : rows) {
             assertEquals(engine.config().imageTokenId(), l.ids()[r]);
@@ -149,7 +151,8 @@ class DecoderTest {
         assertInvalid("x".repeat(3000), images, GenerationParams.greedy(4), "characters");
         assertInvalid("q ?", images, GenerationParams.greedy(1000), "exceeds the server cap");
         assertInvalid("q ?", images, new GenerationParams(4, 0, -1f, 0f, 0), "temperature");
-        assertInvalid("q ?", images, GenerationParams.greedy(200), "positions");
+        List<TokenSet> eight = java.util.Collections.nCopies(8, visual(144, 144, 5));
+        assertInvalid("q ?", eight, GenerationParams.greedy(200), "positions");
         TokenSet narrow = new TokenSet(FloatTensor.of(new float[64], 1, 64), TokenKind.GRID, new int[]{0}, 1, 1, 1, 0,
                 null, null, null, null);
         assertInvalid("q ?", List.of(narrow), GenerationParams.greedy(4), "width 64");
