@@ -125,11 +125,11 @@ final class EvalCommand implements Callable<Integer> {
                 var cfg = bundle.config();
                 boolean resampler = bundle.has(io.glimpse.common.bundle.ModelBundle.RESAMPLER);
                 // the frames axis: one grid per clip length, each in its own directory
-                List<String> axis = data == null && frames != null && frames.contains(",")
-                        ? List.of(frames.split(",")) : java.util.Collections.singletonList(frames);
+                boolean frameAxis = data == null && frames != null && frames.contains(",");
+                List<String> axis = frameAxis ? List.of(frames.split(",")) : java.util.Collections.singletonList(frames);
                 for (String f : axis) {
-                    List<Item> set = axis.size() > 1 ? generate(seed, count, f.trim()) : items;
-                    Path dir = axis.size() > 1 ? outDir.resolve("frames-" + f.trim()) : outDir;
+                    List<Item> set = frameAxis ? generate(seed, count, f.trim()) : items;
+                    Path dir = frameAxis ? outDir.resolve("frames-" + f.trim()) : outDir;
                     List<EvalGrid.Cell> cells = EvalGrid.cells(methods, budgets, qualityTargets, cfg.gridTokens(),
                             resampler ? cfg.registers() : 0, !cfg.complexityCalibration().isMissingNode(),
                             set.stream().anyMatch(i -> i.images().size() > 1));
