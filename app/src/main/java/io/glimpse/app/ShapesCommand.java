@@ -29,6 +29,8 @@ final class ShapesCommand implements Runnable {
             description = "Write COUNT seeded samples: images.u8 + samples.jsonl (training form), or with --png one PNG"
                     + " per sample plus questions.jsonl ({image, question, answer, family}: the eval/demo form).")
     static final class Generate implements Callable<Integer> {
+        private static final ObjectMapper JSON = new ObjectMapper();
+
         @Option(names = "--count", required = true)
         int count;
 
@@ -54,22 +56,32 @@ final class ShapesCommand implements Runnable {
             if (!png) {
                 DatasetWriter.write(gen, count, seed, out);
             } else {
-                Files.createDirectories(out);
-                ObjectMapper json = new ObjectMapper();
-                try (BufferedWriter w = Files.newBufferedWriter(out.resolve("questions.jsonl"))) {
-                    for (int i = 0; i < count; i++) {
-                        Sample s = gen.next();
-                        String name = String.format("%05d.png", i);
-                        Files.write(out.resolve(name), ScenePng.encode(s.scene()));
-                        ObjectNode n = json.createObjectNode().put("image", name).put("question", s.question())
-                                .put("answer", s.answer()).put("family", s.family().key());
-                        w.write(json.writeValueAsString(n));
-                        w.write('\n');
-                    }
-                }
+                writePng(i -> {
+                    Sample s = gen.next();
+                    String name = String.format("%05d.png", i);
+                    Files.write(out.resolve(name), ScenePng.encode(s.scene()));
+                    return JSON.createObjectNode().put("image", name).put("question", s.question())
+                            .put("answer", s.answer()).put("family", s.family().key());
+                });
             }
             System.out.println("wrote " + count + " samples (seed " + seed + ") to " + out);
             return 0;
+        }
+
+        /** One sample's line of questions.jsonl, after writing its PNG files. */
+        private interface PngSample {
+            ObjectNode write(int index) throws java.io.IOException;
+        }
+
+        /** The eval/demo form: PNG files plus a questions.jsonl line per sample. */
+        private void writePng(PngSample sample) throws java.io.IOException {
+            Files.createDirectories(out);
+            try (BufferedWriter w = Files.newBufferedWriter(out.resolve("questions.jsonl"))) {
+                for (int i = 0; i < count; i++) {
+                    w.write(JSON.writeValueAsString(sample.write(i)));
+                    w.write('\n');
+                }
+            }
         }
 
         private Integer clips() throws Exception {
@@ -78,23 +90,17 @@ final class ShapesCommand implements Runnable {
             if (!png) {
                 DatasetWriter.writeClips(gen, count, seed, out);
             } else {
-                Files.createDirectories(out);
-                ObjectMapper json = new ObjectMapper();
-                try (BufferedWriter w = Files.newBufferedWriter(out.resolve("questions.jsonl"))) {
-                    for (int i = 0; i < count; i++) {
-                        Clip c = gen.next();
-                        ObjectNode n = json.createObjectNode();
-                        var images = n.putArray("images");
-                        for (int f = 0; f < c.frames().size(); f++) {
-                            String name = String.format("%05d-%d.png", i, f + 1);
-                            Files.write(out.resolve(name), ScenePng.encode(c.frames().get(f)));
-                            images.add(name);
-                        }
-                        n.put("question", c.question()).put("answer", c.answer()).put("family", c.family().key());
-                        w.write(json.writeValueAsString(n));
-                        w.write('\n');
+                writePng(i -> {
+                    Clip c = gen.next();
+                    ObjectNode n = JSON.createObjectNode();
+                    var images = n.putArray("images");
+                    for (int f = 0; f < c.frames().size(); f++) {
+                        String name = String.format("%05d-%d.png", i, f + 1);
+                        Files.write(out.resolve(name), ScenePng.encode(c.frames().get(f)));
+                        images.add(name);
                     }
-                }
+                    return n.put("question", c.question()).put("answer", c.answer()).put("family", c.family().key());
+                });
             }
             System.out.println("wrote " + count + " clips of " + frames + " frames (seed " + seed + ") to " + out);
             return 0;
