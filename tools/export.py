@@ -111,7 +111,7 @@ QUERY_DECOUPLING = {
 }
 
 
-def config_json(c, calibration=None):
+def config_json(c, calibration=None, pooled_sides=None):
     cfg = {
         "model_type": "glimpse-shapes",
         "architectures": ["GlimpseVlm"],
@@ -143,7 +143,7 @@ def config_json(c, calibration=None):
         # ADAPTIVE's candidates, cheapest first; the resampler's "sufficiency" output has one probability each
         "sufficiency": {"candidates": [{"kind": k, "param": p, "tokens": t} for k, p, t in CANDIDATES]},
         "probe": {"layers": c.probe_layers, "layer_index": c.probe_layers - 1},
-        "pooled_sides": [s for s in [1, 2, 3, 4, 6, 8, c.grid] if s <= c.grid],
+        "pooled_sides": pooled_sides or [s for s in [1, 2, 3, 4, 6, 8, c.grid] if s <= c.grid],
         # QuoTA's query decoupling: the entities a question can name and the model's own yes/no
         # relevance questions about them (the pruner reads the first answer token's probability)
         "query_decoupling": QUERY_DECOUPLING,
@@ -166,7 +166,7 @@ def preprocessor_json(c):
     }
 
 
-def export_bundle(model, head, out, calibration=None):
+def export_bundle(model, head, out, calibration=None, pooled_sides=None):
     c = model.c
     model.eval()
     os.makedirs(os.path.join(out, "onnx"), exist_ok=True)
@@ -204,7 +204,7 @@ def export_bundle(model, head, out, calibration=None):
                 "position_ids": {0: "batch", 1: "sequence"}, "ffn_activations": {0: "batch", 1: "sequence"},
                 "attentions": {0: "batch", 2: "sequence", 3: "sequence"}})
     json.dump(tokenizer_json(), open(os.path.join(out, "tokenizer.json"), "w"), indent=1)
-    json.dump(config_json(c, calibration), open(os.path.join(out, "config.json"), "w"), indent=2)
+    json.dump(config_json(c, calibration, pooled_sides), open(os.path.join(out, "config.json"), "w"), indent=2)
     json.dump(preprocessor_json(c), open(os.path.join(out, "preprocessor_config.json"), "w"), indent=2)
 
 
@@ -232,12 +232,16 @@ def main():
                    ffn=4 * args.width, max_positions=max(256, args.patches + 128))
         model = GlimpseVlm(c)
         head = SufficiencyHead(c.width)
+        # nothing is trained, so every side that tiles the grid evenly is as good as another
+        # (the benchmark pools 576 patches to 12 x 12 = 144 and 8 x 8 = 64)
+        sides = [s for s in range(1, grid + 1) if grid % s == 0]
     else:
         state = torch.load(args.checkpoint)
         c = Config.from_dict(state["config"])
         model = GlimpseVlm(c)
         model.load_state_dict(state["model"])
         head = SufficiencyHead(c.width)
+        sides = None
         head_path = os.path.join(os.path.dirname(args.checkpoint), "sufficiency.pt")
         if os.path.exists(head_path):
             head.load_state_dict(torch.load(head_path))
@@ -247,7 +251,7 @@ def main():
     calib_path = os.path.join(os.path.dirname(args.checkpoint or ""), "calibration.json")
     if args.checkpoint and os.path.exists(calib_path):
         calib = json.load(open(calib_path))
-    export_bundle(model, head, args.out, calib)
+    export_bundle(model, head, args.out, calib, sides)
     print("exported", args.out)
 
 

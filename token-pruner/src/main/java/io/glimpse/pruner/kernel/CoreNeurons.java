@@ -16,6 +16,7 @@ public final class CoreNeurons {
         int[] freq = new int[f];
         int[] hist = new int[4096];
         long[] bucketed = new long[f];
+        int[] sub = new int[256];
         for (int t = 0; t < tokens; t++) {
             if ((t & 15) == 0) {
                 Cancellation.checkpoint();
@@ -60,10 +61,7 @@ public final class CoreNeurons {
             if (bucket == 0) {
                 m = dropNonPositive(act, base, bucketed, m);
             }
-            java.util.Arrays.sort(bucketed, 0, m);
-            for (int i = 0; i < need && i < m; i++) {
-                freq[(int) bucketed[i]]++;
-            }
+            takeTop(bucketed, m, need, freq, sub);
         }
         float[] score = new float[f];
         int seen = 0;
@@ -78,6 +76,46 @@ public final class CoreNeurons {
             core[order[i]] = true;
         }
         return core;
+    }
+
+    /**
+     * Counts the {@code need} first of {@code m} collected entries in their order (larger value, then lower
+     * index) without sorting them all: a second histogram over the next 8 mantissa bits finds the
+     * sub-bucket the last one falls in, and only that sub-bucket (usually a handful) is sorted.
+     */
+    private static void takeTop(long[] entries, int m, int need, int[] freq, int[] sub) {
+        if (need >= m) {
+            for (int i = 0; i < m; i++) {
+                freq[(int) entries[i]]++;
+            }
+            return;
+        }
+        java.util.Arrays.fill(sub, 0);
+        for (int i = 0; i < m; i++) {
+            sub[subKey(entries[i])]++;
+        }
+        int s = 255;
+        while (sub[s] < need) {
+            need -= sub[s--];
+        }
+        int k = 0;
+        for (int i = 0; i < m; i++) {
+            int key = subKey(entries[i]);
+            if (key > s) {
+                freq[(int) entries[i]]++;
+            } else if (key == s) {
+                entries[k++] = entries[i];   // k <= i: compacts in place
+            }
+        }
+        java.util.Arrays.sort(entries, 0, k);
+        for (int i = 0; i < need; i++) {
+            freq[(int) entries[i]]++;
+        }
+    }
+
+    /** Bits 12-19 of the value an entry carries (its key is {@code MAX_VALUE - bits} in the high word). */
+    private static int subKey(long entry) {
+        return ((Integer.MAX_VALUE - (int) (entry >>> 32)) >>> 12) & 0xFF;
     }
 
     /** Keeps the collected entries of bucket 0 whose value is positive (not +0). */

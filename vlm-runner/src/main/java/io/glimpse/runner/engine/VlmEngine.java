@@ -48,9 +48,10 @@ public final class VlmEngine implements AutoCloseable {
         this.idefics3 = bundle.idefics3() == null ? null : new Idefics3Prompt(bundle.idefics3(), config, tokenizer);
         this.scheduler = limits.decodeBatch() > 1
                 ? new DecodeScheduler(lm, limits.decodeBatch(), decodeSteps, prefilling::get) : null;
-        // prefills are compute-bound: more at once than cores only makes each one slower
+        // prefills are compute-bound: more at once than cores only makes each one slower; fair, so that under
+        // load generations prefill in arrival order (a barging timed acquire let some wait 4x the median)
         this.prefills = new java.util.concurrent.Semaphore(
-                Math.max(1, Math.min(limits.maxConcurrent(), Runtime.getRuntime().availableProcessors())));
+                Math.max(1, Math.min(limits.maxConcurrent(), Runtime.getRuntime().availableProcessors())), true);
     }
 
     public BundleConfig config() {
