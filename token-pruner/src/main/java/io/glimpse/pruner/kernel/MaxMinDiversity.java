@@ -8,6 +8,9 @@ import io.glimpse.common.cancel.Cancellation;
  * step O(N d).
  */
 public final class MaxMinDiversity {
+    /** Up to this many tokens the first pick keeps its all-pairs dots (4 MiB) for the greedy steps. */
+    static final int GRAM_MAX_TOKENS = 1024;
+
     private MaxMinDiversity() {
     }
 
@@ -29,29 +32,25 @@ public final class MaxMinDiversity {
 
     public static Result select(float[] x, int n, int d, int k, First firstRule) {
         float[] u = Rows.normalized(x, n, d);
-        float[][] cols = Rows.columns(u, n, d);
+        boolean keepGram = firstRule == First.ISOLATED && n <= GRAM_MAX_TOKENS;
+        float[][] cols = keepGram ? null : Rows.columns(u, n, d);
         float[] dots = new float[n];
         long flops = 0;
         int first = 0;
         float firstV = Float.NEGATIVE_INFINITY;
+        float[][] gram = null;
         if (firstRule == First.ISOLATED) {
+            gram = keepGram ? new float[n][n] : null;
+            float[] nearestDot = SymmetricGram.rowMaxima(u, n, d, gram);
             for (int i = 0; i < n; i++) {
-                if ((i & 63) == 0) {
-                    Cancellation.checkpoint();
-                }
-                Rows.dotsWith(cols, u, i * d, dots);
-                float nearest = Float.POSITIVE_INFINITY;
-                for (int j = 0; j < n; j++) {
-                    if (j != i) {
-                        nearest = Math.min(nearest, 1f - dots[j]);
-                    }
-                }
+                // 1 - x is monotone in float, so this is the smallest distance to another token
+                float nearest = 1f - nearestDot[i];
                 if (nearest > firstV) {
                     firstV = nearest;
                     first = i;
                 }
             }
-            flops += (long) n * n * d;
+            flops += (long) n * (n + 1) / 2 * d;
         } else {
             float[] mean = new float[d];
             for (int i = 0; i < n; i++) {
@@ -80,8 +79,12 @@ public final class MaxMinDiversity {
             picked[p] = next;
             taken[next] = true;
             scores[next] = nextV;
-            Rows.dotsWith(cols, u, next * d, dots);
-            flops += (long) n * d;
+            if (gram != null) {
+                dots = gram[next];   // the same dots, computed once for the first pick
+            } else {
+                Rows.dotsWith(cols, u, next * d, dots);
+                flops += (long) n * d;
+            }
             next = -1;
             nextV = Float.NEGATIVE_INFINITY;
             for (int j = 0; j < n; j++) {
