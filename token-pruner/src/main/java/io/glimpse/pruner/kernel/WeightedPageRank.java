@@ -44,9 +44,9 @@ public final class WeightedPageRank {
             for (int i = 0; i < n; i++) {
                 // through a buffer indexed from 0: C2 vectorises that axpy, not one at an offset into a
                 System.arraycopy(a, offset + i * n, row, 0, n);
-                double sum = Rows.sum(row, n);
+                float sum = Rows.sum(row, n);
                 if (sum > 0) {
-                    Rows.axpy(t, (float) (s[i] / sum), row);
+                    Rows.axpy(t, s[i] / sum, row);
                 }
             }
         });

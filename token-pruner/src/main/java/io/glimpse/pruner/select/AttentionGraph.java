@@ -93,9 +93,9 @@ record AttentionGraph(float[] attention, int heads, int size, int cls, float[] k
             for (int j = 0; j < m; j++) {
                 r[j] = row[nodes[j]];
             }
-            double sum = Rows.sum(r, m);
+            float sum = Rows.sum(r, m);
             if (sum > 0) {
-                Rows.scale(r, m, (float) (1.0 / sum));
+                Rows.scale(r, m, 1f / sum);
             }
         }
         return into;
