@@ -53,6 +53,82 @@ class DecoderExport(nn.Module):
         return tuple(out)
 
 
+class CoreDecoderExport(nn.Module):
+    """The decoder with each layer's FFN given as inputs (CoreMatching's neuron half): the runner passes
+    the full weights for the prefill, reads the FFN activations it returns to find each layer's core
+    neurons, and passes only those neurons' rows for the decode steps (a smaller FFN per token)."""
+
+    def __init__(self, m):
+        super().__init__()
+        self.lm = m.lm
+        self.n = m.c.layers
+
+    def forward(self, inputs_embeds, attention_mask, position_ids, *flat):
+        lm = self.lm
+        past = [(flat[2 * i], flat[2 * i + 1]) for i in range(self.n)]
+        ffn = flat[2 * self.n:]
+        s = inputs_embeds.shape[1]
+        total = attention_mask.shape[1]
+        q_idx = torch.arange(s) + (total - s)
+        k_idx = torch.arange(total)
+        causal = k_idx.unsqueeze(0) <= q_idx.unsqueeze(1)
+        mask = causal.unsqueeze(0).unsqueeze(0) & (attention_mask > 0).unsqueeze(1).unsqueeze(2)
+        x = inputs_embeds + lm.pos(position_ids)
+        out, acts = [], []
+        for i, blk in enumerate(lm.blocks):
+            a, _, kv = blk.attn(blk.ln1(x), mask=mask, past=past[i])
+            x = x + a
+            up_w, up_b, down_t = ffn[3 * i], ffn[3 * i + 1], ffn[3 * i + 2]
+            act = torch.nn.functional.gelu(torch.matmul(blk.ln2(x), up_w.transpose(0, 1)) + up_b)
+            x = x + torch.matmul(act, down_t) + blk.mlp.down.bias
+            out += [kv[0], kv[1]]
+            acts.append(act)
+        logits = lm.head(lm.ln(x))
+        return (logits, *out, *acts)
+
+
+def write_ffn_weights(model, path):
+    """Per layer: up weight [f, d], up bias [f], down weight transposed [f, d]; float32 little-endian.
+    Row n of each belongs to neuron n, so a neuron subset is a gather of whole rows."""
+    import numpy as np
+    with open(path, "wb") as f:
+        for blk in model.lm.blocks:
+            for t in (blk.mlp.up.weight, blk.mlp.up.bias, blk.mlp.down.weight.t()):
+                f.write(t.detach().contiguous().numpy().astype("<f4").tobytes())
+
+
+def export_core_decoder(model, out):
+    c = model.c
+    o = lambda name: os.path.join(out, "onnx", name)
+    b, s, past, k = 2, 3, 4, 5
+    dh = c.width // c.heads
+    args, in_names, out_names = [], ["inputs_embeds", "attention_mask", "position_ids"], ["logits"]
+    axes = {"inputs_embeds": {0: "batch", 1: "sequence"}, "attention_mask": {0: "batch", 1: "total"},
+            "position_ids": {0: "batch", 1: "sequence"}, "logits": {0: "batch", 1: "sequence"}}
+    for i in range(c.layers):
+        for kv in ("key", "value"):
+            args.append(torch.randn(b, c.heads, past, dh))
+            in_names.append(f"past_key_values.{i}.{kv}")
+            out_names.append(f"present.{i}.{kv}")
+            axes[in_names[-1]] = {0: "batch", 2: "past"}
+            axes[out_names[-1]] = {0: "batch", 2: "total"}
+    for i in range(c.layers):
+        for name, shape in (("up_weight", (k, c.width)), ("up_bias", (k,)), ("down_weight_t", (k, c.width))):
+            args.append(torch.randn(*shape))
+            in_names.append(f"ffn.{i}.{name}")
+            axes[in_names[-1]] = {0: f"neurons_{i}"}
+    for i in range(c.layers):
+        # each layer keeps its own number of core neurons
+        out_names.append(f"ffn_activations.{i}")
+        axes[out_names[-1]] = {0: "batch", 1: "sequence", 2: f"neurons_{i}"}
+    emb = torch.randn(b, s, c.width)
+    mask = torch.ones(b, past + s, dtype=torch.long)
+    pos = torch.arange(past, past + s).expand(b, -1).contiguous()
+    with torch.no_grad():
+        export(CoreDecoderExport(model), (emb, mask, pos, *args), o("decoder_model_core.onnx"), in_names, out_names, axes)
+    write_ffn_weights(model, o("ffn_weights.bin"))
+
+
 class ResamplerExport(nn.Module):
     """Registers, and the graded sufficiency head's probability per candidate count (config "sufficiency")."""
 
@@ -203,6 +279,7 @@ def export_bundle(model, head, out, calibration=None, pooled_sides=None):
                {"inputs_embeds": {0: "batch", 1: "sequence"}, "attention_mask": {0: "batch", 1: "sequence"},
                 "position_ids": {0: "batch", 1: "sequence"}, "ffn_activations": {0: "batch", 1: "sequence"},
                 "attentions": {0: "batch", 2: "sequence", 3: "sequence"}})
+    export_core_decoder(model, out)
     json.dump(tokenizer_json(), open(os.path.join(out, "tokenizer.json"), "w"), indent=1)
     json.dump(config_json(c, calibration, pooled_sides), open(os.path.join(out, "config.json"), "w"), indent=2)
     json.dump(preprocessor_json(c), open(os.path.join(out, "preprocessor_config.json"), "w"), indent=2)
@@ -219,6 +296,8 @@ def main():
     ap.add_argument("--vit-width", type=int, default=0, help="untrained: ViT width (default width / 2, at least 96)")
     ap.add_argument("--vit-layers", type=int, default=4, help="untrained: ViT layers")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--core-only", action="store_true",
+                    help="add only decoder_model_core.onnx and ffn_weights.bin to the bundle at --out (from --checkpoint)")
     args = ap.parse_args()
     torch.set_num_threads(1)
     if args.untrained:
@@ -247,6 +326,11 @@ def main():
             head.load_state_dict(torch.load(head_path))
         else:
             print("warning: no", head_path, "- the sufficiency head is untrained (run fit_sufficiency.py)")
+    if args.core_only:
+        model.eval()
+        export_core_decoder(model, args.out)
+        print("added the core-neuron decoder to", args.out)
+        return
     calib = None
     calib_path = os.path.join(os.path.dirname(args.checkpoint or ""), "calibration.json")
     if args.checkpoint and os.path.exists(calib_path):

@@ -42,6 +42,11 @@ final class DecodeBenchCommand implements java.util.concurrent.Callable<Integer>
     @Option(names = "--tokens", defaultValue = "32", description = "Tokens each generation decodes (default ${DEFAULT-VALUE}).")
     int tokens;
 
+    @Option(names = "--core-neurons", defaultValue = "0",
+            description = "Also decode over this share (beta) of each layer's core neurons, one generation per slot"
+                    + " (CoreMatching's neuron half; 0 = skip).")
+    float coreNeurons;
+
     @Option(names = "--visual-tokens", defaultValue = "0",
             description = "Visual tokens per stream (0 = the bundle's full grid).")
     int visualTokens;
@@ -64,18 +69,29 @@ final class DecodeBenchCommand implements java.util.concurrent.Callable<Integer>
                 bundle.config().gridH(), bundle.config().gridW(), 0, null, null, null, null));
         System.out.printf("bundle %s: %d layers, width %d, %d visual tokens per stream, %d streams x %d tokens%n",
                 bundle.dir().getFileName(), bundle.config().numLayers(), hidden, n, streams, tokens);
-        System.out.printf("%-34s %12s %14s %14s%n", "runner", "decode tok/s", "decode ms/tok", "wall s");
-        double alone = run("one generation per slot, 2 slots", bundle, RunnerLimits.defaults().withConcurrency(2, 1), images);
-        double batched = run("batched, up to " + streams + " per step", bundle,
-                RunnerLimits.defaults().withConcurrency(streams, streams), images);
-        System.out.printf("batched / alone: %.2fx%n", batched / alone);
+        System.out.printf("%-34s %12s %14s %14s %16s%n", "runner", "decode tok/s", "decode ms/tok", "wall s",
+                "decode ms/gen");
+        RunnerLimits alone2 = RunnerLimits.defaults().withConcurrency(Math.min(2, streams), 1);
+        double alone = run("one generation per slot, " + alone2.maxConcurrent() + " slots", bundle, alone2, images, 0f);
+        if (streams > 1) {
+            double batched = run("batched, up to " + streams + " per step", bundle,
+                    RunnerLimits.defaults().withConcurrency(streams, streams), images, 0f);
+            System.out.printf("batched / alone: %.2fx%n", batched / alone);
+        }
+        if (coreNeurons > 0) {
+            double core = run("core neurons " + coreNeurons + ", " + alone2.maxConcurrent() + " slots", bundle, alone2,
+                    images, coreNeurons);
+            System.out.printf("core neurons / dense, one generation per slot: %.2fx (decode ms/gen includes finding"
+                    + " and gathering the core neurons)%n", core / alone);
+        }
         return 0;
     }
 
     /** Decode tokens per second of decode time across all streams (prefill excluded). */
-    private double run(String name, ModelBundle bundle, RunnerLimits limits, List<TokenSet> images) throws Exception {
+    private double run(String name, ModelBundle bundle, RunnerLimits limits, List<TokenSet> images, float core)
+            throws Exception {
         try (VlmEngine engine = new VlmEngine(bundle, model.sessions(), limits)) {
-            engine.generate("warm up", images, new GenerationParams(2, 2, 0f, 0f, 0L), t -> { }, new Cancellation());
+            engine.generate("warm up", images, new GenerationParams(2, 2, 0f, 0f, 0L, core), t -> { }, new Cancellation());
             ExecutorService pool = Executors.newFixedThreadPool(streams);
             AtomicLongArray firstToken = new AtomicLongArray(streams);
             AtomicLong generated = new AtomicLong();
@@ -86,7 +102,8 @@ final class DecodeBenchCommand implements java.util.concurrent.Callable<Integer>
                     int stream = s;
                     all.add(pool.submit(() -> {
                         go.await();
-                        return engine.generate("describe the picture", images, new GenerationParams(tokens, tokens, 0f, 0f, 0L),
+                        return engine.generate("describe the picture", images,
+                                new GenerationParams(tokens, tokens, 0f, 0f, 0L, core),
                                 t -> firstToken.compareAndSet(stream, 0, System.nanoTime()), new Cancellation());
                     }));
                 }
@@ -96,7 +113,7 @@ final class DecodeBenchCommand implements java.util.concurrent.Callable<Integer>
                 for (Future<GenerationResult> f : all) {
                     GenerationResult g = f.get();
                     generated.addAndGet(g.generatedTokens());
-                    decodeMicros = Math.max(decodeMicros, g.decodeMicros());
+                    decodeMicros += g.decodeMicros();
                 }
                 double wall = (System.nanoTime() - t0) / 1e9;
                 long firstDecode = Long.MAX_VALUE;
@@ -106,7 +123,8 @@ final class DecodeBenchCommand implements java.util.concurrent.Callable<Integer>
                 // decode phase: from the first streamed token to the end of the last generation
                 double decodeSeconds = Math.max(1e-6, (System.nanoTime() - firstDecode) / 1e9);
                 double perSecond = generated.get() / decodeSeconds;
-                System.out.printf("%-34s %12.1f %14.2f %14.2f%n", name, perSecond, 1000.0 / perSecond, wall);
+                System.out.printf("%-34s %12.1f %14.2f %14.2f %16.1f%n", name, perSecond, 1000.0 / perSecond, wall,
+                        decodeMicros / 1000.0 / streams);
                 return perSecond;
             } finally {
                 pool.shutdownNow();

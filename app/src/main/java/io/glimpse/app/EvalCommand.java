@@ -67,7 +67,7 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--out-dir", defaultValue = "eval-out", description = "Grid: where results.{md,csv,json} and the plots go.")
     Path outDir;
 
-    @Option(names = "--agreement", description = "Also ask with all tokens and report how often the answers agree (fidelity).")
+    @Option(names = "--agreement", description = "Also ask with all tokens (and the dense FFN) and report how often the answers agree (fidelity).")
     boolean agreement;
 
     @Mixin
@@ -153,7 +153,9 @@ final class EvalCommand implements Callable<Integer> {
                         .build());
                 report.add(it, r);
                 if (agreement) {
-                    AskResponse full = c.blocking().ask(it.ask().setGeneration(policy.generation()).build());
+                    // the uncompressed model: every visual token and the dense FFN
+                    AskResponse full = c.blocking().ask(it.ask().setGeneration(policy.generation().toBuilder()
+                            .setCoreNeurons(0f)).build());
                     report.agreement(full.getAnswer().equals(r.getAnswer()));
                 }
                 if (predictions != null) {

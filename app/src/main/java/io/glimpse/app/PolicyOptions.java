@@ -63,6 +63,11 @@ final class PolicyOptions {
     @Option(names = "--sample-seed", defaultValue = "0", description = "Sampling seed (temperature > 0).")
     long seed;
 
+    @Option(names = "--core-neurons", defaultValue = "0",
+            description = "CoreMatching's neuron half: decode over this share (beta) of each layer's core neurons"
+                    + " (0 = dense FFN; needs decoder_model_core.onnx in the bundle).")
+    float coreNeurons;
+
     TokenPolicy policy() {
         Tokenization.Builder t = Tokenization.newBuilder().setMode(mode).setTokens(tokens);
         if (mode == Tokenization.Mode.ADAPTIVE) {
@@ -117,7 +122,7 @@ final class PolicyOptions {
 
     Generation generation() {
         return Generation.newBuilder().setMaxNewTokens(maxNewTokens).setTemperature(temperature).setTopP(topP)
-                .setSeed(seed).build();
+                .setSeed(seed).setCoreNeurons(coreNeurons).build();
     }
 
     String describe() {

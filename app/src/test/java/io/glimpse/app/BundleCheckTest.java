@@ -109,6 +109,18 @@ class BundleCheckTest {
     }
 
     @Test
+    void theCoreNeuronDecoderNeedsItsWeightsAtTheirSize(@TempDir Path tmp) throws IOException {
+        assertTrue(BundleValidator.check(SHAPES).notes().stream().anyMatch(n -> n.contains("core neurons")));
+        Path lone = copy(SHAPES, tmp.resolve("lone"));
+        Files.delete(lone.resolve(ModelBundle.FFN_WEIGHTS));
+        assertTrue(problems(lone).contains("onnx/decoder_model_core.onnx without onnx/ffn_weights.bin"), problems(lone));
+        Path cut = copy(SHAPES, tmp.resolve("cut"));
+        byte[] w = Files.readAllBytes(cut.resolve(ModelBundle.FFN_WEIGHTS));
+        Files.write(cut.resolve(ModelBundle.FFN_WEIGHTS), java.util.Arrays.copyOf(w, w.length - 4));
+        assertTrue(problems(cut).contains("onnx/ffn_weights.bin has " + (w.length - 4) + " bytes"), problems(cut));
+    }
+
+    @Test
     void aServiceRefusesToStartOnABundleItCannotServe(@TempDir Path tmp) throws IOException {
         Path b = copy(SHAPES, tmp.resolve("b"));
         editJson(b.resolve("config.json"), n -> n.put("hidden_size", 64));

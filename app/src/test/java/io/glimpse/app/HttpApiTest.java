@@ -215,6 +215,15 @@ class HttpApiTest {
                 .putAdditionalBodyProperty("min_tokens", JsonValue.from(1)).build());
         assertEquals(1, a.usage().orElseThrow().completionTokens());
         assertEquals(a.choices().get(0).message().content(), b.choices().get(0).message().content(), "same seed, same text");
+
+        // decoding over core neurons: the greedy answer of the gRPC Ask with the same generation
+        ChatCompletion core = openai.chat().completions().create(params(e.question(), dataUri(e))
+                .putAdditionalBodyProperty("core_neurons", JsonValue.from(0.4)).build());
+        assertEquals(stack.blocking().ask(StackFixture.ask(e).setGeneration(io.glimpse.proto.v1.Generation.newBuilder()
+                .setCoreNeurons(0.4f)).build()).getAnswer(), core.choices().get(0).message().content().orElseThrow());
+        BadRequestException badCore = assertThrows(BadRequestException.class, () -> openai.chat().completions().create(
+                params(e.question(), dataUri(e)).putAdditionalBodyProperty("core_neurons", JsonValue.from(2)).build()));
+        assertEquals("core_neurons", badCore.param().orElseThrow());
     }
 
     @Test

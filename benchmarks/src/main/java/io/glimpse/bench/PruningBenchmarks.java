@@ -3,7 +3,7 @@ package io.glimpse.bench;
 import io.glimpse.common.tensor.FloatTensor;
 import io.glimpse.common.tokens.TokenKind;
 import io.glimpse.common.tokens.TokenSet;
-import io.glimpse.pruner.kernel.CoreNeurons;
+import io.glimpse.lm.CoreNeurons;
 import io.glimpse.pruner.kernel.GridResize;
 import io.glimpse.pruner.kernel.WaterFilling;
 import io.glimpse.pruner.query.QueryModel;

@@ -23,6 +23,8 @@ public final class LanguageModel implements AutoCloseable {
     private final OrtSession embed;
     private final OrtSession decoder;
     private final boolean cacheBranch;
+    private final OrtSession core;     // null when the bundle has no core-neuron decoder
+    private final CoreFfn ffn;
 
     public LanguageModel(ModelBundle bundle, OrtSessionFactory sessions) {
         this.sessions = sessions;
@@ -31,6 +33,59 @@ public final class LanguageModel implements AutoCloseable {
         this.decoder = sessions.open(bundle.require(ModelBundle.DECODER, "the VLM runner"));
         // optimum's older merged decoders pick the with-past branch from a flag input
         this.cacheBranch = decoder.getInputNames().contains("use_cache_branch");
+        boolean hasCore = bundle.has(ModelBundle.CORE_DECODER) && bundle.has(ModelBundle.FFN_WEIGHTS);
+        this.ffn = hasCore ? new CoreFfn(bundle.dir().resolve(ModelBundle.FFN_WEIGHTS), config.numLayers(),
+                config.hiddenSize(), config.intermediateSize(), sessions.environment()) : null;
+        this.core = hasCore ? sessions.open(bundle.dir().resolve(ModelBundle.CORE_DECODER)) : null;
+    }
+
+    /** Whether the bundle can decode over core neurons ({@code decoder_model_core.onnx} + {@code ffn_weights.bin}). */
+    public boolean hasCoreNeurons() {
+        return core != null;
+    }
+
+    /** The FFN weights the core decoder takes (null without one). */
+    public CoreFfn ffn() {
+        return ffn;
+    }
+
+    /** Logits of the new rows [n, vocab] and, when asked for, each layer's FFN activations [n, neurons]. */
+    public record CoreStep(FloatTensor logits, FloatTensor[] activations) {
+    }
+
+    /**
+     * {@link #forward} through the core decoder with the FFN given by {@code weights} (every neuron,
+     * {@link CoreFfn#full}, for the prefill; the core neurons' rows, {@link CoreFfn#gather}, after it).
+     */
+    public CoreStep forwardCore(float[] embeds, long[] positions, KvCache cache, Map<String, OnnxTensor> weights,
+                                boolean activations, OrtSession.RunOptions options) {
+        int n = positions.length;
+        long[] mask = new long[(int) cache.length() + n];
+        java.util.Arrays.fill(mask, 1L);
+        Map<String, OnnxTensor> inputs = new HashMap<>(weights);
+        cache.addPastTo(inputs);
+        OrtSession.Result r = run(core, embeds, 1, n, mask, positions, inputs, options);
+        try {
+            FloatTensor logits = OrtTensors.read(r.get("logits").orElseThrow());
+            FloatTensor[] act = null;
+            if (activations) {
+                act = new FloatTensor[config.numLayers()];
+                for (int l = 0; l < act.length; l++) {
+                    FloatTensor a = OrtTensors.read(r.get("ffn_activations." + l).orElseThrow());   // [1, n, k]
+                    act[l] = FloatTensor.of(a.data(), a.dim(1), a.dim(2));
+                }
+            }
+            cache.advance(r, n);
+            return new CoreStep(FloatTensor.of(logits.data(), n, logits.dim(2)), act);
+        } catch (RuntimeException ex) {
+            r.close();
+            throw ex;
+        }
+    }
+
+    /** Full FFN weights of every layer for {@link #forwardCore}'s prefill. */
+    public Map<String, OnnxTensor> fullFfn() {
+        return ffn.full();
     }
 
     public BundleConfig config() {
@@ -79,7 +134,7 @@ public final class LanguageModel implements AutoCloseable {
         java.util.Arrays.fill(mask, 1L);
         Map<String, OnnxTensor> past = new HashMap<>();
         cache.addPastTo(past);
-        OrtSession.Result r = run(embeds, 1, n, mask, positions, past, options);
+        OrtSession.Result r = run(decoder, embeds, 1, n, mask, positions, past, options);
         FloatTensor logits;
         try {
             logits = OrtTensors.read(r.get("logits").orElseThrow());
@@ -98,11 +153,11 @@ public final class LanguageModel implements AutoCloseable {
      */
     public OrtSession.Result step(float[] embeds, int batch, long[] mask, long[] positions, Map<String, OnnxTensor> past,
                                   OrtSession.RunOptions options) {
-        return run(embeds, batch, 1, mask, positions, past, options);
+        return run(decoder, embeds, batch, 1, mask, positions, past, options);
     }
 
     /** One decoder run: {@code batch} rows of {@code len} new tokens after {@code past}; the caller owns the result. */
-    private OrtSession.Result run(float[] embeds, int batch, int len, long[] mask, long[] positions,
+    private OrtSession.Result run(OrtSession session, float[] embeds, int batch, int len, long[] mask, long[] positions,
                                   Map<String, OnnxTensor> past, OrtSession.RunOptions options) {
         int total = mask.length / batch;
         Map<String, OnnxTensor> inputs = new HashMap<>(past);
@@ -112,12 +167,12 @@ public final class LanguageModel implements AutoCloseable {
             inputs.put("inputs_embeds", e);
             inputs.put("attention_mask", m);
             inputs.put("position_ids", p);
-            OnnxTensor branch = cacheBranch ? OrtTensors.bools(sessions.environment(), new boolean[]{total > len}, 1) : null;
+            OnnxTensor branch = cacheBranch && session == decoder ? OrtTensors.bools(sessions.environment(), new boolean[]{total > len}, 1) : null;
             if (branch != null) {
                 inputs.put("use_cache_branch", branch);
             }
             try {
-                return options == null ? decoder.run(inputs) : decoder.run(inputs, options);
+                return options == null ? session.run(inputs) : session.run(inputs, options);
             } finally {
                 if (branch != null) {
                     branch.close();
@@ -139,5 +194,9 @@ public final class LanguageModel implements AutoCloseable {
     public void close() throws OrtException {
         embed.close();
         decoder.close();
+        if (core != null) {
+            core.close();
+            ffn.close();
+        }
     }
 }

@@ -59,6 +59,10 @@ final class AskChain {
         limits.check(request.getImagesCount(),
                 request.getImagesList().stream().mapToInt(i -> i.getData().size()).toArray(), request.getQuestion());
         PruningPipeline.check(request.getPolicy().getPruning());
+        float core = request.getGeneration().getCoreNeurons();
+        if (!Float.isFinite(core) || core < 0f || core > 1f) {
+            throw GlimpseException.invalid("generation.core_neurons must be in [0, 1] (0 = the dense FFN), got " + core);
+        }
     }
 
     /** The tokenizer's account of the bundle and its limits (any replica: they serve one bundle). */

@@ -124,6 +124,13 @@ record ChatRequest(AskRequest ask, String model, boolean stream, boolean include
         if (body.hasNonNull("min_tokens")) {
             g.setMinNewTokens(integer(body, "min_tokens", 0));
         }
+        if (body.hasNonNull("core_neurons")) {
+            double c = number(body, "core_neurons");
+            if (c < 0 || c > 1) {
+                throw HttpApiException.invalid("core_neurons", "core_neurons must be in [0, 1] (0 = the dense FFN), got " + c);
+            }
+            g.setCoreNeurons((float) c);
+        }
         if (body.hasNonNull("temperature")) {
             double t = number(body, "temperature");
             if (t < 0 || t > 2) {

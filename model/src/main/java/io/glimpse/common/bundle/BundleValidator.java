@@ -130,6 +130,9 @@ public final class BundleValidator {
                 }
             });
         }
+        if (parts.contains(Part.LANGUAGE)) {
+            coreDecoder(bundle, sessions, c, problems, notes);
+        }
         if (parts.contains(Part.PROBE)) {
             graph(bundle, sessions, ModelBundle.LM_PROBE, false, problems, notes, (in, out, p) -> {
                 expect(in, "inputs_embeds", new long[]{-1, -1, h}, p);
@@ -140,6 +143,42 @@ public final class BundleValidator {
             });
         }
         return new Report(dir, problems, notes);
+    }
+
+    /** The optional core-neuron decoder and its weights: both or neither, shapes as docs/design/model.md. */
+    private static void coreDecoder(ModelBundle bundle, OrtSessionFactory sessions, BundleConfig c, List<String> problems,
+                                    List<String> notes) {
+        boolean graph = bundle.has(ModelBundle.CORE_DECODER);
+        boolean weights = bundle.has(ModelBundle.FFN_WEIGHTS);
+        if (graph != weights) {
+            problems.add((graph ? ModelBundle.CORE_DECODER : ModelBundle.FFN_WEIGHTS) + " without "
+                    + (graph ? ModelBundle.FFN_WEIGHTS : ModelBundle.CORE_DECODER) + ": decoding over core neurons needs both");
+            return;
+        }
+        if (!graph) {
+            return;
+        }
+        long h = c.hiddenSize();
+        long want = (long) c.numLayers() * (2L * c.intermediateSize() * h + c.intermediateSize()) * Float.BYTES;
+        try {
+            long size = Files.size(bundle.dir().resolve(ModelBundle.FFN_WEIGHTS));
+            if (size != want) {
+                problems.add(ModelBundle.FFN_WEIGHTS + " has " + size + " bytes; " + c.numLayers() + " layers of FFN "
+                        + c.intermediateSize() + " x " + h + " need " + want);
+            }
+        } catch (java.io.IOException e) {
+            problems.add("cannot read " + ModelBundle.FFN_WEIGHTS + ": " + e.getMessage());
+        }
+        graph(bundle, sessions, ModelBundle.CORE_DECODER, false, problems, notes, (in, out, p) -> {
+            expect(out, "logits", new long[]{-1, -1, c.vocabSize()}, p);
+            for (int i = 0; i < c.numLayers(); i++) {
+                expect(in, "ffn." + i + ".up_weight", new long[]{-1, h}, p);
+                expect(in, "ffn." + i + ".up_bias", new long[]{-1}, p);
+                expect(in, "ffn." + i + ".down_weight_t", new long[]{-1, h}, p);
+                expect(out, "ffn_activations." + i, new long[]{-1, -1, -1}, p);
+            }
+        });
+        notes.add("decodes over core neurons on request (" + ModelBundle.CORE_DECODER + ")");
     }
 
     private static void tokenizer(Path dir, List<String> problems) {

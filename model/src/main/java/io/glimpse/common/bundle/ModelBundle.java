@@ -23,6 +23,9 @@ public final class ModelBundle {
     public static final String DECODER = "onnx/decoder_model_merged.onnx";
     public static final String RESAMPLER = "onnx/resampler.onnx";
     public static final String LM_PROBE = "onnx/lm_probe.onnx";
+    /** The decoder with each layer's FFN as inputs, and the weights it takes (CoreMatching's neuron half). */
+    public static final String CORE_DECODER = "onnx/decoder_model_core.onnx";
+    public static final String FFN_WEIGHTS = "onnx/ffn_weights.bin";
     public static final String TOKENIZER = "tokenizer.json";
     public static final String CONFIG = "config.json";
     public static final String PREPROCESSOR = "preprocessor_config.json";

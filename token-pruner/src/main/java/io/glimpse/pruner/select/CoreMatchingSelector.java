@@ -4,7 +4,7 @@ import io.glimpse.common.methods.MethodDescriptor;
 import io.glimpse.common.methods.PruningMethods;
 
 import io.glimpse.common.tokens.TokenSet;
-import io.glimpse.pruner.kernel.CoreNeurons;
+import io.glimpse.lm.CoreNeurons;
 import io.glimpse.pruner.kernel.ElbowThreshold;
 import io.glimpse.pruner.kernel.TopK;
 import io.glimpse.pruner.query.ProbedPrompt;

@@ -11,6 +11,8 @@ import io.glimpse.common.error.GlimpseException;
 import io.glimpse.common.onnx.OrtSessionFactory;
 import io.glimpse.common.tensor.FloatTensor;
 import io.glimpse.common.tokens.TokenSet;
+import io.glimpse.common.methods.PruningMethods;
+import io.glimpse.lm.CoreNeurons;
 import io.glimpse.lm.KvCache;
 import io.glimpse.lm.LanguageModel;
 import io.glimpse.lm.Idefics3Prompt;
@@ -36,6 +38,10 @@ public final class VlmEngine implements AutoCloseable {
     private final Idefics3Prompt idefics3;   // null for a Glimpse bundle
     private final DecodeScheduler scheduler; // null: every generation decodes on its own
     private final java.util.concurrent.Semaphore prefills;
+    /** Core-neuron generations decoding at once: each holds its own gathered FFN rows. */
+    private final java.util.concurrent.Semaphore coreDecodes;
+    /** CoreMatching's per-token share of positive activations (the method's default, as the pruner's). */
+    private static final double CORE_RHO = PruningMethods.of("CORE_MATCHING").param("rho").defaultNumber();
     private final java.util.concurrent.atomic.AtomicInteger prefilling = new java.util.concurrent.atomic.AtomicInteger();
 
     public VlmEngine(ModelBundle bundle, OrtSessionFactory sessions, RunnerLimits limits) {
@@ -52,6 +58,7 @@ public final class VlmEngine implements AutoCloseable {
         // load generations prefill in arrival order (a barging timed acquire let some wait 4x the median)
         this.prefills = new java.util.concurrent.Semaphore(
                 Math.max(1, Math.min(limits.maxConcurrent(), Runtime.getRuntime().availableProcessors())), true);
+        this.coreDecodes = new java.util.concurrent.Semaphore(Math.max(1, Runtime.getRuntime().availableProcessors()), true);
     }
 
     public BundleConfig config() {
@@ -113,6 +120,7 @@ public final class VlmEngine implements AutoCloseable {
             checkCancelled(cancel);
             long t0;
             FloatTensor logits;
+            LanguageModel.CoreStep corePrefill = null;
             prefilling.incrementAndGet();   // the decode batch waits a little for generations on their way
             try {
                 while (!prefills.tryAcquire(20, java.util.concurrent.TimeUnit.MILLISECONDS)) {
@@ -122,7 +130,12 @@ public final class VlmEngine implements AutoCloseable {
                 try {
                     float[] embeds = lm.embedPrompt(layout, images);
                     checkCancelled(cancel);
-                    logits = lm.forward(embeds, layout.positions(), cache, options);
+                    if (params.coreNeurons() > 0f) {
+                        corePrefill = lm.forwardCore(embeds, layout.positions(), cache, lm.fullFfn(), true, options);
+                        logits = corePrefill.logits();
+                    } else {
+                        logits = lm.forward(embeds, layout.positions(), cache, options);
+                    }
                 } finally {
                     prefills.release();
                 }
@@ -133,6 +146,10 @@ public final class VlmEngine implements AutoCloseable {
             float[] last = lastRow(logits);
             GenerationProgress progress = new GenerationProgress(new Sampler(params.temperature(), params.topP(), params.seed()),
                     maxNew, params.minNewTokens(), stream, tokenizer, config.eosTokenId());
+            if (corePrefill != null) {
+                return decodeOverCoreNeurons(corePrefill.activations(), last, progress, layout, cache, params, cancel,
+                        options, queueMicros, prefill);
+            }
             if (scheduler != null) {
                 DecodeScheduler.Outcome o = scheduler.decode(cache.export(config), (int) cache.length(),
                         layout.nextPosition(), last, progress, cancel);
@@ -156,6 +173,47 @@ public final class VlmEngine implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw GlimpseException.cancelled("generation interrupted");
+        }
+    }
+
+    /**
+     * CoreMatching's neuron half: the prefill ran the whole FFN and returned every layer's activations;
+     * each layer's core neurons (per token its top {@code rho} share of positive activations, then the
+     * {@code beta} share most often among them) are gathered once, and every decode step runs the FFN
+     * over them only. The FFN differs per request, so these generations decode on their own (not in
+     * the shared batch), at most one per core at a time, each holding its gathered rows.
+     */
+    private GenerationResult decodeOverCoreNeurons(FloatTensor[] act, float[] last, GenerationProgress progress,
+                                                   PromptLayout layout, KvCache cache, GenerationParams params,
+                                                   Cancellation cancel, OrtSession.RunOptions options, long queueMicros,
+                                                   long prefill) throws InterruptedException {
+        while (!coreDecodes.tryAcquire(20, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+            checkCancelled(cancel);
+        }
+        try {
+            long t1 = System.nanoTime();
+            int[][] kept = new int[act.length][];
+            for (int l = 0; l < act.length; l++) {
+                kept[l] = CoreNeurons.indices(CoreNeurons.select(act[l].data(), act[l].dim(0), act[l].dim(1), CORE_RHO,
+                        params.coreNeurons()));
+            }
+            java.util.Map<String, ai.onnxruntime.OnnxTensor> weights = lm.ffn().gather(kept);
+            try {
+                long position = layout.nextPosition();
+                while (progress.next(last)) {
+                    checkCancelled(cancel);
+                    last = lastRow(lm.forwardCore(lm.embed(new long[]{progress.last()}), new long[]{position++}, cache,
+                            weights, false, options).logits());
+                    decodeSteps.incrementAndGet();
+                }
+            } finally {
+                weights.values().forEach(ai.onnxruntime.OnnxTensor::close);
+            }
+            String text = tokenizer.decode(progress.ids());
+            return new GenerationResult(text.trim(), layout.length(), layout.visualTokens(), progress.generated().size(),
+                    progress.finish(), queueMicros, prefill, (System.nanoTime() - t1) / 1000);
+        } finally {
+            coreDecodes.release();
         }
     }
 
@@ -192,6 +250,13 @@ public final class VlmEngine implements AutoCloseable {
         }
         if (!Float.isFinite(p.topP()) || p.topP() < 0f || p.topP() > 1f) {
             throw GlimpseException.invalid("top_p must be in [0, 1], got " + p.topP());
+        }
+        if (!Float.isFinite(p.coreNeurons()) || p.coreNeurons() < 0f || p.coreNeurons() > 1f) {
+            throw GlimpseException.invalid("core_neurons must be in [0, 1] (0 = the dense FFN), got " + p.coreNeurons());
+        }
+        if (p.coreNeurons() > 0f && !lm.hasCoreNeurons()) {
+            throw GlimpseException.precondition("core_neurons needs " + ModelBundle.CORE_DECODER + " and "
+                    + ModelBundle.FFN_WEIGHTS + ", which this bundle does not have (tools/export.py --core-only adds them)");
         }
         int maxNew = p.maxNewTokens() == 0 ? limits.defaultMaxNewTokens() : p.maxNewTokens();
         if (p.minNewTokens() > maxNew) {

@@ -86,6 +86,7 @@ public final class VlmRunnerService extends VlmRunnerGrpc.VlmRunnerImplBase {
     }
 
     public static GenerationParams params(Generation g) {
-        return new GenerationParams(g.getMaxNewTokens(), g.getMinNewTokens(), g.getTemperature(), g.getTopP(), g.getSeed());
+        return new GenerationParams(g.getMaxNewTokens(), g.getMinNewTokens(), g.getTemperature(), g.getTopP(), g.getSeed(),
+                g.getCoreNeurons());
     }
 }

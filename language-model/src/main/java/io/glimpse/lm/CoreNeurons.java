@@ -1,4 +1,4 @@
-package io.glimpse.pruner.kernel;
+package io.glimpse.lm;
 
 import io.glimpse.common.cancel.Cancellation;
 
@@ -6,6 +6,8 @@ import io.glimpse.common.cancel.Cancellation;
  * CoreMatching's core neurons and token scores. Per token, its top {@code rho} fraction of positive
  * FFN activations; core neurons = the top {@code beta} fraction (by how many tokens have them in
  * that set) of the neurons any token has; a token's score = how many core neurons it activates.
+ * Both halves of the method read them: the pruner keeps the tokens that activate them, the runner
+ * restricts each layer's FFN to them for the decode steps.
  */
 public final class CoreNeurons {
     private CoreNeurons() {
@@ -63,17 +65,19 @@ public final class CoreNeurons {
             }
             takeTop(bucketed, m, need, freq, sub);
         }
-        float[] score = new float[f];
+        // neurons by frequency, then lower index first
+        long[] byFrequency = new long[f];
         int seen = 0;
         for (int n = 0; n < f; n++) {
-            score[n] = freq[n];
-            seen += freq[n] > 0 ? 1 : 0;
+            if (freq[n] > 0) {
+                byFrequency[seen++] = ((long) (Integer.MAX_VALUE - freq[n]) << 32) | n;
+            }
         }
+        java.util.Arrays.sort(byFrequency, 0, seen);
         int coreCount = (int) Math.ceil(beta * seen);
         boolean[] core = new boolean[f];
-        int[] order = TopK.order(score);
         for (int i = 0; i < coreCount; i++) {
-            core[order[i]] = true;
+            core[(int) byFrequency[i]] = true;
         }
         return core;
     }
@@ -127,6 +131,21 @@ public final class CoreNeurons {
             }
         }
         return k;
+    }
+
+    /** The indices of the core neurons, ascending. */
+    public static int[] indices(boolean[] core) {
+        int count = 0;
+        for (boolean c : core) {
+            count += c ? 1 : 0;
+        }
+        int[] out = new int[count];
+        for (int n = 0, i = 0; n < core.length; n++) {
+            if (core[n]) {
+                out[i++] = n;
+            }
+        }
+        return out;
     }
 
     /** Score of each given token row: its positive activations that are core neurons. */

@@ -1,4 +1,4 @@
-package io.glimpse.pruner.kernel;
+package io.glimpse.lm;
 
 import org.junit.jupiter.api.Test;
 
@@ -18,7 +18,7 @@ class CoreNeuronsTest {
             int tokens = 3 + r.nextInt(20);
             // the last trials are FFN-sized: the threshold bucket holds many values, ranked by a second histogram
             int f = trial < 20 ? 5 + r.nextInt(40) : 1000 + r.nextInt(3500);
-            float[] act = RandomInputs.gaussian(r, tokens * f);
+            float[] act = gaussian(r, tokens * f);
             if (trial % 2 == 1) {
                 // ties, zeros of both signs and positive subnormals: the histogram's edge cases
                 float grid = trial < 20 ? 4 : 4096;   // ties inside the second histogram's sub-buckets too
@@ -75,10 +75,11 @@ class CoreNeuronsTest {
         }
     }
 
-    @Test
-    void elbowKeepsTheTokensAboveTheKnee() {
-        // a sharp knee after the third value
-        assertEquals(3, ElbowThreshold.keepCount(new float[]{1, 50, 2, 48, 3, 49, 2, 1}));
-        assertEquals(1, ElbowThreshold.keepCount(new float[]{5, 5, 5, 5}), "flat scores keep at least one");
+    static float[] gaussian(SplittableRandom r, int n) {
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) {
+            x[i] = (float) r.nextGaussian();
+        }
+        return x;
     }
 }
