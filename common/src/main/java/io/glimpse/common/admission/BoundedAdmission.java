@@ -3,8 +3,6 @@ package io.glimpse.common.admission;
 import io.glimpse.common.error.GlimpseException;
 
 import java.time.Duration;
-import java.util.concurrent.Semaphore;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
@@ -27,7 +25,7 @@ public final class BoundedAdmission {
     private final String what;
     private final int maxConcurrent;
     private final int maxQueued;
-    private final Semaphore running;
+    private final FifoSlots running;
     private final AtomicInteger waiting = new AtomicInteger();
     private final AtomicLong meanHoldMicros = new AtomicLong(100_000);
     private final AtomicLong refused = new AtomicLong();
@@ -39,7 +37,7 @@ public final class BoundedAdmission {
         this.what = what;
         this.maxConcurrent = maxConcurrent;
         this.maxQueued = maxQueued;
-        this.running = new Semaphore(maxConcurrent, true);
+        this.running = new FifoSlots(maxConcurrent);
     }
 
     /**
@@ -56,14 +54,7 @@ public final class BoundedAdmission {
                         + " queued; retry in " + retry.toMillis() + " ms or add replicas", retry);
             }
             try {
-                while (!running.tryAcquire(20, TimeUnit.MILLISECONDS)) {
-                    if (!stillWanted.getAsBoolean()) {
-                        throw GlimpseException.cancelled("gave up waiting for " + what);
-                    }
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw GlimpseException.cancelled("interrupted waiting for " + what);
+                running.acquire(stillWanted, what);   // in arrival order
             } finally {
                 waiting.decrementAndGet();
             }
@@ -83,7 +74,7 @@ public final class BoundedAdmission {
     }
 
     public int inFlight() {
-        return maxConcurrent - running.availablePermits();
+        return running.inUse();
     }
 
     public int queued() {

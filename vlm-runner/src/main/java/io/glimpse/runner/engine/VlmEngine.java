@@ -3,6 +3,7 @@ package io.glimpse.runner.engine;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import io.glimpse.common.admission.BoundedAdmission;
+import io.glimpse.common.admission.FifoSlots;
 import io.glimpse.common.bundle.BundleConfig;
 import io.glimpse.common.cancel.Cancellation;
 import io.glimpse.common.bundle.ModelBundle;
@@ -37,9 +38,9 @@ public final class VlmEngine implements AutoCloseable {
     private final int maxTokensPerImage;
     private final Idefics3Prompt idefics3;   // null for a Glimpse bundle
     private final DecodeScheduler scheduler; // null: every generation decodes on its own
-    private final java.util.concurrent.Semaphore prefills;
+    private final FifoSlots prefills;
     /** Core-neuron generations decoding at once: each holds its own gathered FFN rows. */
-    private final java.util.concurrent.Semaphore coreDecodes;
+    private final FifoSlots coreDecodes;
     /** CoreMatching's per-token share of positive activations (the method's default, as the pruner's). */
     private static final double CORE_RHO = PruningMethods.of("CORE_MATCHING").param("rho").defaultNumber();
     private final java.util.concurrent.atomic.AtomicInteger prefilling = new java.util.concurrent.atomic.AtomicInteger();
@@ -54,11 +55,10 @@ public final class VlmEngine implements AutoCloseable {
         this.idefics3 = bundle.idefics3() == null ? null : new Idefics3Prompt(bundle.idefics3(), config, tokenizer);
         this.scheduler = limits.decodeBatch() > 1
                 ? new DecodeScheduler(lm, limits.decodeBatch(), decodeSteps, prefilling::get) : null;
-        // prefills are compute-bound: more at once than cores only makes each one slower; fair, so that under
-        // load generations prefill in arrival order (a barging timed acquire let some wait 4x the median)
-        this.prefills = new java.util.concurrent.Semaphore(
-                Math.max(1, Math.min(limits.maxConcurrent(), Runtime.getRuntime().availableProcessors())), true);
-        this.coreDecodes = new java.util.concurrent.Semaphore(Math.max(1, Runtime.getRuntime().availableProcessors()), true);
+        // prefills are compute-bound: more at once than cores only makes each one slower; in arrival order, so
+        // that under load no generation waits behind later ones
+        this.prefills = new FifoSlots(Math.max(1, Math.min(limits.maxConcurrent(), Runtime.getRuntime().availableProcessors())));
+        this.coreDecodes = new FifoSlots(Math.max(1, Runtime.getRuntime().availableProcessors()));
     }
 
     public BundleConfig config() {
@@ -123,9 +123,7 @@ public final class VlmEngine implements AutoCloseable {
             LanguageModel.CoreStep corePrefill = null;
             prefilling.incrementAndGet();   // the decode batch waits a little for generations on their way
             try {
-                while (!prefills.tryAcquire(20, java.util.concurrent.TimeUnit.MILLISECONDS)) {
-                    checkCancelled(cancel);
-                }
+                prefills.acquire(() -> !cancel.isCancelled(), "a prefill slot");
                 t0 = System.nanoTime();
                 try {
                     float[] embeds = lm.embedPrompt(layout, images);
@@ -187,9 +185,7 @@ public final class VlmEngine implements AutoCloseable {
                                                    PromptLayout layout, KvCache cache, GenerationParams params,
                                                    Cancellation cancel, OrtSession.RunOptions options, long queueMicros,
                                                    long prefill) throws InterruptedException {
-        while (!coreDecodes.tryAcquire(20, java.util.concurrent.TimeUnit.MILLISECONDS)) {
-            checkCancelled(cancel);
-        }
+        coreDecodes.acquire(() -> !cancel.isCancelled(), "a core-neuron decode slot");
         try {
             long t1 = System.nanoTime();
             int[][] kept = new int[act.length][];
