@@ -97,14 +97,15 @@ def write_ffn_weights(model, path):
                 f.write(t.detach().contiguous().numpy().astype("<f4").tobytes())
 
 
-def export_core_decoder(model, out):
-    c = model.c
-    o = lambda name: os.path.join(out, "onnx", name)
-    b, s, past, k = 2, 3, 4, 5
+def decoder_io(c, b=2, s=3, past=4):
+    """Sample inputs, names and dynamic axes of a decoder graph: embeddings, mask, positions and every
+    layer's past keys/values in, logits and presents out (the merged and the core decoder share them)."""
     dh = c.width // c.heads
     args, in_names, out_names = [], ["inputs_embeds", "attention_mask", "position_ids"], ["logits"]
     axes = {"inputs_embeds": {0: "batch", 1: "sequence"}, "attention_mask": {0: "batch", 1: "total"},
             "position_ids": {0: "batch", 1: "sequence"}, "logits": {0: "batch", 1: "sequence"}}
+    args += [torch.randn(b, s, c.width), torch.ones(b, past + s, dtype=torch.long),
+             torch.arange(past, past + s).expand(b, -1).contiguous()]
     for i in range(c.layers):
         for kv in ("key", "value"):
             args.append(torch.randn(b, c.heads, past, dh))
@@ -112,6 +113,14 @@ def export_core_decoder(model, out):
             out_names.append(f"present.{i}.{kv}")
             axes[in_names[-1]] = {0: "batch", 2: "past"}
             axes[out_names[-1]] = {0: "batch", 2: "total"}
+    return args, in_names, out_names, axes
+
+
+def export_core_decoder(model, out):
+    c = model.c
+    o = lambda name: os.path.join(out, "onnx", name)
+    k = 5
+    args, in_names, out_names, axes = decoder_io(c)
     for i in range(c.layers):
         for name, shape in (("up_weight", (k, c.width)), ("up_bias", (k,)), ("down_weight_t", (k, c.width))):
             args.append(torch.randn(*shape))
@@ -121,11 +130,8 @@ def export_core_decoder(model, out):
         # each layer keeps its own number of core neurons
         out_names.append(f"ffn_activations.{i}")
         axes[out_names[-1]] = {0: "batch", 1: "sequence", 2: f"neurons_{i}"}
-    emb = torch.randn(b, s, c.width)
-    mask = torch.ones(b, past + s, dtype=torch.long)
-    pos = torch.arange(past, past + s).expand(b, -1).contiguous()
     with torch.no_grad():
-        export(CoreDecoderExport(model), (emb, mask, pos, *args), o("decoder_model_core.onnx"), in_names, out_names, axes)
+        export(CoreDecoderExport(model), tuple(args), o("decoder_model_core.onnx"), in_names, out_names, axes)
     write_ffn_weights(model, o("ffn_weights.bin"))
 
 
@@ -255,26 +261,13 @@ def export_bundle(model, head, out, calibration=None, pooled_sides=None):
                 "keys": {0: "batch"}, "cls_hidden": {0: "batch"}})
         export(EmbedExport(model), (torch.tensor([[BOS, 10, 11]]),), o("embed_tokens.onnx"), ["input_ids"],
                ["inputs_embeds"], {"input_ids": {0: "batch", 1: "sequence"}, "inputs_embeds": {0: "batch", 1: "sequence"}})
-        b, s, past = 2, 3, 4
-        dh = c.width // c.heads
-        pkv, in_names, out_names = [], ["inputs_embeds", "attention_mask", "position_ids"], ["logits"]
-        axes = {"inputs_embeds": {0: "batch", 1: "sequence"}, "attention_mask": {0: "batch", 1: "total"},
-                "position_ids": {0: "batch", 1: "sequence"}, "logits": {0: "batch", 1: "sequence"}}
-        for i in range(c.layers):
-            for kv in ("key", "value"):
-                pkv.append(torch.randn(b, c.heads, past, dh))
-                in_names.append(f"past_key_values.{i}.{kv}")
-                out_names.append(f"present.{i}.{kv}")
-                axes[in_names[-1]] = {0: "batch", 2: "past"}
-                axes[out_names[-1]] = {0: "batch", 2: "total"}
-        emb = torch.randn(b, s, c.width)
-        mask = torch.ones(b, past + s, dtype=torch.long)
-        pos = torch.arange(past, past + s).expand(b, -1).contiguous()
-        export(DecoderExport(model), (emb, mask, pos, *pkv), o("decoder_model_merged.onnx"), in_names, out_names, axes)
+        args, in_names, out_names, axes = decoder_io(c)
+        export(DecoderExport(model), tuple(args), o("decoder_model_merged.onnx"), in_names, out_names, axes)
         feats = torch.randn(2, c.grid * c.grid, c.width)
         export(ResamplerExport(model, head.eval()), (feats,), o("resampler.onnx"), ["image_features"], ["registers", "sufficiency"],
                {"image_features": {0: "batch"}, "registers": {0: "batch"}, "sufficiency": {0: "batch"}})
-        export(ProbeExport(model), (emb, torch.ones(b, s, dtype=torch.long), pos), o("lm_probe.onnx"),
+        emb, pos = args[0], args[2]
+        export(ProbeExport(model), (emb, torch.ones(*emb.shape[:2], dtype=torch.long), pos), o("lm_probe.onnx"),
                ["inputs_embeds", "attention_mask", "position_ids"], ["ffn_activations", "attentions"],
                {"inputs_embeds": {0: "batch", 1: "sequence"}, "attention_mask": {0: "batch", 1: "sequence"},
                 "position_ids": {0: "batch", 1: "sequence"}, "ffn_activations": {0: "batch", 1: "sequence"},

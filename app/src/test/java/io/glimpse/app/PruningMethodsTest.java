@@ -24,11 +24,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.SplittableRandom;
-import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -154,18 +152,8 @@ class PruningMethodsTest {
 
     @Test
     void aMethodWhoseBundlePartIsMissingNamesTheFile(@TempDir Path dir) throws IOException {
-        Path bundle = StackFixture.HOME.resolve("models/glimpse-shapes");
-        try (Stream<Path> files = Files.walk(bundle)) {
-            for (Path f : files.toList()) {
-                Path to = dir.resolve(bundle.relativize(f).toString());
-                if (Files.isDirectory(f)) {
-                    Files.createDirectories(to);
-                } else if (!f.getFileName().toString().equals("lm_probe.onnx")) {
-                    Files.copy(f, to);
-                }
-            }
-        }
-        try (EmbeddedStack s = EmbeddedStack.start(ModelBundle.open(dir), OrtSessionFactory.cpu(), EmbeddedStack.Transport.IN_PROCESS)) {
+        ModelBundle without = StackFixture.bundleWithout(dir, "lm_probe.onnx");
+        try (EmbeddedStack s = EmbeddedStack.start(without, OrtSessionFactory.cpu(), EmbeddedStack.Transport.IN_PROCESS)) {
             ExampleSet.Example e = StackFixture.examples().examples().get(0);
             for (Pruning.Method m : List.of(Pruning.Method.FASTV, Pruning.Method.CORE_MATCHING)) {
                 StatusRuntimeException ex = assertThrows(StatusRuntimeException.class,

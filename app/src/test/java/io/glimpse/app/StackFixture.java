@@ -21,6 +21,23 @@ final class StackFixture {
         return EmbeddedStack.start(bundle(), OrtSessionFactory.cpu(), t);
     }
 
+    /** A copy of the bundled model in {@code dir} without the named files (a bundle lacking an optional part). */
+    static ModelBundle bundleWithout(Path dir, String... fileNames) throws java.io.IOException {
+        Path bundle = HOME.resolve("models/glimpse-shapes");
+        java.util.Set<String> skip = java.util.Set.of(fileNames);
+        try (java.util.stream.Stream<Path> files = java.nio.file.Files.walk(bundle)) {
+            for (Path f : files.toList()) {
+                Path to = dir.resolve(bundle.relativize(f).toString());
+                if (java.nio.file.Files.isDirectory(f)) {
+                    java.nio.file.Files.createDirectories(to);
+                } else if (!skip.contains(f.getFileName().toString())) {
+                    java.nio.file.Files.copy(f, to);
+                }
+            }
+        }
+        return ModelBundle.open(dir);
+    }
+
     static ExampleSet examples() {
         return ExampleSet.read(HOME.resolve("examples/examples.jsonl"));
     }

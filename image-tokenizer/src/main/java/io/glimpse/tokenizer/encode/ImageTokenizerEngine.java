@@ -136,6 +136,9 @@ public final class ImageTokenizerEngine implements AutoCloseable {
         if (bundle.has(ModelBundle.DECODER)) {
             f.add(MethodNeed.LM_DECODER.feature());
         }
+        if (bundle.has(ModelBundle.CORE_DECODER) && bundle.has(ModelBundle.FFN_WEIGHTS)) {
+            f.add("core_decoder");   // generation.core_neurons can be served
+        }
         return f;
     }
 
