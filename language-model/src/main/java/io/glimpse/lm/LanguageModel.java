@@ -23,8 +23,12 @@ public final class LanguageModel implements AutoCloseable {
     private final OrtSession embed;
     private final OrtSession decoder;
     private final boolean cacheBranch;
-    private final OrtSession core;     // null when the bundle has no core-neuron decoder
-    private final CoreFfn ffn;
+    private final ModelBundle bundle;
+    private final boolean hasCore;
+    // the core-neuron decoder and its weights, opened on the first request for them: a pruner's query model
+    // or a runner that never decodes over core neurons holds neither
+    private volatile OrtSession core;
+    private volatile CoreFfn ffn;
 
     public LanguageModel(ModelBundle bundle, OrtSessionFactory sessions) {
         this.sessions = sessions;
@@ -33,20 +37,36 @@ public final class LanguageModel implements AutoCloseable {
         this.decoder = sessions.open(bundle.require(ModelBundle.DECODER, "the VLM runner"));
         // optimum's older merged decoders pick the with-past branch from a flag input
         this.cacheBranch = decoder.getInputNames().contains("use_cache_branch");
-        boolean hasCore = bundle.has(ModelBundle.CORE_DECODER) && bundle.has(ModelBundle.FFN_WEIGHTS);
-        this.ffn = hasCore ? new CoreFfn(bundle.dir().resolve(ModelBundle.FFN_WEIGHTS), config.numLayers(),
-                config.hiddenSize(), config.intermediateSize(), sessions.environment()) : null;
-        this.core = hasCore ? sessions.open(bundle.dir().resolve(ModelBundle.CORE_DECODER)) : null;
+        this.bundle = bundle;
+        this.hasCore = bundle.has(ModelBundle.CORE_DECODER) && bundle.has(ModelBundle.FFN_WEIGHTS);
     }
 
     /** Whether the bundle can decode over core neurons ({@code decoder_model_core.onnx} + {@code ffn_weights.bin}). */
     public boolean hasCoreNeurons() {
-        return core != null;
+        return hasCore;
     }
 
-    /** The FFN weights the core decoder takes (null without one). */
+    /** The FFN weights the core decoder takes (opened on first use). */
     public CoreFfn ffn() {
+        openCore();
         return ffn;
+    }
+
+    private void openCore() {
+        if (core != null) {
+            return;
+        }
+        synchronized (this) {
+            if (core == null) {
+                if (!hasCore) {
+                    throw GlimpseException.precondition("the bundle has no " + ModelBundle.CORE_DECODER + " and "
+                            + ModelBundle.FFN_WEIGHTS);
+                }
+                ffn = new CoreFfn(bundle.dir().resolve(ModelBundle.FFN_WEIGHTS), config.numLayers(), config.hiddenSize(),
+                        config.intermediateSize(), sessions.environment());
+                core = sessions.open(bundle.dir().resolve(ModelBundle.CORE_DECODER));
+            }
+        }
     }
 
     /** Logits of the new rows [n, vocab] and, when asked for, each layer's FFN activations [n, neurons]. */
@@ -59,6 +79,7 @@ public final class LanguageModel implements AutoCloseable {
      */
     public CoreStep forwardCore(float[] embeds, long[] positions, KvCache cache, Map<String, OnnxTensor> weights,
                                 boolean activations, OrtSession.RunOptions options) {
+        openCore();
         int n = positions.length;
         long[] mask = new long[(int) cache.length() + n];
         java.util.Arrays.fill(mask, 1L);
@@ -85,7 +106,7 @@ public final class LanguageModel implements AutoCloseable {
 
     /** Full FFN weights of every layer for {@link #forwardCore}'s prefill. */
     public Map<String, OnnxTensor> fullFfn() {
-        return ffn.full();
+        return ffn().full();
     }
 
     public BundleConfig config() {
@@ -194,9 +215,11 @@ public final class LanguageModel implements AutoCloseable {
     public void close() throws OrtException {
         embed.close();
         decoder.close();
-        if (core != null) {
-            core.close();
-            ffn.close();
+        synchronized (this) {
+            if (core != null) {
+                core.close();
+                ffn.close();
+            }
         }
     }
 }

@@ -168,9 +168,6 @@ public final class VlmEngine implements AutoCloseable {
                     progress.finish(), queueMicros, prefill, (System.nanoTime() - t1) / 1000);
         } catch (OrtException e) {
             throw new GlimpseException(GlimpseException.Kind.INTERNAL, "ONNX Runtime: " + e.getMessage(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw GlimpseException.cancelled("generation interrupted");
         }
     }
 
@@ -184,7 +181,7 @@ public final class VlmEngine implements AutoCloseable {
     private GenerationResult decodeOverCoreNeurons(FloatTensor[] act, float[] last, GenerationProgress progress,
                                                    PromptLayout layout, KvCache cache, GenerationParams params,
                                                    Cancellation cancel, OrtSession.RunOptions options, long queueMicros,
-                                                   long prefill) throws InterruptedException {
+                                                   long prefill) {
         coreDecodes.acquire(() -> !cancel.isCancelled(), "a core-neuron decode slot");
         try {
             long t1 = System.nanoTime();
@@ -252,7 +249,8 @@ public final class VlmEngine implements AutoCloseable {
         }
         if (p.coreNeurons() > 0f && !lm.hasCoreNeurons()) {
             throw GlimpseException.precondition("core_neurons needs " + ModelBundle.CORE_DECODER + " and "
-                    + ModelBundle.FFN_WEIGHTS + ", which this bundle does not have (tools/export.py --core-only adds them)");
+                    + ModelBundle.FFN_WEIGHTS + ", which this bundle does not have (for a Glimpse-layout bundle, tools/export.py"
+                    + " --core-only adds them from its checkpoint)");
         }
         int maxNew = p.maxNewTokens() == 0 ? limits.defaultMaxNewTokens() : p.maxNewTokens();
         if (p.minNewTokens() > maxNew) {
