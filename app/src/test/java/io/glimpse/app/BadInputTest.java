@@ -158,13 +158,15 @@ class BadInputTest {
         assertEquals(good.answer(), stack.blocking().ask(StackFixture.ask(good).build()).getAnswer());
     }
 
-    /** A client that cancels mid-stream stops the runner's decoding within a few steps. */
-    @Test
-    void cancellingMidStreamStopsDecoding() throws Exception {
+    /** A client that cancels mid-stream stops the runner's decoding within a few steps (batched, or over core neurons). */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(floats = {0f, 0.4f})
+    void cancellingMidStreamStopsDecoding(float coreNeurons) throws Exception {
         AskRequest long200 = StackFixture.ask(good).setPolicy(TokenPolicy.newBuilder().setTokenization(
                         io.glimpse.proto.v1.Tokenization.newBuilder().setMode(io.glimpse.proto.v1.Tokenization.Mode.FLEX_PREFIX)
                                 .setTokens(8)))
-                .setGeneration(Generation.newBuilder().setMaxNewTokens(200).setMinNewTokens(200)).build();
+                .setGeneration(Generation.newBuilder().setMaxNewTokens(200).setMinNewTokens(200)
+                        .setCoreNeurons(coreNeurons)).build();
         Context.CancellableContext ctx = Context.current().withCancellation();
         long before = stack.runnerEngine().decodeSteps();
         long atCancel;
