@@ -148,6 +148,62 @@ class ResamplerExport(nn.Module):
         return regs, torch.sigmoid(self.head(image_features))
 
 
+class StaticDecoderExport(nn.Module):
+    """One decode step over a fixed-capacity past (Hugging Face's "static cache"): every row attends to its
+    past slots [0, C) as its mask says and to its new token, scored apart so that nothing concatenates
+    (copies) the past; it returns only the new token's keys and values, which the runner writes into
+    the row's next slot of one preallocated buffer. Same weights and arithmetic as the merged decoder."""
+
+    def __init__(self, m):
+        super().__init__()
+        self.lm = m.lm
+        self.n = m.c.layers
+
+    def forward(self, inputs_embeds, attention_mask, position_ids, *past_flat):
+        lm = self.lm
+        keep = (attention_mask > 0).unsqueeze(1).unsqueeze(2)     # [B, 1, 1, C + 1]
+        x = inputs_embeds + lm.pos(position_ids)
+        news = []
+        for i, blk in enumerate(lm.blocks):
+            att = blk.attn
+            h = blk.ln1(x)
+            q, k, v = att.split(att.q(h)), att.split(att.k(h)), att.split(att.v(h))   # [B, heads, 1, dh]
+            kp, vp = past_flat[2 * i], past_flat[2 * i + 1]                          # [B, heads, C, dh]
+            scale = 1.0 / math.sqrt(att.dh)
+            s_past = torch.matmul(q, kp.transpose(-1, -2)) * scale                  # [B, heads, 1, C]
+            s_new = (q * k).sum(-1, keepdim=True) * scale                            # [B, heads, 1, 1]
+            scores = torch.cat([s_past, s_new], dim=-1).masked_fill(~keep, -1e9)
+            probs = torch.softmax(scores, dim=-1)
+            c = kp.shape[2]
+            out = torch.matmul(probs[..., :c], vp) + probs[..., c:] * v
+            out = out.transpose(1, 2).reshape(x.shape[0], x.shape[1], -1)
+            x = x + att.o(out)
+            m, _ = blk.mlp(blk.ln2(x))
+            x = x + m
+            news += [k, v]
+        return (lm.head(lm.ln(x)), *news)
+
+
+def export_static_decoder(model, out):
+    c = model.c
+    b, cap = 2, 6
+    dh = c.width // c.heads
+    args = [torch.randn(b, 1, c.width), torch.ones(b, cap + 1, dtype=torch.long), torch.tensor([[6], [3]])]
+    in_names, out_names = ["inputs_embeds", "attention_mask", "position_ids"], ["logits"]
+    axes = {"inputs_embeds": {0: "batch"}, "attention_mask": {0: "batch", 1: "capacity_plus_one"},
+            "position_ids": {0: "batch"}, "logits": {0: "batch"}}
+    for i in range(c.layers):
+        for kv in ("key", "value"):
+            args.append(torch.randn(b, c.heads, cap, dh))
+            in_names.append(f"past_key_values.{i}.{kv}")
+            out_names.append(f"new.{i}.{kv}")
+            axes[in_names[-1]] = {0: "batch", 2: "capacity"}
+            axes[out_names[-1]] = {0: "batch"}
+    with torch.no_grad():
+        export(StaticDecoderExport(model), tuple(args), os.path.join(out, "onnx", "decoder_model_static.onnx"),
+               in_names, out_names, axes)
+
+
 class ProbeExport(nn.Module):
     def __init__(self, m):
         super().__init__()
@@ -273,6 +329,7 @@ def export_bundle(model, head, out, calibration=None, pooled_sides=None):
                 "position_ids": {0: "batch", 1: "sequence"}, "ffn_activations": {0: "batch", 1: "sequence"},
                 "attentions": {0: "batch", 2: "sequence", 3: "sequence"}})
     export_core_decoder(model, out)
+    export_static_decoder(model, out)
     json.dump(tokenizer_json(), open(os.path.join(out, "tokenizer.json"), "w"), indent=1)
     json.dump(config_json(c, calibration, pooled_sides), open(os.path.join(out, "config.json"), "w"), indent=2)
     json.dump(preprocessor_json(c), open(os.path.join(out, "preprocessor_config.json"), "w"), indent=2)
@@ -322,7 +379,8 @@ def main():
     if args.core_only:
         model.eval()
         export_core_decoder(model, args.out)
-        print("added the core-neuron decoder to", args.out)
+        export_static_decoder(model, args.out)
+        print("added the core-neuron and static-cache decoders to", args.out)
         return
     calib = None
     calib_path = os.path.join(os.path.dirname(args.checkpoint or ""), "calibration.json")

@@ -27,6 +27,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -39,6 +40,9 @@ class BatchedDecodingTest {
     private static final ModelBundle BUNDLE = StackFixture.bundle();
     private static VlmEngine alone;
     private static VlmEngine batched;
+    private static VlmEngine padded;   // a bundle without the static-cache decoder: the batch's past re-padded
+    @org.junit.jupiter.api.io.TempDir
+    static java.nio.file.Path tmp;
     private static final List<Request> REQUESTS = new ArrayList<>();
 
     record Request(String question, List<TokenSet> images, GenerationParams params) {
@@ -49,6 +53,10 @@ class BatchedDecodingTest {
         OrtSessionFactory sessions = OrtSessionFactory.cpu();
         alone = new VlmEngine(BUNDLE, sessions, RunnerLimits.defaults().withConcurrency(1, 1));
         batched = new VlmEngine(BUNDLE, sessions, RunnerLimits.defaults().withConcurrency(16, 16));
+        padded = new VlmEngine(StackFixture.bundleWithout(tmp, "decoder_model_static.onnx"), sessions,
+                RunnerLimits.defaults().withConcurrency(16, 16));
+        assertTrue(batched.languageModel().hasStaticCache(), "the bundled model keeps the batch's keys and values in place");
+        assertFalse(padded.languageModel().hasStaticCache());
         List<ExampleSet.Example> examples = StackFixture.examples().examples();
         try (ImageTokenizerEngine tokenizer = new ImageTokenizerEngine(BUNDLE, sessions, ImageLimits.defaults(), 8)) {
             for (int i = 0; i < 12; i++) {
@@ -71,10 +79,17 @@ class BatchedDecodingTest {
     static void stop() throws Exception {
         alone.close();
         batched.close();
+        padded.close();
     }
 
     @Test
     void batchedGenerationsEqualEachGenerationAlone() throws Exception {
+        for (VlmEngine engine : List.of(batched, padded)) {
+            batchedGenerationsEqualEachGenerationAlone(engine);
+        }
+    }
+
+    private void batchedGenerationsEqualEachGenerationAlone(VlmEngine batched) throws Exception {
         List<GenerationResult> expected = new ArrayList<>();
         for (Request r : REQUESTS) {
             expected.add(alone.generate(r.question(), r.images(), r.params(), t -> { }, new Cancellation()));

@@ -29,6 +29,7 @@ public final class LanguageModel implements AutoCloseable {
     // or a runner that never decodes over core neurons holds neither
     private volatile OrtSession core;
     private volatile CoreFfn ffn;
+    private final OrtSession staticDecoder;   // null: the bundle has no static-cache decoder
 
     public LanguageModel(ModelBundle bundle, OrtSessionFactory sessions) {
         this.sessions = sessions;
@@ -39,6 +40,23 @@ public final class LanguageModel implements AutoCloseable {
         this.cacheBranch = decoder.getInputNames().contains("use_cache_branch");
         this.bundle = bundle;
         this.hasCore = bundle.has(ModelBundle.CORE_DECODER) && bundle.has(ModelBundle.FFN_WEIGHTS);
+        this.staticDecoder = bundle.has(ModelBundle.STATIC_DECODER)
+                ? sessions.open(bundle.dir().resolve(ModelBundle.STATIC_DECODER)) : null;
+    }
+
+    /** Whether decode batches can keep their keys and values in place ({@code decoder_model_static.onnx}). */
+    public boolean hasStaticCache() {
+        return staticDecoder != null;
+    }
+
+    /**
+     * One decode step of {@code batch} rows over a {@link KvSlab}'s past: {@code mask} [batch, capacity + 1]
+     * marks each row's filled slots and (last) its new token. The caller owns the result: {@code logits}
+     * and the new keys and values {@code new.{i}.key/value} [batch, kv heads, 1, head_dim].
+     */
+    public OrtSession.Result stepInPlace(float[] embeds, int batch, long[] mask, long[] positions,
+                                         Map<String, OnnxTensor> past, OrtSession.RunOptions options) {
+        return run(staticDecoder, embeds, batch, 1, mask, positions, past, options);
     }
 
     /** Whether the bundle can decode over core neurons ({@code decoder_model_core.onnx} + {@code ffn_weights.bin}). */
@@ -215,6 +233,9 @@ public final class LanguageModel implements AutoCloseable {
     public void close() throws OrtException {
         embed.close();
         decoder.close();
+        if (staticDecoder != null) {
+            staticDecoder.close();
+        }
         synchronized (this) {
             if (core != null) {
                 core.close();

@@ -132,6 +132,19 @@ public final class BundleValidator {
         }
         if (parts.contains(Part.LANGUAGE)) {
             coreDecoder(bundle, sessions, c, problems, notes);
+            graph(bundle, sessions, ModelBundle.STATIC_DECODER, false, problems, notes, (in, out, p) -> {
+                expect(in, "inputs_embeds", new long[]{-1, 1, h}, p);
+                expect(out, "logits", new long[]{-1, 1, c.vocabSize()}, p);
+                for (int i = 0; i < c.numLayers(); i++) {
+                    for (String kv : new String[]{"key", "value"}) {
+                        expect(in, "past_key_values." + i + "." + kv, new long[]{-1, c.numKvHeads(), -1, c.headDim()}, p);
+                        expect(out, "new." + i + "." + kv, new long[]{-1, c.numKvHeads(), 1, c.headDim()}, p);
+                    }
+                }
+            });
+            if (bundle.has(ModelBundle.STATIC_DECODER)) {
+                notes.add("decode batches keep their keys and values in place (" + ModelBundle.STATIC_DECODER + ")");
+            }
         }
         if (parts.contains(Part.PROBE)) {
             graph(bundle, sessions, ModelBundle.LM_PROBE, false, problems, notes, (in, out, p) -> {

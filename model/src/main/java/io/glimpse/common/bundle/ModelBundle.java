@@ -26,6 +26,8 @@ public final class ModelBundle {
     /** The decoder with each layer's FFN as inputs, and the weights it takes (CoreMatching's neuron half). */
     public static final String CORE_DECODER = "onnx/decoder_model_core.onnx";
     public static final String FFN_WEIGHTS = "onnx/ffn_weights.bin";
+    /** One decode step over a fixed-capacity past, returning only the new keys and values (the batch's KV in place). */
+    public static final String STATIC_DECODER = "onnx/decoder_model_static.onnx";
     public static final String TOKENIZER = "tokenizer.json";
     public static final String CONFIG = "config.json";
     public static final String PREPROCESSOR = "preprocessor_config.json";

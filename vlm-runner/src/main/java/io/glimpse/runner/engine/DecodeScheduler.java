@@ -7,6 +7,7 @@ import io.glimpse.common.cancel.Cancellation;
 import io.glimpse.common.error.GlimpseException;
 import io.glimpse.common.onnx.OrtTensors;
 import io.glimpse.common.tensor.FloatTensor;
+import io.glimpse.lm.KvSlab;
 import io.glimpse.lm.LanguageModel;
 import io.glimpse.lm.PaddedPast;
 import org.slf4j.Logger;
@@ -47,6 +48,7 @@ final class DecodeScheduler implements AutoCloseable {
     private final List<Member> waiting = new ArrayList<>();   // prefilled, not yet in the batch
     private final List<Member> rows = new ArrayList<>();      // the batch's rows; null = a row whose generation ended
     private OrtSession.Result batch;     // the last step's presents, one per row
+    private KvSlab slab;                 // with a static-cache decoder: the batch's keys and values, in place
     private int total;                   // the padded past length of that batch
     private long waitingSince;           // when the oldest waiting generation arrived (0 = none waits)
     private long lastRebuildNanos;       // what the last re-padding of the batch cost
@@ -232,6 +234,10 @@ final class DecodeScheduler implements AutoCloseable {
      * an ended row stays, masked to itself, until then.
      */
     private void step(List<Member> admitted) {
+        if (lm.hasStaticCache()) {
+            stepInPlace(admitted);
+            return;
+        }
         long t0 = System.nanoTime();
         boolean rebuilt = false;
         Map<String, OnnxTensor> past;
@@ -313,7 +319,105 @@ final class DecodeScheduler implements AutoCloseable {
         }
     }
 
+    /**
+     * One decoder run for every row's next token with the batch's keys and values in place: a join
+     * moves the live rows to the front and writes each joiner's past into its row; the step reads the
+     * rows through tensors over the buffers and only the new token's keys and values are written back.
+     * Nothing copies the batch's past per step, and a join costs the joiners' own pasts only.
+     */
+    private void stepInPlace(List<Member> admitted) {
+        long t0 = System.nanoTime();
+        if (slab == null) {
+            slab = new KvSlab(lm.environment(), config.numLayers(), config.numKvHeads(), config.headDim());
+        }
+        int longest = 0;
+        for (Member m : rows) {
+            longest = m == null ? longest : Math.max(longest, m.length);
+        }
+        for (Member m : admitted) {
+            longest = Math.max(longest, m.length);
+        }
+        if (!admitted.isEmpty()) {
+            List<Member> next = new ArrayList<>();
+            for (int i = 0; i < rows.size(); i++) {
+                Member m = rows.get(i);
+                if (m != null) {
+                    if (next.size() != i) {
+                        slab.move(i, next.size(), m.length);
+                    }
+                    next.add(m);
+                }
+            }
+            slab.ensure(next.size() + admitted.size(), longest + 1);
+            for (Member m : admitted) {
+                slab.write(next.size(), m.past, m.length);
+                m.past = null;
+                next.add(m);
+            }
+            rows.clear();
+            rows.addAll(next);
+            lastRebuildNanos = System.nanoTime() - t0;
+        } else {
+            slab.ensure(rows.size(), longest + 1);
+        }
+        int b = rows.size();
+        int cap = slab.capacity();
+        long[] ids = new long[b];
+        long[] positions = new long[b];
+        long[] mask = new long[b * (cap + 1)];
+        int[] slots = new int[b];
+        for (int i = 0; i < b; i++) {
+            Member m = rows.get(i);
+            mask[i * (cap + 1) + cap] = 1L;   // every row attends to its new token
+            if (m == null) {
+                slots[i] = -1;
+                continue;
+            }
+            ids[i] = m.progress.last();
+            positions[i] = m.position;
+            java.util.Arrays.fill(mask, i * (cap + 1), i * (cap + 1) + m.length, 1L);
+            slots[i] = m.length;
+        }
+        long t1 = System.nanoTime();
+        Map<String, OnnxTensor> past = slab.past(b);
+        OrtSession.Result r;
+        try {
+            r = lm.stepInPlace(lm.embed(ids), b, mask, positions, past, null);
+        } finally {
+            past.values().forEach(OnnxTensor::close);
+        }
+        int live = 0;
+        try (r) {
+            java.nio.FloatBuffer[] fresh = new java.nio.FloatBuffer[2 * config.numLayers()];
+            for (int k = 0; k < fresh.length; k++) {
+                String name = "new." + (k / 2) + (k % 2 == 0 ? ".key" : ".value");
+                fresh[k] = ((OnnxTensor) r.get(name).orElseThrow(() -> new IllegalStateException("decoder has no " + name)))
+                        .getFloatBuffer();
+            }
+            slab.append(fresh, slots);
+            FloatTensor logits = OrtTensors.read(r.get("logits").orElseThrow());
+            int vocab = logits.dim(logits.rank() - 1);
+            for (int i = 0; i < b; i++) {
+                Member m = rows.get(i);
+                if (m == null) {
+                    continue;
+                }
+                live++;
+                m.logits = java.util.Arrays.copyOfRange(logits.data(), i * vocab, (i + 1) * vocab);
+                m.length += 1;
+                m.position += 1;
+            }
+        }
+        steps.addAndGet(live);
+        if (LOG.isDebugEnabled()) {
+            LOG.debug("decode step in place: {} rows ({} live), capacity {}, {}prepare {} ms, run {} ms", b, live, cap,
+                    admitted.isEmpty() ? "" : admitted.size() + " joined, ", (t1 - t0) / 1_000_000,
+                    (System.nanoTime() - t1) / 1_000_000);
+        }
+    }
+
     private void release() {
+        slab = null;   // an idle runner holds no batch memory
         if (batch != null) {
             batch.close();
             batch = null;

@@ -1,0 +1,134 @@
+package io.glimpse.lm;
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import io.glimpse.common.error.GlimpseException;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * The decode batch's keys and values kept in place: per layer and kind one buffer of [rows, kv heads,
+ * capacity, head_dim], each row's tokens in slots [0, length). A step reads it through tensors over
+ * the buffers (no copy) and the static-cache decoder returns only the new token's keys and values,
+ * written into each row's next slot; a joining generation writes its own past into its row. Grows
+ * (rows or capacity, by copying) only when a batch needs more.
+ */
+public final class KvSlab {
+    private final OrtEnvironment env;
+    private final int kinds;      // 2 * layers
+    private final int heads;
+    private final int dim;
+    private int rows;
+    private int capacity;
+    private FloatBuffer[] buffers;
+
+    public KvSlab(OrtEnvironment env, int layers, int kvHeads, int headDim) {
+        this.env = env;
+        this.kinds = 2 * layers;
+        this.heads = kvHeads;
+        this.dim = headDim;
+        this.buffers = new FloatBuffer[kinds];
+    }
+
+    public int capacity() {
+        return capacity;
+    }
+
+    /** Bytes held now. */
+    public long bytes() {
+        return (long) kinds * rows * heads * capacity * dim * Float.BYTES;
+    }
+
+    /** At least {@code needRows} rows of at least {@code needCapacity} slots, keeping what the rows hold. */
+    public void ensure(int needRows, int needCapacity) {
+        if (needRows <= rows && needCapacity <= capacity) {
+            return;
+        }
+        int newRows = Math.max(rows, needRows);
+        // room to grow by a few dozen tokens before the next copy
+        int newCapacity = needCapacity <= capacity ? capacity : (needCapacity + 63) / 64 * 64 + 64;
+        for (int k = 0; k < kinds; k++) {
+            FloatBuffer next = ByteBuffer.allocateDirect(Math.toIntExact((long) newRows * heads * newCapacity * dim * Float.BYTES))
+                    .order(ByteOrder.nativeOrder()).asFloatBuffer();
+            FloatBuffer old = buffers[k];
+            if (old != null) {
+                for (int r = 0; r < rows; r++) {
+                    for (int h = 0; h < heads; h++) {
+                        FloatBuffer src = old.duplicate();
+                        src.position(((r * heads + h) * capacity) * dim).limit(((r * heads + h) * capacity + capacity) * dim);
+                        next.position(((r * heads + h) * newCapacity) * dim);
+                        next.put(src);
+                    }
+                }
+            }
+            buffers[k] = next;
+        }
+        rows = newRows;
+        capacity = newCapacity;
+    }
+
+    /** Writes a sequence's own past ({@link PaddedPast}'s form: per kind [kv heads, length, head_dim]) into row {@code row}. */
+    public void write(int row, float[][] past, int length) {
+        for (int k = 0; k < kinds; k++) {
+            FloatBuffer b = buffers[k];
+            for (int h = 0; h < heads; h++) {
+                b.position(((row * heads + h) * capacity) * dim);
+                b.put(past[k], h * length * dim, length * dim);
+            }
+        }
+    }
+
+    /** Moves row {@code from}'s first {@code length} slots to row {@code to} (compacting the batch). */
+    public void move(int from, int to, int length) {
+        for (int k = 0; k < kinds; k++) {
+            FloatBuffer b = buffers[k];
+            for (int h = 0; h < heads; h++) {
+                FloatBuffer src = b.duplicate();
+                src.position(((from * heads + h) * capacity) * dim).limit(((from * heads + h) * capacity) * dim + length * dim);
+                b.position(((to * heads + h) * capacity) * dim);
+                b.put(src);
+            }
+        }
+    }
+
+    /** Writes each row's new key/value ({@code fresh[kind]}: [batch, kv heads, 1, head_dim]) into slot {@code slots[row]} (skipped when negative). */
+    public void append(FloatBuffer[] fresh, int[] slots) {
+        float[] one = new float[dim];
+        for (int k = 0; k < kinds; k++) {
+            FloatBuffer src = fresh[k];
+            FloatBuffer b = buffers[k];
+            for (int r = 0; r < slots.length; r++) {
+                if (slots[r] < 0) {
+                    continue;
+                }
+                for (int h = 0; h < heads; h++) {
+                    src.position((r * heads + h) * dim);
+                    src.get(one);
+                    b.position(((r * heads + h) * capacity + slots[r]) * dim);
+                    b.put(one);
+                }
+            }
+        }
+    }
+
+    /** The first {@code batch} rows as the static-cache decoder's past (tensors over the buffers; the caller closes them). */
+    public Map<String, OnnxTensor> past(int batch) {
+        Map<String, OnnxTensor> out = new HashMap<>();
+        try {
+            for (int k = 0; k < kinds; k++) {
+                FloatBuffer view = buffers[k].duplicate();
+                view.position(0).limit(batch * heads * capacity * dim);
+                out.put(PaddedPast.name(k), OnnxTensor.createTensor(env, view.slice(), new long[]{batch, heads, capacity, dim}));
+            }
+            return out;
+        } catch (OrtException e) {
+            out.values().forEach(OnnxTensor::close);
+            throw new GlimpseException(GlimpseException.Kind.INTERNAL, "cannot view the decode batch's past: " + e.getMessage(), e);
+        }
+    }
+}
