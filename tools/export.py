@@ -38,12 +38,16 @@ class EmbedExport(nn.Module):
         return self.e(input_ids)
 
 
-class DecoderExport(nn.Module):
+class LmExport(nn.Module):
+    """A graph over the language model and its layer count (the decoders' common part)."""
+
     def __init__(self, m):
         super().__init__()
         self.lm = m.lm
         self.n = m.c.layers
 
+
+class DecoderExport(LmExport):
     def forward(self, inputs_embeds, attention_mask, position_ids, *past_flat):
         past = [(past_flat[2 * i], past_flat[2 * i + 1]) for i in range(self.n)]
         logits, presents, _, _ = self.lm(inputs_embeds, attention_mask, position_ids, past=past)
@@ -53,15 +57,10 @@ class DecoderExport(nn.Module):
         return tuple(out)
 
 
-class CoreDecoderExport(nn.Module):
+class CoreDecoderExport(LmExport):
     """The decoder with each layer's FFN given as inputs (CoreMatching's neuron half): the runner passes
     the full weights for the prefill, reads the FFN activations it returns to find each layer's core
     neurons, and passes only those neurons' rows for the decode steps (a smaller FFN per token)."""
-
-    def __init__(self, m):
-        super().__init__()
-        self.lm = m.lm
-        self.n = m.c.layers
 
     def forward(self, inputs_embeds, attention_mask, position_ids, *flat):
         lm = self.lm
@@ -148,16 +147,11 @@ class ResamplerExport(nn.Module):
         return regs, torch.sigmoid(self.head(image_features))
 
 
-class StaticDecoderExport(nn.Module):
+class StaticDecoderExport(LmExport):
     """One decode step over a fixed-capacity past (Hugging Face's "static cache"): every row attends to its
     past slots [0, C) as its mask says and to its new token, scored apart so that nothing concatenates
     (copies) the past; it returns only the new token's keys and values, which the runner writes into
     the row's next slot of one preallocated buffer. Same weights and arithmetic as the merged decoder."""
-
-    def __init__(self, m):
-        super().__init__()
-        self.lm = m.lm
-        self.n = m.c.layers
 
     def forward(self, inputs_embeds, attention_mask, position_ids, *past_flat):
         lm = self.lm

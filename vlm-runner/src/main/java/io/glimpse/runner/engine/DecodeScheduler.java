@@ -299,19 +299,7 @@ final class DecodeScheduler implements AutoCloseable {
         }
         batch = r;
         total += 1;
-        FloatTensor logits = OrtTensors.read(r.get("logits").orElseThrow());
-        int vocab = logits.dim(logits.rank() - 1);
-        int live = 0;
-        for (int i = 0; i < b; i++) {
-            Member m = rows.get(i);
-            if (m == null) {
-                continue;
-            }
-            live++;
-            m.logits = java.util.Arrays.copyOfRange(logits.data(), i * vocab, (i + 1) * vocab);
-            m.length += 1;
-            m.position += 1;
-        }
+        int live = advance(r);
         steps.addAndGet(live);
         if (LOG.isDebugEnabled()) {
             LOG.debug("decode step: {} rows ({} live), past {}, {}prepare {} ms, run {} ms", b, live, total - 1,
@@ -395,18 +383,7 @@ final class DecodeScheduler implements AutoCloseable {
                         .getFloatBuffer();
             }
             slab.append(fresh, slots);
-            FloatTensor logits = OrtTensors.read(r.get("logits").orElseThrow());
-            int vocab = logits.dim(logits.rank() - 1);
-            for (int i = 0; i < b; i++) {
-                Member m = rows.get(i);
-                if (m == null) {
-                    continue;
-                }
-                live++;
-                m.logits = java.util.Arrays.copyOfRange(logits.data(), i * vocab, (i + 1) * vocab);
-                m.length += 1;
-                m.position += 1;
-            }
+            live = advance(r);
         }
         steps.addAndGet(live);
         if (LOG.isDebugEnabled()) {
@@ -414,6 +391,24 @@ final class DecodeScheduler implements AutoCloseable {
                     admitted.isEmpty() ? "" : admitted.size() + " joined, ", (t1 - t0) / 1_000_000,
                     (System.nanoTime() - t1) / 1_000_000);
         }
+    }
+
+    /** Each live row takes its logits from a step's result and moves on one token; returns how many did. */
+    private int advance(OrtSession.Result r) {
+        FloatTensor logits = OrtTensors.read(r.get("logits").orElseThrow());
+        int vocab = logits.dim(logits.rank() - 1);
+        int live = 0;
+        for (int i = 0; i < rows.size(); i++) {
+            Member m = rows.get(i);
+            if (m == null) {
+                continue;
+            }
+            live++;
+            m.logits = java.util.Arrays.copyOfRange(logits.data(), i * vocab, (i + 1) * vocab);
+            m.length += 1;
+            m.position += 1;
+        }
+        return live;
     }
 
     private void release() {
