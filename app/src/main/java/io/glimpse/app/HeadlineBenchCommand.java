@@ -68,6 +68,11 @@ final class HeadlineBenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        int side = (int) Math.round(Math.sqrt(keep));
+        if (keep < 1 || side * side != keep) {
+            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+                    "--keep must be a square (the pooled row is side x side tokens), got " + keep);
+        }
         io.glimpse.common.bundle.ModelBundle bundle = model.openBundle();
         int grid = bundle.config().gridTokens();
         int middle = grid / 4;   // 576 -> 144 (12 x 12), the pooled middle row

@@ -52,6 +52,23 @@ class CliTest {
         assertEquals(10 + 3, out.lines().filter(l -> !l.isBlank()).count(), out);
     }
 
+    /** The headline table: every row at every concurrency, FULL's own ratios 1, every request exactly the asked tokens. */
+    @Test
+    void benchHeadlinePrintsEveryRowWithItsRatiosToFull() {
+        String out = run(0, "bench", "headline", "--bundle", StackFixture.HOME.resolve("models/glimpse-shapes").toString(),
+                "--concurrency", "1,2", "--requests", "3", "--warmup", "0", "--keep", "16", "--methods", "DIVPRUNE");
+        java.util.List<String> rows = out.lines().filter(l -> l.startsWith("| ") && !l.startsWith("| visual")).toList();
+        assertEquals(8, rows.size(), out);   // FULL, POOLED 36, POOLED 16, DIVPRUNE 16 at two concurrencies
+        for (String row : rows) {
+            assertEquals(9, row.split("\\|", -1).length - 1, row);   // eight columns
+        }
+        assertTrue(rows.get(0).startsWith("| FULL (144) | 1 |") && rows.get(0).endsWith("| 1.00× | 1.00× |"), rows.get(0));
+        assertTrue(rows.get(7).startsWith("| DIVPRUNE 16 | 2 |"), rows.get(7));
+        assertTrue(rows.stream().anyMatch(r -> r.startsWith("| POOLED 36 |")), out);
+        assertTrue(!out.contains("requests not 4 tokens"), out);
+        assertEquals(2, GlimpseCli.run("bench", "headline", "--keep", "50"), "a pooled row needs a square");
+    }
+
     /** Every serve flag means the same in 'serve all' as in 'serve SERVICE': one typed config per service from the flags. */
     @Test
     void serveAllUsesEveryServeFlag() {
