@@ -71,23 +71,47 @@ public final class CoreFfn implements AutoCloseable {
         return full;
     }
 
-    /** Bytes {@link #gather} holds for {@code kept} neurons in every layer. */
-    public long gatheredBytes(int kept) {
-        return (long) layers * kept * (2L * hidden + 1) * Float.BYTES;
+    /** A request's gathered rows as the core decoder's inputs; closing it returns the buffers for the next request. */
+    public final class Gathered implements AutoCloseable {
+        private final FloatBuffer[] buffers;
+        private final Map<String, OnnxTensor> tensors;
+
+        private Gathered(FloatBuffer[] buffers, Map<String, OnnxTensor> tensors) {
+            this.buffers = buffers;
+            this.tensors = tensors;
+        }
+
+        public Map<String, OnnxTensor> tensors() {
+            return tensors;
+        }
+
+        @Override
+        public void close() {
+            tensors.values().forEach(OnnxTensor::close);
+            spare.offer(buffers);
+        }
     }
 
+    // gather buffers of finished requests, reused: one set per request decoding at once (the runner bounds
+    // that), so a request neither allocates nor zeroes ~beta of the FFN's bytes, nor waits for the GC to free them
+    private final java.util.concurrent.ConcurrentLinkedQueue<FloatBuffer[]> spare = new java.util.concurrent.ConcurrentLinkedQueue<>();
+
     /**
-     * Only {@code neurons[l]} (ascending indices) of each layer: rows copied into fresh direct
-     * buffers, as tensors the caller closes after the generation.
+     * Only {@code kept[l]} (ascending indices) of each layer: rows copied into reused direct buffers,
+     * as tensors for the core decoder; close the result when the generation ends.
      */
-    public Map<String, OnnxTensor> gather(int[][] kept) {
+    public Gathered gather(int[][] kept) {
+        FloatBuffer[] buffers = spare.poll();
+        if (buffers == null) {
+            buffers = new FloatBuffer[3 * layers];
+        }
         Map<String, OnnxTensor> out = new HashMap<>();
         try {
             for (int l = 0; l < layers; l++) {
                 int k = kept[l].length;
-                FloatBuffer up = direct((long) k * hidden);
-                FloatBuffer bias = direct(k);
-                FloatBuffer down = direct((long) k * hidden);
+                FloatBuffer up = fit(buffers, 3 * l, (long) k * hidden);
+                FloatBuffer bias = fit(buffers, 3 * l + 1, k);
+                FloatBuffer down = fit(buffers, 3 * l + 2, (long) k * hidden);
                 for (int n : kept[l]) {
                     up.put(rows(offset(l, 0) + (long) n * hidden, hidden));
                     bias.put(weights.get((int) (offset(l, 1) + n)));
@@ -97,11 +121,21 @@ public final class CoreFfn implements AutoCloseable {
                 out.put(name(l, "up_bias"), OnnxTensor.createTensor(env, bias.flip(), new long[]{k}));
                 out.put(name(l, "down_weight_t"), OnnxTensor.createTensor(env, down.flip(), new long[]{k, hidden}));
             }
-            return out;
+            return new Gathered(buffers, out);
         } catch (OrtException e) {
             out.values().forEach(OnnxTensor::close);
+            spare.offer(buffers);
             throw new GlimpseException(GlimpseException.Kind.INTERNAL, "FFN weights: " + e.getMessage(), e);
         }
+    }
+
+    /** Buffer {@code i} of a set, cleared, with room for {@code floats} (grown when a request keeps more neurons). */
+    private static FloatBuffer fit(FloatBuffer[] set, int i, long floats) {
+        if (set[i] == null || set[i].capacity() < floats) {
+            set[i] = direct(floats);
+        }
+        set[i].clear();
+        return set[i];
     }
 
     private long layerFloats() {

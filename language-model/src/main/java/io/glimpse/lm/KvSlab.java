@@ -15,23 +15,25 @@ import java.util.Map;
  * The decode batch's keys and values kept in place: per layer and kind one buffer of [rows, kv heads,
  * capacity, head_dim], each row's tokens in slots [0, length). A step reads it through tensors over
  * the buffers (no copy) and the static-cache decoder returns only the new token's keys and values,
- * written into each row's next slot; a joining generation writes its own past into its row. Grows
- * (rows or capacity, by copying) only when a batch needs more.
+ * written into each row's next slot; a joining generation writes its own past into its row. Holds
+ * the batch's most rows from the start and grows its capacity (by copying) only when a row needs more.
  */
 public final class KvSlab {
     private final OrtEnvironment env;
     private final int kinds;      // 2 * layers
     private final int heads;
     private final int dim;
-    private int rows;
+    private final int rows;
     private int capacity;
     private FloatBuffer[] buffers;
 
-    public KvSlab(OrtEnvironment env, int layers, int kvHeads, int headDim) {
+    /** @param rows the most rows a batch has (allocated at once: rows joining one by one must not copy the slab each time) */
+    public KvSlab(OrtEnvironment env, int layers, int kvHeads, int headDim, int rows) {
         this.env = env;
         this.kinds = 2 * layers;
         this.heads = kvHeads;
         this.dim = headDim;
+        this.rows = rows;
         this.buffers = new FloatBuffer[kinds];
     }
 
@@ -39,21 +41,17 @@ public final class KvSlab {
         return capacity;
     }
 
-    /** Bytes held now. */
-    public long bytes() {
-        return (long) kinds * rows * heads * capacity * dim * Float.BYTES;
-    }
-
-    /** At least {@code needRows} rows of at least {@code needCapacity} slots, keeping what the rows hold. */
-    public void ensure(int needRows, int needCapacity) {
-        if (needRows <= rows && needCapacity <= capacity) {
+    /**
+     * At least {@code needCapacity} slots per row, keeping what the rows hold; grows by half again at
+     * least, so a batch whose rows lengthen one token a step copies its buffers only now and then.
+     */
+    public void ensure(int needCapacity) {
+        if (needCapacity <= capacity) {
             return;
         }
-        int newRows = Math.max(rows, needRows);
-        // room to grow by a few dozen tokens before the next copy
-        int newCapacity = needCapacity <= capacity ? capacity : (needCapacity + 63) / 64 * 64 + 64;
+        int newCapacity = (Math.max(needCapacity, capacity + capacity / 2) + 63) / 64 * 64;
         for (int k = 0; k < kinds; k++) {
-            FloatBuffer next = ByteBuffer.allocateDirect(Math.toIntExact((long) newRows * heads * newCapacity * dim * Float.BYTES))
+            FloatBuffer next = ByteBuffer.allocateDirect(Math.toIntExact((long) rows * heads * newCapacity * dim * Float.BYTES))
                     .order(ByteOrder.nativeOrder()).asFloatBuffer();
             FloatBuffer old = buffers[k];
             if (old != null) {
@@ -68,7 +66,6 @@ public final class KvSlab {
             }
             buffers[k] = next;
         }
-        rows = newRows;
         capacity = newCapacity;
     }
 

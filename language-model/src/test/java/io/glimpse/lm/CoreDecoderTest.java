@@ -1,6 +1,5 @@
 package io.glimpse.lm;
 
-import ai.onnxruntime.OnnxTensor;
 import io.glimpse.common.bundle.ModelBundle;
 import io.glimpse.common.onnx.OrtSessionFactory;
 import io.glimpse.common.tensor.FloatTensor;
@@ -9,7 +8,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Path;
-import java.util.Map;
 import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -74,31 +72,30 @@ class CoreDecoderTest {
         try (KvCache c = lm.newCache()) {
             full = lm.forwardCore(prompt, positions(0, 6), c, lm.fullFfn(), true, null).activations();
         }
-        // a different subset per layer, of different sizes
-        int[][] kept = new int[layers][];
-        for (int l = 0; l < layers; l++) {
-            int k = 7 + 5 * l;
-            kept[l] = new int[k];
-            for (int i = 0; i < k; i++) {
-                kept[l][i] = (i * 37 + l * 11) % f;
-            }
-            java.util.Arrays.sort(kept[l]);
-        }
-        Map<String, OnnxTensor> weights = lm.ffn().gather(kept);
-        try (KvCache c = lm.newCache()) {
-            FloatTensor[] sub = lm.forwardCore(prompt, positions(0, 6), c, weights, true, null).activations();
+        // a different subset per layer, of different sizes; the second round reuses the first one's buffers
+        for (int round = 0; round < 2; round++) {
+            int[][] kept = new int[layers][];
             for (int l = 0; l < layers; l++) {
-                assertEquals(kept[l].length, sub[l].dim(1), "layer " + l + " runs its own neurons only");
+                int k = round == 0 ? 7 + 5 * l : 40 - 3 * l;
+                kept[l] = new int[k];
+                for (int i = 0; i < k; i++) {
+                    kept[l][i] = (i * 37 + l * 11 + round * 5) % f;
+                }
+                java.util.Arrays.sort(kept[l]);
             }
-            // layer 0 sees the same input either way: its kept neurons' activations are the full run's columns
-            for (int t = 0; t < 6; t++) {
-                for (int i = 0; i < kept[0].length; i++) {
-                    assertEquals(full[0].data()[t * f + kept[0][i]], sub[0].data()[t * kept[0].length + i], 1e-5f,
-                            "token " + t + " neuron " + kept[0][i]);
+            try (CoreFfn.Gathered weights = lm.ffn().gather(kept); KvCache c = lm.newCache()) {
+                FloatTensor[] sub = lm.forwardCore(prompt, positions(0, 6), c, weights.tensors(), true, null).activations();
+                for (int l = 0; l < layers; l++) {
+                    assertEquals(kept[l].length, sub[l].dim(1), "layer " + l + " runs its own neurons only");
+                }
+                // layer 0 sees the same input either way: its kept neurons' activations are the full run's columns
+                for (int t = 0; t < 6; t++) {
+                    for (int i = 0; i < kept[0].length; i++) {
+                        assertEquals(full[0].data()[t * f + kept[0][i]], sub[0].data()[t * kept[0].length + i], 1e-5f,
+                                "round " + round + " token " + t + " neuron " + kept[0][i]);
+                    }
                 }
             }
-        } finally {
-            weights.values().forEach(OnnxTensor::close);
         }
     }
 

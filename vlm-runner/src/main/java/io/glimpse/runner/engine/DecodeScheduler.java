@@ -316,7 +316,7 @@ final class DecodeScheduler implements AutoCloseable {
     private void stepInPlace(List<Member> admitted) {
         long t0 = System.nanoTime();
         if (slab == null) {
-            slab = new KvSlab(lm.environment(), config.numLayers(), config.numKvHeads(), config.headDim());
+            slab = new KvSlab(lm.environment(), config.numLayers(), config.numKvHeads(), config.headDim(), maxBatch);
         }
         int longest = 0;
         for (Member m : rows) {
@@ -336,7 +336,7 @@ final class DecodeScheduler implements AutoCloseable {
                     next.add(m);
                 }
             }
-            slab.ensure(next.size() + admitted.size(), longest + 1);
+            slab.ensure(longest + 1);
             for (Member m : admitted) {
                 slab.write(next.size(), m.past, m.length);
                 m.past = null;
@@ -346,7 +346,7 @@ final class DecodeScheduler implements AutoCloseable {
             rows.addAll(next);
             lastRebuildNanos = System.nanoTime() - t0;
         } else {
-            slab.ensure(rows.size(), longest + 1);
+            slab.ensure(longest + 1);
         }
         int b = rows.size();
         int cap = slab.capacity();

@@ -13,6 +13,7 @@ import io.glimpse.common.onnx.OrtSessionFactory;
 import io.glimpse.common.tensor.FloatTensor;
 import io.glimpse.common.tokens.TokenSet;
 import io.glimpse.common.methods.PruningMethods;
+import io.glimpse.lm.CoreFfn;
 import io.glimpse.lm.CoreNeurons;
 import io.glimpse.lm.KvCache;
 import io.glimpse.lm.LanguageModel;
@@ -182,32 +183,32 @@ public final class VlmEngine implements AutoCloseable {
                                                    PromptLayout layout, KvCache cache, GenerationParams params,
                                                    Cancellation cancel, OrtSession.RunOptions options, long queueMicros,
                                                    long prefill) {
-        coreDecodes.acquire(() -> !cancel.isCancelled(), "a core-neuron decode slot");
-        try {
-            long t1 = System.nanoTime();
-            int[][] kept = new int[act.length][];
-            for (int l = 0; l < act.length; l++) {
-                kept[l] = CoreNeurons.indices(CoreNeurons.select(act[l].data(), act[l].dim(0), act[l].dim(1), CORE_RHO,
-                        params.coreNeurons()));
-            }
-            java.util.Map<String, ai.onnxruntime.OnnxTensor> weights = lm.ffn().gather(kept);
+        long t1 = System.nanoTime();
+        // the first token comes from the dense prefill: it is streamed before the core neurons are found
+        if (progress.next(last)) {
+            coreDecodes.acquire(() -> !cancel.isCancelled(), "a core-neuron decode slot");
             try {
-                long position = layout.nextPosition();
-                while (progress.next(last)) {
-                    checkCancelled(cancel);
-                    last = lastRow(lm.forwardCore(lm.embed(new long[]{progress.last()}), new long[]{position++}, cache,
-                            weights, false, options).logits());
-                    decodeSteps.incrementAndGet();
+                int[][] kept = new int[act.length][];
+                for (int l = 0; l < act.length; l++) {
+                    kept[l] = CoreNeurons.indices(CoreNeurons.select(act[l].data(), act[l].dim(0), act[l].dim(1), CORE_RHO,
+                            params.coreNeurons()));
+                }
+                try (CoreFfn.Gathered weights = lm.ffn().gather(kept)) {
+                    long position = layout.nextPosition();
+                    do {
+                        checkCancelled(cancel);
+                        last = lastRow(lm.forwardCore(lm.embed(new long[]{progress.last()}), new long[]{position++}, cache,
+                                weights.tensors(), false, options).logits());
+                        decodeSteps.incrementAndGet();
+                    } while (progress.next(last));
                 }
             } finally {
-                weights.values().forEach(ai.onnxruntime.OnnxTensor::close);
+                coreDecodes.release();
             }
-            String text = tokenizer.decode(progress.ids());
-            return new GenerationResult(text.trim(), layout.length(), layout.visualTokens(), progress.generated().size(),
-                    progress.finish(), queueMicros, prefill, (System.nanoTime() - t1) / 1000);
-        } finally {
-            coreDecodes.release();
         }
+        String text = tokenizer.decode(progress.ids());
+        return new GenerationResult(text.trim(), layout.length(), layout.visualTokens(), progress.generated().size(),
+                progress.finish(), queueMicros, prefill, (System.nanoTime() - t1) / 1000);
     }
 
     private int validate(String question, List<TokenSet> images, GenerationParams p) {
