@@ -99,20 +99,25 @@ def write_ffn_weights(model, path):
 def decoder_io(c, b=2, s=3, past=4):
     """Sample inputs, names and dynamic axes of a decoder graph: embeddings, mask, positions and every
     layer's past keys/values in, logits and presents out (the merged and the core decoder share them)."""
-    dh = c.width // c.heads
     args, in_names, out_names = [], ["inputs_embeds", "attention_mask", "position_ids"], ["logits"]
     axes = {"inputs_embeds": {0: "batch", 1: "sequence"}, "attention_mask": {0: "batch", 1: "total"},
             "position_ids": {0: "batch", 1: "sequence"}, "logits": {0: "batch", 1: "sequence"}}
     args += [torch.randn(b, s, c.width), torch.ones(b, past + s, dtype=torch.long),
              torch.arange(past, past + s).expand(b, -1).contiguous()]
+    add_past(c, b, past, args, in_names, out_names, axes, "present", {0: "batch", 2: "past"}, {0: "batch", 2: "total"})
+    return args, in_names, out_names, axes
+
+
+def add_past(c, b, length, args, in_names, out_names, axes, out_prefix, past_axes, out_axes):
+    """Every layer's past keys/values in (sample [b, heads, length, dh]) and their outputs {out_prefix}.{i}.key/value."""
+    dh = c.width // c.heads
     for i in range(c.layers):
         for kv in ("key", "value"):
-            args.append(torch.randn(b, c.heads, past, dh))
+            args.append(torch.randn(b, c.heads, length, dh))
             in_names.append(f"past_key_values.{i}.{kv}")
-            out_names.append(f"present.{i}.{kv}")
-            axes[in_names[-1]] = {0: "batch", 2: "past"}
-            axes[out_names[-1]] = {0: "batch", 2: "total"}
-    return args, in_names, out_names, axes
+            out_names.append(f"{out_prefix}.{i}.{kv}")
+            axes[in_names[-1]] = dict(past_axes)
+            axes[out_names[-1]] = dict(out_axes)
 
 
 def export_core_decoder(model, out):
@@ -181,18 +186,11 @@ class StaticDecoderExport(LmExport):
 def export_static_decoder(model, out):
     c = model.c
     b, cap = 2, 6
-    dh = c.width // c.heads
     args = [torch.randn(b, 1, c.width), torch.ones(b, cap + 1, dtype=torch.long), torch.tensor([[6], [3]])]
     in_names, out_names = ["inputs_embeds", "attention_mask", "position_ids"], ["logits"]
     axes = {"inputs_embeds": {0: "batch"}, "attention_mask": {0: "batch", 1: "capacity_plus_one"},
             "position_ids": {0: "batch"}, "logits": {0: "batch"}}
-    for i in range(c.layers):
-        for kv in ("key", "value"):
-            args.append(torch.randn(b, c.heads, cap, dh))
-            in_names.append(f"past_key_values.{i}.{kv}")
-            out_names.append(f"new.{i}.{kv}")
-            axes[in_names[-1]] = {0: "batch", 2: "capacity"}
-            axes[out_names[-1]] = {0: "batch"}
+    add_past(c, b, cap, args, in_names, out_names, axes, "new", {0: "batch", 2: "capacity"}, {0: "batch"})
     with torch.no_grad():
         export(StaticDecoderExport(model), tuple(args), os.path.join(out, "onnx", "decoder_model_static.onnx"),
                in_names, out_names, axes)
