@@ -62,10 +62,6 @@ public final class CoreFfn implements AutoCloseable {
         }
     }
 
-    public int neurons() {
-        return neurons;
-    }
-
     /** The whole FFN of every layer, as the core decoder's inputs (shared; do not close). */
     Map<String, OnnxTensor> full() {
         return full;
