@@ -24,16 +24,21 @@ public final class KvSlab {
     private final int heads;
     private final int dim;
     private final int rows;
+    private final int maxCapacity;
     private int capacity;
     private FloatBuffer[] buffers;
 
-    /** @param rows the most rows a batch has (allocated at once: rows joining one by one must not copy the slab each time) */
-    public KvSlab(OrtEnvironment env, int layers, int kvHeads, int headDim, int rows) {
+    /**
+     * @param rows        the most rows a batch has (allocated at once: rows joining one by one must not copy the slab each time)
+     * @param maxCapacity slots a row can ever need (the model's positions + 1): growth stops there
+     */
+    public KvSlab(OrtEnvironment env, int layers, int kvHeads, int headDim, int rows, int maxCapacity) {
         this.env = env;
         this.kinds = 2 * layers;
         this.heads = kvHeads;
         this.dim = headDim;
         this.rows = rows;
+        this.maxCapacity = maxCapacity;
         this.buffers = new FloatBuffer[kinds];
     }
 
@@ -43,25 +48,21 @@ public final class KvSlab {
 
     /**
      * At least {@code needCapacity} slots per row, keeping what the rows hold; grows by half again at
-     * least, so a batch whose rows lengthen one token a step copies its buffers only now and then.
+     * least (up to the most a row can need), so a batch whose rows lengthen one token a step copies its
+     * buffers only now and then.
      */
     public void ensure(int needCapacity) {
         if (needCapacity <= capacity) {
             return;
         }
-        int newCapacity = (Math.max(needCapacity, capacity + capacity / 2) + 63) / 64 * 64;
+        int newCapacity = Math.max(needCapacity,
+                Math.min(maxCapacity, (Math.max(needCapacity, capacity + capacity / 2) + 63) / 64 * 64));
         for (int k = 0; k < kinds; k++) {
             FloatBuffer next = ByteBuffer.allocateDirect(Math.toIntExact((long) rows * heads * newCapacity * dim * Float.BYTES))
                     .order(ByteOrder.nativeOrder()).asFloatBuffer();
-            FloatBuffer old = buffers[k];
-            if (old != null) {
+            if (buffers[k] != null) {
                 for (int r = 0; r < rows; r++) {
-                    for (int h = 0; h < heads; h++) {
-                        FloatBuffer src = old.duplicate();
-                        src.position(((r * heads + h) * capacity) * dim).limit(((r * heads + h) * capacity + capacity) * dim);
-                        next.position(((r * heads + h) * newCapacity) * dim);
-                        next.put(src);
-                    }
+                    copyRow(buffers[k], capacity, r, next, newCapacity, r, capacity);
                 }
             }
             buffers[k] = next;
@@ -83,13 +84,17 @@ public final class KvSlab {
     /** Moves row {@code from}'s first {@code length} slots to row {@code to} (compacting the batch). */
     public void move(int from, int to, int length) {
         for (int k = 0; k < kinds; k++) {
-            FloatBuffer b = buffers[k];
-            for (int h = 0; h < heads; h++) {
-                FloatBuffer src = b.duplicate();
-                src.position(((from * heads + h) * capacity) * dim).limit(((from * heads + h) * capacity) * dim + length * dim);
-                b.position(((to * heads + h) * capacity) * dim);
-                b.put(src);
-            }
+            copyRow(buffers[k], capacity, from, buffers[k], capacity, to, length);
+        }
+    }
+
+    /** Every head's first {@code length} slots of row {@code from} in {@code src} to row {@code to} in {@code dst}. */
+    private void copyRow(FloatBuffer src, int srcCapacity, int from, FloatBuffer dst, int dstCapacity, int to, int length) {
+        for (int h = 0; h < heads; h++) {
+            FloatBuffer part = src.duplicate();
+            part.position(((from * heads + h) * srcCapacity) * dim).limit(((from * heads + h) * srcCapacity + length) * dim);
+            dst.position(((to * heads + h) * dstCapacity) * dim);
+            dst.put(part);
         }
     }
 

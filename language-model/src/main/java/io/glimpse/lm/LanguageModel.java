@@ -98,14 +98,7 @@ public final class LanguageModel implements AutoCloseable {
     public CoreStep forwardCore(float[] embeds, long[] positions, KvCache cache, Map<String, OnnxTensor> weights,
                                 boolean activations, OrtSession.RunOptions options) {
         openCore();
-        int n = positions.length;
-        long[] mask = new long[(int) cache.length() + n];
-        java.util.Arrays.fill(mask, 1L);
-        Map<String, OnnxTensor> inputs = new HashMap<>(weights);
-        cache.addPastTo(inputs);
-        OrtSession.Result r = run(core, embeds, 1, n, mask, positions, inputs, options);
-        try {
-            FloatTensor logits = OrtTensors.read(r.get("logits").orElseThrow());
+        return onCache(core, embeds, positions, cache, weights, options, r -> {
             FloatTensor[] act = null;
             if (activations) {
                 act = new FloatTensor[config.numLayers()];
@@ -114,12 +107,8 @@ public final class LanguageModel implements AutoCloseable {
                     act[l] = FloatTensor.of(a.data(), a.dim(1), a.dim(2));
                 }
             }
-            cache.advance(r, n);
-            return new CoreStep(FloatTensor.of(logits.data(), n, logits.dim(2)), act);
-        } catch (RuntimeException ex) {
-            r.close();
-            throw ex;
-        }
+            return new CoreStep(logitsOf(r, positions.length), act);
+        });
     }
 
     /** Full FFN weights of every layer for {@link #forwardCore}'s prefill. */
@@ -168,20 +157,35 @@ public final class LanguageModel implements AutoCloseable {
      * the cache, and returns the logits of all new rows: [n, vocab].
      */
     public FloatTensor forward(float[] embeds, long[] positions, KvCache cache, OrtSession.RunOptions options) {
+        return onCache(decoder, embeds, positions, cache, Map.of(), options, r -> logitsOf(r, positions.length));
+    }
+
+    /**
+     * One run of {@code session} for the new rows after what {@code cache} holds (plus {@code extra}
+     * inputs); {@code read} takes what the caller needs from the result before the cache keeps it.
+     */
+    private <T> T onCache(OrtSession session, float[] embeds, long[] positions, KvCache cache, Map<String, OnnxTensor> extra,
+                          OrtSession.RunOptions options, java.util.function.Function<OrtSession.Result, T> read) {
         int n = positions.length;
         long[] mask = new long[(int) cache.length() + n];
         java.util.Arrays.fill(mask, 1L);
-        Map<String, OnnxTensor> past = new HashMap<>();
-        cache.addPastTo(past);
-        OrtSession.Result r = run(decoder, embeds, 1, n, mask, positions, past, options);
-        FloatTensor logits;
+        Map<String, OnnxTensor> inputs = new HashMap<>(extra);
+        cache.addPastTo(inputs);
+        OrtSession.Result r = run(session, embeds, 1, n, mask, positions, inputs, options);
+        T out;
         try {
-            logits = OrtTensors.read(r.get("logits").orElseThrow());
+            out = read.apply(r);
         } catch (RuntimeException ex) {
             r.close();
             throw ex;
         }
         cache.advance(r, n);
+        return out;
+    }
+
+    /** The logits of a run's {@code n} new rows: [n, vocab]. */
+    private static FloatTensor logitsOf(OrtSession.Result r, int n) {
+        FloatTensor logits = OrtTensors.read(r.get("logits").orElseThrow());
         return FloatTensor.of(logits.data(), n, logits.dim(2));
     }
 

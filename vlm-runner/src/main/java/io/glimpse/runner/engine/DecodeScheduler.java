@@ -316,7 +316,8 @@ final class DecodeScheduler implements AutoCloseable {
     private void stepInPlace(List<Member> admitted) {
         long t0 = System.nanoTime();
         if (slab == null) {
-            slab = new KvSlab(lm.environment(), config.numLayers(), config.numKvHeads(), config.headDim(), maxBatch);
+            slab = new KvSlab(lm.environment(), config.numLayers(), config.numKvHeads(), config.headDim(), maxBatch,
+                    config.maxPositions() + 1);
         }
         int longest = 0;
         for (Member m : rows) {
