@@ -14,7 +14,7 @@ PIDS=()
 cleanup() { kill "${PIDS[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }
 trap cleanup EXIT
 for s in tokenizer pruner runner gateway; do
-  java -Xmx${HEAP[$s]} -XX:+ExitOnOutOfMemoryError -jar "$JAR" serve $s --port ${PORT[$s]} --device cpu \
+  java -Xmx${HEAP[$s]} -XX:+ExitOnOutOfMemoryError --add-modules=jdk.incubator.vector -jar "$JAR" serve $s --port ${PORT[$s]} --device cpu \
     --tokenizer-target 127.0.0.1:${PORT[tokenizer]} --pruner-target 127.0.0.1:${PORT[pruner]} \
     --runner-target 127.0.0.1:${PORT[runner]} >"$LOG/$s.log" 2>&1 &
   PIDS+=($!)

@@ -67,6 +67,7 @@ class ServiceJarsIT {
         int gw = ServiceProcess.freePort();
         List<Process> procs = new ArrayList<>();
         try {
+            // started as plain `java -jar`, without --add-modules: the pruner's kernels take their scalar form
             for (String[] s : new String[][]{{"tokenizer", "" + tok}, {"pruner", "" + prune}, {"runner", "" + run}}) {
                 procs.add(new ProcessBuilder(java, "-Xmx512m", "-jar", jar(s[0]).toString(), "serve", s[0], "--port", s[1],
                         "--bundle", bundle, "--device", "cpu").inheritIO().start());

@@ -44,7 +44,7 @@ final class ServiceProcess implements AutoCloseable {
     static ServiceProcess start(String service, int port, String heap, String... flags) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx" + heap,
-                "-XX:+ExitOnOutOfMemoryError", "-cp", System.getProperty("java.class.path"),
+                "-XX:+ExitOnOutOfMemoryError", "--add-modules=jdk.incubator.vector", "-cp", System.getProperty("java.class.path"),
                 GlimpseCli.class.getName(), "serve", service, "--port", Integer.toString(port),
                 "--bundle", StackFixture.HOME.resolve("models/glimpse-shapes").toString(), "--device", "cpu"));
         cmd.addAll(List.of(flags));

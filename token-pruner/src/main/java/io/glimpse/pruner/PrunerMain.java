@@ -8,12 +8,14 @@ import io.glimpse.common.onnx.OrtSessionFactory;
 import io.glimpse.common.server.ServerConfig;
 import io.glimpse.common.server.ServiceHost;
 import io.glimpse.pruner.grpc.TokenPrunerService;
+import io.glimpse.pruner.kernel.VectorApi;
 import io.glimpse.pruner.query.QueryModel;
 import io.glimpse.pruner.select.TokenPrunerEngine;
 import io.grpc.ServerInterceptor;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.slf4j.LoggerFactory;
 
 import java.util.List;
 
@@ -71,6 +73,7 @@ public final class PrunerMain {
         Gauge.builder("glimpse.pruner.queue.depth", admission, BoundedAdmission::queued).register(meters);
         Gauge.builder("glimpse.pruner.in.flight", admission, BoundedAdmission::inFlight).register(meters);
         host.onClose(model);
+        LoggerFactory.getLogger(PrunerMain.class).info("pruning kernels: {}", VectorApi.describe());
         host.markReady();
         return host;
     }

@@ -72,47 +72,67 @@ public final class Rows {
         }
     }
 
-    /** {@code y += a0 x0 + a1 x1 + a2 x2 + a3 x3}: four rows per pass, so y is loaded and stored a quarter as often. */
-    public static void axpy4(float[] y, float a0, float[] x0, float a1, float[] x1, float a2, float[] x2,
-                             float a3, float[] x3) {
-        int n = y.length;
-        if (x0.length < n || x1.length < n || x2.length < n || x3.length < n) {
-            throw new IllegalArgumentException("rows shorter than y");
+    /** Partial sums {@link #sum} keeps: x[j] goes to partial j mod 32. */
+    static final int SUM_LANES = 32;
+
+    /**
+     * Sum of {@code x[0..n)} in float, as the reference implementations take it (within a few ulps
+     * of the exact sum for the non-negative attention rows it normalises): 32 partial sums, combined
+     * lane-wise in four groups of eight, then the eight in a tree, then the elements past the last
+     * whole group. That order is the one an eight-lane vector unit takes ({@link VectorRows#sum});
+     * without the Vector API this loop gives the same bits.
+     */
+    public static float sum(float[] x, int n) {
+        return sum(x, 0, n);
+    }
+
+    /** {@link #sum(float[], int)} of {@code x[from..from+n)}. */
+    public static float sum(float[] x, int from, int n) {
+        return VectorApi.AVAILABLE ? VectorRows.sum(x, from, n) : scalarSum(x, from, n);
+    }
+
+    static float scalarSum(float[] x, int from, int n) {
+        float[] acc = new float[SUM_LANES];
+        int j = 0;
+        for (; j + SUM_LANES - 1 < n; j += SUM_LANES) {
+            for (int q = 0; q < SUM_LANES; q++) {
+                acc[q] += x[from + j + q];
+            }
+        }
+        float[] v = new float[8];
+        for (int l = 0; l < 8; l++) {
+            v[l] = (acc[l] + acc[8 + l]) + (acc[16 + l] + acc[24 + l]);
+        }
+        float s = ((v[0] + v[1]) + (v[2] + v[3])) + ((v[4] + v[5]) + (v[6] + v[7]));
+        for (; j < n; j++) {
+            s += x[from + j];
+        }
+        return s;
+    }
+
+    /** {@code y[j] = fma(a, x[xo + j], y[j])} for j < n: one rounding per step, the same bits on the vector units. */
+    public static void fmaAxpy(float[] y, float a, float[] x, int xo, int n) {
+        if (VectorApi.AVAILABLE) {
+            VectorRows.fmaAxpy(y, a, x, xo, n);
+            return;
         }
         for (int j = 0; j < n; j++) {
-            y[j] += a0 * x0[j] + a1 * x1[j] + a2 * x2[j] + a3 * x3[j];
+            y[j] = Math.fma(a, x[xo + j], y[j]);
         }
     }
 
     /**
-     * Sum of {@code x[0..n)} in float, eight independent accumulators: a float32 sum as the reference
-     * implementations take it, within a few ulps of the exact one for the non-negative attention rows it
-     * normalises, and twice as fast as summing in double (no conversions, adds that do not wait on each other).
+     * {@code t += s^T rows}: for each column the fma chain over the rows in order, so the result has
+     * the same bits however many rows a pass takes.
      */
-    public static float sum(float[] x, int n) {
-        float s0 = 0;
-        float s1 = 0;
-        float s2 = 0;
-        float s3 = 0;
-        float s4 = 0;
-        float s5 = 0;
-        float s6 = 0;
-        float s7 = 0;
-        int j = 0;
-        for (; j + 7 < n; j += 8) {
-            s0 += x[j];
-            s1 += x[j + 1];
-            s2 += x[j + 2];
-            s3 += x[j + 3];
-            s4 += x[j + 4];
-            s5 += x[j + 5];
-            s6 += x[j + 6];
-            s7 += x[j + 7];
+    public static void accumulate(float[] t, float[] s, float[][] rows) {
+        if (VectorApi.AVAILABLE) {
+            VectorRows.accumulate(t, s, rows);
+            return;
         }
-        for (; j < n; j++) {
-            s0 += x[j];
+        for (int i = 0; i < rows.length; i++) {
+            fmaAxpy(t, s[i], rows[i], 0, t.length);
         }
-        return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7));
     }
 
     /** {@code x[0..n) *= a}. */

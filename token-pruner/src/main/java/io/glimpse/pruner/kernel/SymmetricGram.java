@@ -3,10 +3,11 @@ package io.glimpse.pruner.kernel;
 import io.glimpse.common.cancel.Cancellation;
 
 /**
- * All-pairs dot products of n rows, each pair computed once: rows are taken against column blocks
- * of {@link #BLOCK} tokens at or after their own, as axpys over the block (the loop shape HotSpot
- * vectorises). Every dot is summed over the dimensions in order, exactly as
- * {@link Rows#dotsWith} sums it, so either way gives the same bits — and so does the mirrored pair.
+ * All-pairs dot products of n rows, each pair computed once, as a matrix product in tiles
+ * ({@link GramTile}): the columns are split into blocks of {@link #BLOCK} tokens stored transposed,
+ * and each block meets every group of six rows at or before its end. A block (768 KiB at d = 1024)
+ * stays in the core's L2 while the row groups pass over it. Every dot is the fma chain over the
+ * dimensions in order, whichever tile computes it, so the mirrored pair has the same bits.
  */
 public final class SymmetricGram {
     static final int BLOCK = 192;
@@ -19,40 +20,45 @@ public final class SymmetricGram {
      * {@code gram} is given ([n][n]) it receives every dot, both halves and the diagonal.
      */
     public static float[] rowMaxima(float[] x, int n, int d, float[][] gram) {
+        return rowMaxima(x, n, d, gram, GramTile.best(BLOCK));
+    }
+
+    static float[] rowMaxima(float[] x, int n, int d, float[][] gram, GramTile tile) {
+        int w = tile.width();
         int blocks = (n + BLOCK - 1) / BLOCK;
-        // blocks[b][k] = dimension k of the block's tokens (zero past n)
-        float[][][] cols = new float[blocks][d][BLOCK];
-        for (int i = 0; i < n; i++) {
-            float[][] c = cols[i / BLOCK];
-            int t = i % BLOCK;
-            for (int k = 0; k < d; k++) {
-                c[k][t] = x[i * d + k];
-            }
-        }
         float[] max = new float[n];
         java.util.Arrays.fill(max, Float.NEGATIVE_INFINITY);
-        float[] y = new float[BLOCK];
-        for (int i = 0; i < n; i++) {
-            if ((i & 63) == 0) {
-                Cancellation.checkpoint();
-            }
-            for (int b = i / BLOCK; b < blocks; b++) {
-                java.util.Arrays.fill(y, 0f);
-                float[][] c = cols[b];
+        float[] cols = new float[d * BLOCK];
+        float[] out = new float[GramTile.ROWS * w];
+        for (int b = 0; b < blocks; b++) {
+            int from = b * BLOCK;
+            int end = Math.min(n, from + BLOCK);
+            // the block's tokens transposed: cols[k * BLOCK + t] = dimension k of token from + t (zero past n)
+            java.util.Arrays.fill(cols, 0f);
+            for (int j = from; j < end; j++) {
                 for (int k = 0; k < d; k++) {
-                    Rows.axpy(y, x[i * d + k], c[k]);
+                    cols[k * BLOCK + j - from] = x[j * d + k];
                 }
-                int from = b * BLOCK;
-                for (int t = Math.max(0, i - from); t < BLOCK && from + t < n; t++) {
-                    int j = from + t;
-                    float v = y[t];
-                    if (gram != null) {
-                        gram[i][j] = v;
-                        gram[j][i] = v;
-                    }
-                    if (j != i) {
-                        max[i] = Math.max(max[i], v);
-                        max[j] = Math.max(max[j], v);
+            }
+            for (int i0 = 0; i0 < end; i0 += GramTile.ROWS) {
+                Cancellation.checkpoint();
+                int rows = Math.min(GramTile.ROWS, n - i0);
+                for (int t = Math.max(0, i0 - from) / w * w; from + t < end; t += w) {
+                    tile.dots(x, d, i0, rows, cols, BLOCK, t, out);
+                    for (int r = 0; r < rows; r++) {
+                        int i = i0 + r;
+                        for (int q = Math.max(0, i - from - t); q < w && from + t + q < end; q++) {
+                            int j = from + t + q;
+                            float v = out[r * w + q];
+                            if (gram != null) {
+                                gram[i][j] = v;
+                                gram[j][i] = v;
+                            }
+                            if (j != i) {
+                                max[i] = Math.max(max[i], v);
+                                max[j] = Math.max(max[j], v);
+                            }
+                        }
                     }
                 }
             }

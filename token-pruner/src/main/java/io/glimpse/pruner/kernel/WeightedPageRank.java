@@ -21,32 +21,22 @@ public final class WeightedPageRank {
 
     /** WPR on attention rows [n][n] (query i's row sums to 1) from {@code init} (copied). */
     public Result run(float[][] rows, float[] init) {
-        return iterate(init, (s, t) -> {
-            // s^T A as row axpys over whole arrays (vectorises), four rows per pass over t
-            int i = 0;
-            for (; i + 3 < rows.length; i += 4) {
-                Rows.axpy4(t, s[i], rows[i], s[i + 1], rows[i + 1], s[i + 2], rows[i + 2], s[i + 3], rows[i + 3]);
-            }
-            for (; i < rows.length; i++) {
-                Rows.axpy(t, s[i], rows[i]);
-            }
-        });
+        return iterate(init, (s, t) -> Rows.accumulate(t, s, rows));
     }
 
     /**
      * WPR on a row-major [n, n] block of a larger array, each row divided by its sum as it is read (rows a
      * pruning step cut no longer sum to 1; a zero row contributes nothing): for the one-iteration ranking
      * pass over the full graph, where materialising a normalised copy would cost more than the pass.
+     * Row by row, the same fma chain per column as {@link Rows#accumulate}.
      */
     public Result run(float[] a, int offset, int n, float[] init) {
-        float[] row = new float[n];
         return iterate(init, (s, t) -> {
             for (int i = 0; i < n; i++) {
-                // through a buffer indexed from 0: C2 vectorises that axpy, not one at an offset into a
-                System.arraycopy(a, offset + i * n, row, 0, n);
-                float sum = Rows.sum(row, n);
+                int from = offset + i * n;
+                float sum = Rows.sum(a, from, n);
                 if (sum > 0) {
-                    Rows.axpy(t, s[i] / sum, row);
+                    Rows.fmaAxpy(t, s[i] / sum, a, from, n);
                 }
             }
         });

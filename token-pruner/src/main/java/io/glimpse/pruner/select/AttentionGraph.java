@@ -81,17 +81,16 @@ record AttentionGraph(float[] attention, int heads, int size, int cls, float[] k
 
     /**
      * Head {@code h}'s attention restricted to {@code nodes} (graph indices, ascending), rows renormalised,
-     * written into {@code into} ([nodes][nodes], reused across heads). Each source row is first copied
-     * whole into {@code row} (a streaming copy) so the gather reads from L1 rather than from the full graph.
+     * written into {@code into} ([nodes][nodes], reused across heads).
      */
-    float[][] restricted(int h, int[] nodes, float[][] into, float[] row) {
+    float[][] restricted(int h, int[] nodes, float[][] into) {
         int m = nodes.length;
         int base = h * size * size;
         for (int i = 0; i < m; i++) {
-            System.arraycopy(attention, base + nodes[i] * size, row, 0, size);
             float[] r = into[i];
+            int from = base + nodes[i] * size;
             for (int j = 0; j < m; j++) {
-                r[j] = row[nodes[j]];
+                r[j] = attention[from + nodes[j]];
             }
             float sum = Rows.sum(r, m);
             if (sum > 0) {

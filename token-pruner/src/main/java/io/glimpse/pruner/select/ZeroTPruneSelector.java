@@ -92,9 +92,8 @@ public final class ZeroTPruneSelector implements TokenSelector {
         int m = nodes.length;
         float[] start = clsInit && c == 1 ? WeightedPageRank.clsWeighted(m) : WeightedPageRank.uniform(m);
         float[][] sub = new float[m][m];
-        float[] row = new float[g.size()];
         for (int h = 0; h < g.heads(); h++) {
-            WeightedPageRank.Result r = wpr.run(g.restricted(h, nodes, sub, row), start);
+            WeightedPageRank.Result r = wpr.run(g.restricted(h, nodes, sub), start);
             perHead[h] = r.scores();
             flops += (long) r.iterations() * m * m;
         }

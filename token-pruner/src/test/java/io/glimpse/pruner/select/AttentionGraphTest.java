@@ -15,7 +15,7 @@ class AttentionGraphTest {
         assertEquals(0.25, cls[0], 1e-6);
         assertEquals(0.25, cls[1], 1e-6);
         // the restriction to {CLS, patch 2} renormalises each surviving row over the survivors
-        float[][] sub = g.restricted(0, new int[]{0, 2}, new float[2][2], new float[3]);
+        float[][] sub = g.restricted(0, new int[]{0, 2}, new float[2][2]);
         assertEquals(0.4 / 0.6, sub[0][0], 1e-6);
         assertEquals(0.8 / 0.9, sub[1][1], 1e-6);
     }
