@@ -1,54 +1,79 @@
 package io.glimpse.pruner.kernel;
 
 /**
- * One tile of a Gram matrix: the dots of up to {@link #ROWS} consecutive rows of a row-major
- * [n, d] matrix with {@code width} consecutive tokens of a column block ({@code d} rows of
- * {@code block} floats, the block's tokens transposed). Every dot is a chain of fused multiply-adds
- * over the dimensions in order, so each implementation gives the same bits.
+ * Tiles of a Gram matrix over one column block at a time: {@link #load} takes a block of tokens
+ * (transposed, in the layout the implementation computes fastest from), then {@link #dots} gives the
+ * dots of up to {@link #ROWS} consecutive rows of the row-major [n, d] matrix with {@link #width()}
+ * consecutive tokens of the block. Every dot is a chain of fused multiply-adds over the dimensions
+ * in order, so each implementation gives the same bits.
  */
 interface GramTile {
     int ROWS = 6;
 
-    /** Columns per tile; divides every block size the caller uses. */
+    /** Columns per tile; divides the block size. */
     int width();
 
-    /** {@code out[r * width() + q] = sum_k x[(i0 + r) d + k] * cols[k block + t + q]} for r < rows. */
-    void dots(float[] x, int d, int i0, int rows, float[] cols, int block, int t, float[] out);
+    /** Tokens {@code from..end} of {@code x} ([n, d]) become the block (zero past {@code end}). */
+    void load(float[] x, int from, int end);
+
+    /** {@code out[r * width() + q] = sum_k x[(i0 + r) d + k] * x[(from + t + q) d + k]} for r < rows. */
+    void dots(float[] x, int i0, int rows, int t, float[] out);
 
     /** The Vector API's tile when this JVM was started with {@code --add-modules jdk.incubator.vector}, else the scalar one. */
-    static GramTile best(int block) {
-        if (VectorApi.AVAILABLE) {
-            GramTile v = VectorGramTile.create();
-            if (block % v.width() == 0) {
-                return v;
-            }
+    static GramTile best(int block, int d) {
+        if (VectorApi.AVAILABLE && block % VectorGramTile.tileWidth() == 0) {
+            return new VectorGramTile(block, d);
         }
-        return new ScalarGramTile();
+        return new ScalarGramTile(block, d);
     }
 
-    /** The scalar form: whole-row fma axpys, which HotSpot vectorises without the Vector API. */
+    /**
+     * The scalar form: a whole block's columns per row, as fma axpys over whole arrays — the loop
+     * shape HotSpot vectorises without the Vector API (at an offset into another array it does not,
+     * as the two might overlap).
+     */
     final class ScalarGramTile implements GramTile {
-        static final int WIDTH = 32;
-        private final float[] acc = new float[WIDTH];
+        private final int d;
+        private final float[][] cols;
+        private final float[] acc;
+
+        ScalarGramTile(int block, int d) {
+            this.d = d;
+            this.cols = new float[d][block];
+            this.acc = new float[block];
+        }
 
         @Override
         public int width() {
-            return WIDTH;
+            return acc.length;
         }
 
         @Override
-        public void dots(float[] x, int d, int i0, int rows, float[] cols, int block, int t, float[] out) {
+        public void load(float[] x, int from, int end) {
+            for (float[] c : cols) {
+                java.util.Arrays.fill(c, 0f);
+            }
+            for (int j = from; j < end; j++) {
+                for (int k = 0; k < d; k++) {
+                    cols[k][j - from] = x[j * d + k];
+                }
+            }
+        }
+
+        @Override
+        public void dots(float[] x, int i0, int rows, int t, float[] out) {
+            float[] y = acc;
             for (int r = 0; r < rows; r++) {
-                java.util.Arrays.fill(acc, 0f);
+                java.util.Arrays.fill(y, 0f);
                 int xo = (i0 + r) * d;
                 for (int k = 0; k < d; k++) {
                     float a = x[xo + k];
-                    int c = k * block + t;
-                    for (int q = 0; q < WIDTH; q++) {
-                        acc[q] = Math.fma(a, cols[c + q], acc[q]);
+                    float[] c = cols[k];
+                    for (int q = 0; q < y.length; q++) {
+                        y[q] = Math.fma(a, c[q], y[q]);
                     }
                 }
-                System.arraycopy(acc, 0, out, r * WIDTH, WIDTH);
+                System.arraycopy(y, 0, out, r * y.length, y.length);
             }
         }
     }

@@ -20,7 +20,7 @@ public final class SymmetricGram {
      * {@code gram} is given ([n][n]) it receives every dot, both halves and the diagonal.
      */
     public static float[] rowMaxima(float[] x, int n, int d, float[][] gram) {
-        return rowMaxima(x, n, d, gram, GramTile.best(BLOCK));
+        return rowMaxima(x, n, d, gram, GramTile.best(BLOCK, d));
     }
 
     static float[] rowMaxima(float[] x, int n, int d, float[][] gram, GramTile tile) {
@@ -28,23 +28,16 @@ public final class SymmetricGram {
         int blocks = (n + BLOCK - 1) / BLOCK;
         float[] max = new float[n];
         java.util.Arrays.fill(max, Float.NEGATIVE_INFINITY);
-        float[] cols = new float[d * BLOCK];
         float[] out = new float[GramTile.ROWS * w];
         for (int b = 0; b < blocks; b++) {
             int from = b * BLOCK;
             int end = Math.min(n, from + BLOCK);
-            // the block's tokens transposed: cols[k * BLOCK + t] = dimension k of token from + t (zero past n)
-            java.util.Arrays.fill(cols, 0f);
-            for (int j = from; j < end; j++) {
-                for (int k = 0; k < d; k++) {
-                    cols[k * BLOCK + j - from] = x[j * d + k];
-                }
-            }
+            tile.load(x, from, end);
             for (int i0 = 0; i0 < end; i0 += GramTile.ROWS) {
                 Cancellation.checkpoint();
                 int rows = Math.min(GramTile.ROWS, n - i0);
                 for (int t = Math.max(0, i0 - from) / w * w; from + t < end; t += w) {
-                    tile.dots(x, d, i0, rows, cols, BLOCK, t, out);
+                    tile.dots(x, i0, rows, t, out);
                     for (int r = 0; r < rows; r++) {
                         int i = i0 + r;
                         for (int q = Math.max(0, i - from - t); q < w && from + t + q < end; q++) {

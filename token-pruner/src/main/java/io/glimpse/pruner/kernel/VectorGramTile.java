@@ -12,24 +12,42 @@ import jdk.incubator.vector.VectorSpecies;
 final class VectorGramTile implements GramTile {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
 
-    private VectorGramTile() {
-    }
+    private final int block;
+    private final int d;
+    /** The block's tokens transposed: {@code cols[k * block + t]} = dimension k of token t. */
+    private final float[] cols;
 
-    static GramTile create() {
-        return new VectorGramTile();
+    VectorGramTile(int block, int d) {
+        this.block = block;
+        this.d = d;
+        this.cols = new float[d * block];
     }
 
     static int lanes() {
         return S.length();
     }
 
-    @Override
-    public int width() {
+    static int tileWidth() {
         return 2 * S.length();
     }
 
     @Override
-    public void dots(float[] x, int d, int i0, int rows, float[] cols, int block, int t, float[] out) {
+    public int width() {
+        return tileWidth();
+    }
+
+    @Override
+    public void load(float[] x, int from, int end) {
+        java.util.Arrays.fill(cols, 0f);
+        for (int j = from; j < end; j++) {
+            for (int k = 0; k < d; k++) {
+                cols[k * block + j - from] = x[j * d + k];
+            }
+        }
+    }
+
+    @Override
+    public void dots(float[] x, int i0, int rows, int t, float[] out) {
         if (rows == ROWS) {
             six(x, d, i0, cols, block, t, out);
         } else {

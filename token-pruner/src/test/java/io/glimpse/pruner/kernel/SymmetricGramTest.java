@@ -19,15 +19,15 @@ class SymmetricGramTest {
 
     @Test
     void everyDotIsTheFmaChainOverTheDimensionsAndEachRowGetsItsLargestOther() {
-        List<GramTile> tiles = new ArrayList<>(List.of(new GramTile.ScalarGramTile()));
-        if (VectorApi.AVAILABLE) {
-            tiles.add(VectorGramTile.create());
-        }
         SplittableRandom r = new SplittableRandom(5);
         // sizes around the block and row-group edges, and a single row (no other: -inf)
         for (int n : new int[]{1, 2, 5, 7, SymmetricGram.BLOCK - 1, SymmetricGram.BLOCK, SymmetricGram.BLOCK + 1, 301}) {
             int d = 3 + r.nextInt(70);
             float[] x = RandomInputs.gaussian(r, n * d);
+            List<GramTile> tiles = new ArrayList<>(List.of(new GramTile.ScalarGramTile(SymmetricGram.BLOCK, d)));
+            if (VectorApi.AVAILABLE) {
+                tiles.add(new VectorGramTile(SymmetricGram.BLOCK, d));
+            }
             for (GramTile tile : tiles) {
                 String what = tile.getClass().getSimpleName() + ", n " + n;
                 float[][] gram = new float[n][n];
