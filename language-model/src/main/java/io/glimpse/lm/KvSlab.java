@@ -15,29 +15,32 @@ import java.util.Map;
  * The decode batch's keys and values kept in place: per layer and kind one buffer of [rows, kv heads,
  * capacity, head_dim], each row's tokens in slots [0, length). A step reads it through tensors over
  * the buffers (no copy) and the static-cache decoder returns only the new token's keys and values,
- * written into each row's next slot; a joining generation writes its own past into its row. Holds
- * the batch's most rows from the start and grows its capacity (by copying) only when a row needs more.
+ * written into each row's next slot; a joining generation writes its own past into its row. Rows and
+ * capacity grow geometrically (rows doubling up to the batch's most, capacity by half again up to the
+ * model's positions), so a batch that fills one join at a time copies the slab a few times, not at
+ * every join, and a lone generation holds one row, not the batch's most.
  */
 public final class KvSlab {
     private final OrtEnvironment env;
     private final int kinds;      // 2 * layers
     private final int heads;
     private final int dim;
-    private final int rows;
+    private final int maxRows;
     private final int maxCapacity;
+    private int rows;
     private int capacity;
     private FloatBuffer[] buffers;
 
     /**
-     * @param rows        the most rows a batch has (allocated at once: rows joining one by one must not copy the slab each time)
+     * @param maxRows     the most rows a batch has: row growth stops there
      * @param maxCapacity slots a row can ever need (the model's positions + 1): growth stops there
      */
-    public KvSlab(OrtEnvironment env, int layers, int kvHeads, int headDim, int rows, int maxCapacity) {
+    public KvSlab(OrtEnvironment env, int layers, int kvHeads, int headDim, int maxRows, int maxCapacity) {
         this.env = env;
         this.kinds = 2 * layers;
         this.heads = kvHeads;
         this.dim = headDim;
-        this.rows = rows;
+        this.maxRows = maxRows;
         this.maxCapacity = maxCapacity;
         this.buffers = new FloatBuffer[kinds];
     }
@@ -46,27 +49,45 @@ public final class KvSlab {
         return capacity;
     }
 
+    public int rows() {
+        return rows;
+    }
+
+    /** Bytes the slab holds. */
+    public long bytes() {
+        return (long) kinds * rows * heads * capacity * dim * Float.BYTES;
+    }
+
     /**
-     * At least {@code needCapacity} slots per row, keeping what the rows hold; grows by half again at
-     * least (up to the most a row can need), so a batch whose rows lengthen one token a step copies its
-     * buffers only now and then.
+     * At least {@code needRows} rows of {@code needCapacity} slots, keeping the first {@code keepLength}
+     * slots of the first {@code keepRows} rows (what the batch holds; nothing else is copied). Rows
+     * double and capacity grows by half again at least (within the most a batch has and a row can
+     * need), so a batch that fills up or lengthens one step at a time copies its buffers only now and
+     * then; a slab kept from a batch of longer rows is cut back to the new need when it must grow.
      */
-    public void ensure(int needCapacity) {
-        if (needCapacity <= capacity) {
+    public void ensure(int needRows, int needCapacity, int keepRows, int keepLength) {
+        if (needRows > maxRows) {
+            throw new IllegalArgumentException(needRows + " rows, the slab holds at most " + maxRows);
+        }
+        if (needRows <= rows && needCapacity <= capacity) {
             return;
         }
-        int newCapacity = Math.max(needCapacity,
-                Math.min(maxCapacity, (Math.max(needCapacity, capacity + capacity / 2) + 63) / 64 * 64));
+        int newRows = needRows <= rows ? rows : Math.max(needRows, Math.min(maxRows, Math.max(1, 2 * rows)));
+        int grown = needCapacity <= capacity ? needCapacity : Math.max(needCapacity, capacity + capacity / 2);
+        int newCapacity = Math.max(needCapacity, Math.min(maxCapacity, (grown + 63) / 64 * 64));
+        int copyRows = Math.min(keepRows, rows);
+        int copyLength = Math.min(keepLength, Math.min(capacity, newCapacity));
         for (int k = 0; k < kinds; k++) {
-            FloatBuffer next = ByteBuffer.allocateDirect(Math.toIntExact((long) rows * heads * newCapacity * dim * Float.BYTES))
+            FloatBuffer next = ByteBuffer.allocateDirect(Math.toIntExact((long) newRows * heads * newCapacity * dim * Float.BYTES))
                     .order(ByteOrder.nativeOrder()).asFloatBuffer();
             if (buffers[k] != null) {
-                for (int r = 0; r < rows; r++) {
-                    copyRow(buffers[k], capacity, r, next, newCapacity, r, capacity);
+                for (int r = 0; r < copyRows; r++) {
+                    copyRow(buffers[k], capacity, r, next, newCapacity, r, copyLength);
                 }
             }
             buffers[k] = next;
         }
+        rows = newRows;
         capacity = newCapacity;
     }
 

@@ -49,6 +49,7 @@ final class DecodeScheduler implements AutoCloseable {
     private final List<Member> rows = new ArrayList<>();      // the batch's rows; null = a row whose generation ended
     private OrtSession.Result batch;     // the last step's presents, one per row
     private KvSlab slab;                 // with a static-cache decoder: the batch's keys and values, in place
+    private long idleSince;              // when the last batch emptied
     private int total;                   // the padded past length of that batch
     private long waitingSince;           // when the oldest waiting generation arrived (0 = none waits)
     private long lastRebuildNanos;       // what the last re-padding of the batch cost
@@ -115,6 +116,9 @@ final class DecodeScheduler implements AutoCloseable {
         }
     }
 
+    /** An idle runner keeps its keys-and-values slab this long for the next batch. */
+    private static final long SLAB_IDLE_NANOS = TimeUnit.SECONDS.toNanos(5);
+
     /** A generation waits at most this long to join while others are still prefilling. */
     private static final long MAX_JOIN_WAIT_NANOS = TimeUnit.SECONDS.toNanos(2);
 
@@ -124,6 +128,9 @@ final class DecodeScheduler implements AutoCloseable {
                 if (live() == 0 && waiting.isEmpty()) {
                     Member m = joining.poll(100, TimeUnit.MILLISECONDS);
                     if (m == null) {
+                        if (slab != null && System.nanoTime() - idleSince > SLAB_IDLE_NANOS) {
+                            slab = null;   // an idle runner holds no batch memory
+                        }
                         continue;
                     }
                     waiting.add(m);
@@ -147,9 +154,11 @@ final class DecodeScheduler implements AutoCloseable {
                 rows.stream().filter(java.util.Objects::nonNull).forEach(m -> m.done.completeExceptionally(g));
                 rows.clear();
                 release();
+                slab = null;   // what a failed step left in it is not reused
             }
         }
         release();
+        slab = null;
     }
 
     private int live() {
@@ -337,7 +346,7 @@ final class DecodeScheduler implements AutoCloseable {
                     next.add(m);
                 }
             }
-            slab.ensure(longest + 1);
+            slab.ensure(next.size() + admitted.size(), longest + 1, next.size(), longest);
             for (Member m : admitted) {
                 slab.write(next.size(), m.past, m.length);
                 m.past = null;
@@ -347,7 +356,7 @@ final class DecodeScheduler implements AutoCloseable {
             rows.addAll(next);
             lastRebuildNanos = System.nanoTime() - t0;
         } else {
-            slab.ensure(longest + 1);
+            slab.ensure(rows.size(), longest + 1, rows.size(), longest);
         }
         int b = rows.size();
         int cap = slab.capacity();
@@ -413,7 +422,9 @@ final class DecodeScheduler implements AutoCloseable {
     }
 
     private void release() {
-        slab = null;   // an idle runner holds no batch memory
+        // the next batch reuses the slab (allocating and zeroing it per request cost a lone generation
+        // a third of its time on the bench model); it goes after a few idle seconds
+        idleSince = System.nanoTime();
         if (batch != null) {
             batch.close();
             batch = null;
