@@ -29,6 +29,7 @@ public final class KvSlab {
     private final int maxCapacity;
     private int rows;
     private int capacity;
+    private long allocated;       // floats per buffer
     private FloatBuffer[] buffers;
 
     /**
@@ -55,19 +56,30 @@ public final class KvSlab {
 
     /** Bytes the slab holds. */
     public long bytes() {
-        return (long) kinds * rows * heads * capacity * dim * Float.BYTES;
+        return kinds * allocated * Float.BYTES;
     }
 
     /**
-     * At least {@code needRows} rows of {@code needCapacity} slots, keeping the first {@code keepLength}
-     * slots of the first {@code keepRows} rows (what the batch holds; nothing else is copied). Rows
-     * double and capacity grows by half again at least (within the most a batch has and a row can
-     * need), so a batch that fills up or lengthens one step at a time copies its buffers only now and
-     * then; a slab kept from a batch of longer rows is cut back to the new need when it must grow.
+     * At least {@code needRows} rows of {@code needCapacity} slots, keeping the first {@code keepRows}
+     * rows' first {@code keepLength} slots (what the batch holds; nothing else is copied). Rows double
+     * and capacity grows by half again at least (within the most a batch has and a row can need), so a
+     * batch that fills up or lengthens one step at a time copies its buffers only now and then. A new
+     * batch ({@code keepRows == 0}) lays the kept buffers out afresh for its own rows — a step attends
+     * over the whole capacity, so a capacity left by a batch of longer rows would cost every step —
+     * and allocates only when they are too small.
      */
     public void ensure(int needRows, int needCapacity, int keepRows, int keepLength) {
         if (needRows > maxRows) {
             throw new IllegalArgumentException(needRows + " rows, the slab holds at most " + maxRows);
+        }
+        if (keepRows == 0 && allocated > 0) {
+            int fit = Math.max(needCapacity, Math.min(maxCapacity, (needCapacity + 63) / 64 * 64));
+            long perRow = (long) heads * fit * dim;
+            if (perRow * needRows <= allocated) {
+                capacity = fit;
+                rows = (int) Math.min(maxRows, allocated / perRow);
+                return;
+            }
         }
         if (needRows <= rows && needCapacity <= capacity) {
             return;
@@ -77,8 +89,9 @@ public final class KvSlab {
         int newCapacity = Math.max(needCapacity, Math.min(maxCapacity, (grown + 63) / 64 * 64));
         int copyRows = Math.min(keepRows, rows);
         int copyLength = Math.min(keepLength, Math.min(capacity, newCapacity));
+        long floats = (long) newRows * heads * newCapacity * dim;
         for (int k = 0; k < kinds; k++) {
-            FloatBuffer next = ByteBuffer.allocateDirect(Math.toIntExact((long) newRows * heads * newCapacity * dim * Float.BYTES))
+            FloatBuffer next = ByteBuffer.allocateDirect(Math.toIntExact(floats * Float.BYTES))
                     .order(ByteOrder.nativeOrder()).asFloatBuffer();
             if (buffers[k] != null) {
                 for (int r = 0; r < copyRows; r++) {
@@ -87,6 +100,7 @@ public final class KvSlab {
             }
             buffers[k] = next;
         }
+        allocated = floats;
         rows = newRows;
         capacity = newCapacity;
     }

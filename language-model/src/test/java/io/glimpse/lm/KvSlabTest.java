@@ -9,6 +9,7 @@ import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class KvSlabTest {
     private static final int LAYERS = 2;
@@ -62,7 +63,7 @@ class KvSlabTest {
         assertEquals(200, slab.capacity(), "growth stops at the most a row can need");
         int[] lengths = {4, 3, 5};
         assertRows(slab, lengths, 200);
-        // a kept slab whose rows must grow is cut back to what the new batch needs
+        // a kept slab whose rows must grow is cut back to what the batch needs
         KvSlab kept = new KvSlab(env, LAYERS, HEADS, DIM, 16, 1000);
         kept.ensure(2, 600, 0, 0);
         kept.write(0, past(0, 4), 4);
@@ -72,6 +73,26 @@ class KvSlabTest {
         assertEquals(64, kept.capacity());
         kept.write(2, past(2, 5), 5);
         assertRows(kept, lengths, 64);
+        // a new batch of short rows in a slab left by long ones: laid out afresh, nothing allocated
+        KvSlab reused = new KvSlab(env, LAYERS, HEADS, DIM, 16, 1000);
+        reused.ensure(2, 600, 0, 0);
+        long bytes = reused.bytes();
+        reused.ensure(3, 6, 0, 0);
+        assertEquals(64, reused.capacity(), "a step attends over the capacity: it follows the new batch");
+        assertEquals(16, reused.rows(), "the same memory holds more of the shorter rows");
+        assertEquals(bytes, reused.bytes());
+        for (int r = 0; r < 3; r++) {
+            reused.write(r, past(r, lengths[r]), lengths[r]);
+        }
+        assertRows(reused, lengths, 64);
+        reused.ensure(1, 700, 0, 0);
+        assertEquals(1, reused.rows());
+        assertEquals(704, reused.capacity(), "one longer row fits the same memory");
+        assertEquals(bytes, reused.bytes());
+        reused.ensure(2, 700, 0, 0);
+        assertEquals(2, reused.rows());
+        assertEquals(704, reused.capacity());
+        assertTrue(reused.bytes() > bytes, "two of them do not: it allocates");
     }
 
     private static void assertRows(KvSlab slab, int[] lengths, int capacity) throws Exception {
