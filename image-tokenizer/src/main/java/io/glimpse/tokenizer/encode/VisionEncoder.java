@@ -37,7 +37,7 @@ public final class VisionEncoder implements AutoCloseable {
 
     public VisionOutputs encode(float[] pixelValues, int batch, boolean withAttention) {
         try (OnnxTensor px = OrtTensors.floats(sessions.environment(), pixelValues, batch, 3, size, size);
-             OrtSession.Result r = session.run(Map.of("pixel_values", px))) {
+             OrtSession.Result r = session.run(Map.of("pixel_values", px), outputs(withAttention))) {
             var features = OrtTensors.read(r.get("image_features").orElseThrow());
             var attn = withAttention && hasAttention ? read(r.get("attentions")) : null;
             var keys = withAttention && hasKeys ? read(r.get("keys")) : null;
@@ -45,6 +45,18 @@ public final class VisionEncoder implements AutoCloseable {
         } catch (OrtException e) {
             throw new GlimpseException(GlimpseException.Kind.INTERNAL, "vision encoder failed: " + e.getMessage(), e);
         }
+    }
+
+    /** Only what the request reads: the attention output alone is heads × (N+1)² floats per image. */
+    private java.util.Set<String> outputs(boolean withAttention) {
+        java.util.Set<String> names = new java.util.HashSet<>(java.util.Set.of("image_features"));
+        if (withAttention && hasAttention) {
+            names.add("attentions");
+        }
+        if (withAttention && hasKeys) {
+            names.add("keys");
+        }
+        return names;
     }
 
     private static io.glimpse.common.tensor.FloatTensor read(Optional<ai.onnxruntime.OnnxValue> v) {
