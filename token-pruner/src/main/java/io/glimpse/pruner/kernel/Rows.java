@@ -114,10 +114,15 @@ public final class Rows {
     public static void fmaAxpy(float[] y, float a, float[] x, int xo, int n) {
         if (VectorApi.AVAILABLE) {
             VectorRows.fmaAxpy(y, a, x, xo, n);
-            return;
-        }
-        for (int j = 0; j < n; j++) {
-            y[j] = Math.fma(a, x[xo + j], y[j]);
+        } else if (xo == 0 && n == y.length && n == x.length) {
+            // whole arrays indexed alike: the one form HotSpot vectorises without the Vector API
+            for (int j = 0; j < y.length; j++) {
+                y[j] = Math.fma(a, x[j], y[j]);
+            }
+        } else {
+            for (int j = 0; j < n; j++) {
+                y[j] = Math.fma(a, x[xo + j], y[j]);
+            }
         }
     }
 

@@ -31,12 +31,20 @@ public final class WeightedPageRank {
      * Row by row, the same fma chain per column as {@link Rows#accumulate}.
      */
     public Result run(float[] a, int offset, int n, float[] init) {
+        // without the Vector API each row goes through a buffer indexed from 0 (HotSpot vectorises that
+        // axpy, not one at an offset); the Vector API reads it in place
+        float[] row = VectorApi.AVAILABLE ? null : new float[n];
         return iterate(init, (s, t) -> {
             for (int i = 0; i < n; i++) {
                 int from = offset + i * n;
                 float sum = Rows.sum(a, from, n);
                 if (sum > 0) {
-                    Rows.fmaAxpy(t, s[i] / sum, a, from, n);
+                    if (row == null) {
+                        Rows.fmaAxpy(t, s[i] / sum, a, from, n);
+                    } else {
+                        System.arraycopy(a, from, row, 0, n);
+                        Rows.fmaAxpy(t, s[i] / sum, row, 0, n);
+                    }
                 }
             }
         });
