@@ -423,7 +423,7 @@ final class DecodeScheduler implements AutoCloseable {
 
     private void release() {
         // the next batch reuses the slab (allocating and zeroing it per request cost a lone generation
-        // a third of its time on the bench model); it goes after a few idle seconds
+        // up to half its throughput on the bench model); it goes after a few idle seconds
         idleSince = System.nanoTime();
         if (batch != null) {
             batch.close();
