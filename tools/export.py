@@ -241,7 +241,7 @@ QUERY_DECOUPLING = {
 }
 
 
-def config_json(c, calibration=None, pooled_sides=None):
+def config_json(c, calibration=None, pooled_sides=None, selection=None):
     cfg = {
         "model_type": "glimpse-shapes",
         "architectures": ["GlimpseVlm"],
@@ -278,6 +278,10 @@ def config_json(c, calibration=None, pooled_sides=None):
         # relevance questions about them (the pruner reads the first answer token's probability)
         "query_decoupling": QUERY_DECOUPLING,
     }
+    if selection:
+        # per quality target, the threshold on the head's probabilities at which ADAPTIVE's picks reproduced
+        # that share of full-grid answers on held-out images (fit_sufficiency.py); targets between interpolate
+        cfg["sufficiency"]["selection"] = [{"target": r["target"], "threshold": r["threshold"]} for r in selection]
     if calibration is not None:
         cfg["complexity_calibration"] = calibration
     return cfg
@@ -296,7 +300,7 @@ def preprocessor_json(c):
     }
 
 
-def export_bundle(model, head, out, calibration=None, pooled_sides=None):
+def export_bundle(model, head, out, calibration=None, pooled_sides=None, selection=None):
     c = model.c
     model.eval()
     os.makedirs(os.path.join(out, "onnx"), exist_ok=True)
@@ -323,7 +327,7 @@ def export_bundle(model, head, out, calibration=None, pooled_sides=None):
     export_core_decoder(model, out)
     export_static_decoder(model, out)
     json.dump(tokenizer_json(), open(os.path.join(out, "tokenizer.json"), "w"), indent=1)
-    json.dump(config_json(c, calibration, pooled_sides), open(os.path.join(out, "config.json"), "w"), indent=2)
+    json.dump(config_json(c, calibration, pooled_sides, selection), open(os.path.join(out, "config.json"), "w"), indent=2)
     json.dump(preprocessor_json(c), open(os.path.join(out, "preprocessor_config.json"), "w"), indent=2)
 
 
@@ -342,6 +346,7 @@ def main():
                     help="add only decoder_model_core.onnx and ffn_weights.bin to the bundle at --out (from --checkpoint)")
     args = ap.parse_args()
     torch.set_num_threads(1)
+    selection = None
     if args.untrained:
         torch.manual_seed(args.seed)
         grid = int(math.isqrt(args.patches))
@@ -364,8 +369,11 @@ def main():
         head = SufficiencyHead(c.width)
         sides = None
         head_path = os.path.join(os.path.dirname(args.checkpoint), "sufficiency.pt")
+        fit_path = os.path.join(os.path.dirname(args.checkpoint), "sufficiency.json")
         if os.path.exists(head_path):
             head.load_state_dict(torch.load(head_path))
+            if os.path.exists(fit_path):
+                selection = json.load(open(fit_path)).get("selection")
         else:
             print("warning: no", head_path, "- the sufficiency head is untrained (run fit_sufficiency.py)")
     if args.core_only:
@@ -378,7 +386,7 @@ def main():
     calib_path = os.path.join(os.path.dirname(args.checkpoint or ""), "calibration.json")
     if args.checkpoint and os.path.exists(calib_path):
         calib = json.load(open(calib_path))
-    export_bundle(model, head, args.out, calib, sides)
+    export_bundle(model, head, args.out, calib, sides, selection)
     print("exported", args.out)
 
 

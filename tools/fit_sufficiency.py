@@ -7,6 +7,13 @@ answer position is that answer's next token (greedy decoding would then produce 
 teacher-forced pass per candidate measures all questions at once. The label is the share of the image's
 questions a candidate reproduces; the head learns it with a soft binary cross-entropy.
 
+Then the head is fitted to the rule that uses it. ADAPTIVE takes the cheapest candidate whose prediction
+reaches a threshold, which picks, among many candidates, the ones whose prediction erred upwards: a head
+whose predictions are right on average still falls short of the target it is asked for. So on images the
+fit did not see, each target of TARGETS gets the lowest threshold at which the rule's choices reproduce at
+least that share of the answers (written to sufficiency.json; export.py puts the table into config.json as
+sufficiency.selection, and the tokenizer interpolates it for targets in between).
+
   fit_sufficiency.py --checkpoint run/checkpoint.pt --data data --out run/sufficiency.pt
 """
 import argparse
@@ -16,6 +23,8 @@ import time
 import numpy as np
 import torch
 import torch.nn.functional as F
+
+TARGETS = (0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.925, 0.95, 0.97, 0.98, 0.99, 1.0)
 
 from glimpse_model import CANDIDATES, SufficiencyHead, encode_words, load_checkpoint, ANS, EOS
 from scene_questions import sample_questions
@@ -41,6 +50,43 @@ def reproduces(model, feats, mode, questions, answers):
     return out
 
 
+def choose(p, target):
+    """ADAPTIVE's rule (ImageTokenizerEngine.adaptive): per image, the cheapest candidate whose probability
+    reaches the target, at equal cost the more probable first; none: the full grid (index -1)."""
+    picks = []
+    for row in p.tolist():
+        pick = -1
+        for i in sorted(range(len(CANDIDATES)), key=lambda i: (CANDIDATES[i][2], -row[i])):
+            if row[i] >= target:
+                pick = i
+                break
+        picks.append(pick)
+    return picks
+
+
+def realised(picks, labels, full_tokens):
+    shares = [1.0 if k < 0 else labels[j, k].item() for j, k in enumerate(picks)]
+    tokens = [full_tokens if k < 0 else CANDIDATES[k][2] for k in picks]
+    return sum(shares) / len(shares), sum(tokens) / len(tokens)
+
+
+def selection_thresholds(p, labels, full_tokens=144):
+    """Per target of TARGETS, the lowest threshold (steps of 0.005) at which the rule's picks on these images
+    reproduce at least the target's share of answers, with what they reproduce and the tokens they spend.
+    Thresholds never fall as targets rise."""
+    rows, floor = [], 0.0
+    for t in TARGETS:
+        theta = floor
+        while True:
+            share, tokens = realised(choose(p, theta), labels, full_tokens)
+            if share >= t or theta >= 1.0:
+                break
+            theta = round(theta + 0.005, 3)
+        rows.append((t, theta, share, tokens))
+        floor = theta
+    return rows
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--checkpoint", required=True)
@@ -48,7 +94,7 @@ def main():
     ap.add_argument("--out", required=True)
     ap.add_argument("--images", type=int, default=2048)
     ap.add_argument("--questions", type=int, default=6)
-    ap.add_argument("--steps", type=int, default=3000)
+    ap.add_argument("--steps", type=int, default=1000, help="head steps (held-out error rises after about 1,000)")
     ap.add_argument("--seed", type=int, default=7)
     args = ap.parse_args()
     torch.set_num_threads(1)
@@ -59,6 +105,10 @@ def main():
     idx_all = sorted(rng.choice(len(data), size=args.images, replace=False).tolist())
     t0 = time.time()
     feats_all, labels_all = [], []
+    cache = os.path.join(os.path.dirname(args.out), "sufficiency-labels.pt")
+    if os.path.exists(cache):
+        feats_all, labels_all = [[x] for x in torch.load(cache)]
+        idx_all = []
     with torch.no_grad():
         for start in range(0, len(idx_all), 64):
             idx = idx_all[start:start + 64]
@@ -82,13 +132,14 @@ def main():
             labels_all.append(torch.stack(cols, dim=1))
             print(f"labels {start + len(idx)}/{len(idx_all)} {time.time() - t0:.0f}s", flush=True)
     feats_all, labels_all = torch.cat(feats_all), torch.cat(labels_all)
+    torch.save((feats_all, labels_all), cache)
     mean = [round(x, 4) for x in labels_all.mean(0).tolist()]
     print("sufficiency labels: mean share reproduced per candidate", dict(zip([f"{k}{p}" for k, p, _ in CANDIDATES], mean)))
     torch.manual_seed(args.seed)
     head = SufficiencyHead(model.c.width)
     opt = torch.optim.AdamW(head.parameters(), lr=2e-3, weight_decay=0.01)
     n = feats_all.shape[0]
-    held = torch.arange(n) % 8 == 0          # one in eight images checks the fit
+    held = torch.arange(n) % 4 == 0          # one in four images checks the fit and sets the thresholds
     train_idx = torch.nonzero(~held).squeeze(1)
     g = torch.Generator().manual_seed(args.seed)
     for step in range(args.steps):
@@ -102,12 +153,18 @@ def main():
                 p = torch.sigmoid(head(feats_all[held]))
                 mae = (p - labels_all[held]).abs().mean().item()
             print(f"head step {step} bce {loss.item():.4f} held-out mean |p - label| {mae:.4f}", flush=True)
+    with torch.no_grad():
+        rows = selection_thresholds(torch.sigmoid(head(feats_all[held])), labels_all[held])
+    for t, theta, share, tokens in rows:
+        print(f"target {t}: threshold {theta:.3f} reproduces {share:.4f} with {tokens:.1f} tokens on held-out images")
     torch.save(head.state_dict(), args.out + ".tmp")
     os.replace(args.out + ".tmp", args.out)
     with open(os.path.join(os.path.dirname(args.out), "sufficiency.json"), "w") as f:
         import json
         json.dump({"images": args.images, "questions": args.questions, "mean_labels": mean,
-                   "candidates": [list(c) for c in CANDIDATES], "seconds": round(time.time() - t0)}, f)
+                   "candidates": [list(c) for c in CANDIDATES], "selection": [{"target": t, "threshold": theta, "reproduced": round(share, 4), "tokens": round(tokens, 2)}
+                                 for t, theta, share, tokens in rows],
+                   "seconds": round(time.time() - t0)}, f)
     print("wrote", args.out)
 
 

@@ -52,10 +52,13 @@ def recover(bundle):
 
 
 @torch.no_grad()
-def check(model, data, count=256):
-    """Accuracy of the recovered model in its own (original-position) layout: it must match its model card."""
+def check(model, data, layout, count=256):
+    """Accuracy of the recovered model in its own layout: it must match its model card."""
     from shapes_data import ShapesData
     d = ShapesData(data)
+    if layout == "compact":
+        from train import evaluate
+        return evaluate(model, d, count)[0]
     hits = 0
     for i in range(count):
         feats = model.vision(d.pixels([i]))[0][0]
@@ -96,11 +99,13 @@ def main():
     ap.add_argument("--bundle", required=True)
     ap.add_argument("--out", required=True)
     ap.add_argument("--check", help="single-image data to score the recovered model on")
+    ap.add_argument("--layout", choices=["origin", "compact"], default="origin",
+                    help="the released model's prompt layout: origin (v1) or compact with frame markers (v2)")
     args = ap.parse_args()
     torch.set_num_threads(1)
     model = recover(args.bundle)
     if args.check:
-        print(f"recovered model, original layout: {check(model, args.check):.3f} exact match on 256 samples")
+        print(f"recovered model, {args.layout} layout: {check(model, args.check, args.layout):.3f} exact match on 256 samples")
     c = Config()
     wide = widen(model, c.max_positions, c.vocab)
     torch.save({"model": wide.state_dict(), "config": wide.c.to_dict()}, args.out)

@@ -1,22 +1,20 @@
 #!/usr/bin/env bash
-# Reproduces models/glimpse-shapes (v2): generate images and clips (Java), recover v1's weights from its
+# Reproduces models/glimpse-shapes (v3): generate images and clips (Java), recover v2's weights from its
 # ONNX files in this repository's history, train on images and clips from them (resumable), fit the graded
 # sufficiency head, export, evaluate with PyTorch and through the Java chain, calibrate the complexity
 # proxy, write the model card. Seeded. Needs Debian's python3-torch, python3-onnx, python3-pil and
 # libopenblas0-pthread (apt-get install them; run with /usr/bin/python3), and git.
 #
-# v1 is the single-image model of commit 162ca0a, itself made by that commit's version of this script
-# (3,600 steps from random weights, 57 minutes). v2 starts from it because a run from random weights
-# with clips in the mix learned too slowly for the 90-minute budget (41% on single images after 1,800
-# of 3,600 steps; docs/design/model.md).
+# v2 is the model of commit 84c6c1d, made by that commit's version of this script from v1 (commit 162ca0a,
+# 3,600 steps from random weights); docs/design/model.md says why each starts from the one before.
 #
-#   tools/train-default-model.sh            # WORK=tools/work, STEPS=1800
-#   WORK=/scratch STEPS=1800 tools/train-default-model.sh
+#   tools/train-default-model.sh            # WORK=tools/work, STEPS=3000
+#   WORK=/scratch STEPS=3000 OUT=/tmp/bundle tools/train-default-model.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 WORK="${WORK:-tools/work}"
-STEPS="${STEPS:-1800}"
-V1_COMMIT=162ca0accad9aea5f32bf0cc0a514850d1c862fe
+STEPS="${STEPS:-3000}"
+V2_COMMIT=84c6c1d4c994f980998f67528b0b6cb45bf7469b
 PY="${PYTHON:-/usr/bin/python3}"
 OUT="${OUT:-models/glimpse-shapes}"
 HELDOUT_SEED=20261128        # never used in training
@@ -38,26 +36,28 @@ start=$(date +%s)
 # the sufficiency head learns the VLM's behaviour on images it never trained on
 [ -f "$WORK/suff-data/meta.json" ] || ./glimpse shapes generate --count 2048 --seed 7 --out "$WORK/suff-data"
 
-if [ ! -f "$WORK/v1/v1.pt" ]; then
-    mkdir -p "$WORK/v1/bundle/onnx"
+if [ ! -f "$WORK/v2/v2.pt" ]; then
+    mkdir -p "$WORK/v2/bundle/onnx"
     for f in vision_encoder resampler embed_tokens decoder_model_merged; do
-        git show "$V1_COMMIT:models/glimpse-shapes/onnx/$f.onnx" > "$WORK/v1/bundle/onnx/$f.onnx"
+        git show "$V2_COMMIT:models/glimpse-shapes/onnx/$f.onnx" > "$WORK/v2/bundle/onnx/$f.onnx"
     done
-    (cd tools && "$PY" recover_checkpoint.py --bundle "$WORK/v1/bundle" --out "$WORK/v1/v1.pt" --check "$WORK/dev")
+    (cd tools && "$PY" recover_checkpoint.py --bundle "$WORK/v2/bundle" --out "$WORK/v2/v2.pt" --check "$WORK/dev" \
+        --layout compact)
 fi
 
-# resumes from $WORK/run/checkpoint.pt when present
+# resumes from $RUN/checkpoint.pt when present
+RUN="$WORK/run-v3"
 (cd tools && "$PY" train.py --data "$WORK/data" --video "$WORK/video" --heldout "$WORK/dev" \
-    --video-heldout "$WORK/video-dev" --out "$WORK/run" --steps "$STEPS" --lr 5e-4 --warmup 100 --init "$WORK/v1/v1.pt")
+    --video-heldout "$WORK/video-dev" --out "$RUN" --steps "$STEPS" --lr 6e-4 --warmup 100 --init "$WORK/v2/v2.pt")
 trained=$(date +%s)
-[ -f "$WORK/run/sufficiency.pt" ] || (cd tools && "$PY" fit_sufficiency.py --checkpoint "$WORK/run/checkpoint.pt" \
-    --data "$WORK/suff-data" --out "$WORK/run/sufficiency.pt" | tee "$WORK/sufficiency.log")
+[ -f "$RUN/sufficiency.pt" ] || (cd tools && "$PY" fit_sufficiency.py --checkpoint "$RUN/checkpoint.pt" \
+    --data "$WORK/suff-data" --out "$RUN/sufficiency.pt" | tee "$WORK/sufficiency.log")
 
-(cd tools && "$PY" export.py --checkpoint "$WORK/run/checkpoint.pt" --out "$OUT")
+(cd tools && "$PY" export.py --checkpoint "$RUN/checkpoint.pt" --out "$OUT")
 # the PyTorch evaluations (one thread) run beside the Java evaluations and calibration (the other core)
-(cd tools && "$PY" evaluate.py --checkpoint "$WORK/run/checkpoint.pt" --data "$WORK/heldout" \
+(cd tools && "$PY" evaluate.py --checkpoint "$RUN/checkpoint.pt" --data "$WORK/heldout" \
     --out "$WORK/eval-python.json" --predictions "$WORK/predictions-python.jsonl" \
-    && "$PY" evaluate.py --checkpoint "$WORK/run/checkpoint.pt" --data "$WORK/video-heldout" --modes full,pool4 \
+    && "$PY" evaluate.py --checkpoint "$RUN/checkpoint.pt" --data "$WORK/video-heldout" --modes full,pool4 \
     --out "$WORK/eval-python-clips.json" --predictions "$WORK/predictions-python-clips.jsonl") &
 pytorch_eval=$!
 ./glimpse eval --bundle "$OUT" --count 2000 --seed $HELDOUT_SEED --threads 1 \

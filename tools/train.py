@@ -15,7 +15,7 @@ from scene_questions import sample_questions, sample_clip_questions
 from shapes_data import ShapesData
 from vlm_forward import reduce_frames, prefix_embeddings, assemble, greedy_answers
 
-POOL_SIDES = [2, 3, 4, 6, 8]
+POOL_SIDES = [1, 2, 3, 4, 6, 8]
 
 
 def log_uniform_prefix(rng):
@@ -34,27 +34,37 @@ def image_mode(rng):
     return "subset", int(rng.integers(8, 144))
 
 
-def clip_modes(rng, frames):
-    """A clip's frames share a mode (full or one pooled side: what a uniform split gives) or each frame gets
-    its own (what QuoTA's per-frame budgets give)."""
+def clip_batch_modes(rng, small_share):
+    """The modes of one clip batch, a function of each clip's frame count. One kind per batch, because a batch
+    pads to its longest sequence and one full-grid clip would make the whole batch cost as much: with
+    probability small_share (a curriculum that starts at 1 and falls to 0) every frame is pooled to 2x2 or 3x3,
+    short sequences on which the LM first learns to find an object's frames before it meets the full grid;
+    otherwise every frame gets the full grid (30%), every frame of a clip one pooled side (20%) or one QuoTA
+    resize (10%) (what a uniform split gives), or each frame its own mode (40%: what QuoTA's per-frame budgets
+    give)."""
+    if rng.random() < small_share:
+        return lambda n: [("pool", int(rng.integers(2, 4)))] * n
     r = rng.random()
-    if r < 0.2:
-        return [("full", 0)] * frames
+    if r < 0.3:
+        return lambda n: [("full", 0)] * n
     if r < 0.5:
-        side = POOL_SIDES[rng.integers(len(POOL_SIDES))]
-        return [("pool", side)] * frames
-    out = []
-    for _ in range(frames):
-        x = rng.random()
-        if x < 0.25:
-            out.append(("full", 0))
-        elif x < 0.7:
-            out.append(("pool", POOL_SIDES[rng.integers(len(POOL_SIDES))]))
-        elif x < 0.85:
-            out.append(("subset", int(rng.integers(8, 144))))
-        else:
-            out.append(("prefix", log_uniform_prefix(rng)))
-    return out
+        return lambda n: [("pool", POOL_SIDES[rng.integers(len(POOL_SIDES))])] * n
+    if r < 0.6:
+        return lambda n: [("resize", int(rng.integers(1, 144)))] * n
+    return lambda n: [frame_mode(rng) for _ in range(n)]
+
+
+def frame_mode(rng):
+    x = rng.random()
+    if x < 0.25:
+        return "full", 0
+    if x < 0.55:
+        return "pool", POOL_SIDES[rng.integers(len(POOL_SIDES))]
+    if x < 0.7:
+        return "resize", int(rng.integers(1, 144))
+    if x < 0.85:
+        return "subset", int(rng.integers(8, 144))
+    return "prefix", log_uniform_prefix(rng)
 
 
 def patch_loss(model, feats, labels):
@@ -79,9 +89,16 @@ def batch_loss(model, data, idx, modes_for, per_sample, rng, gen):
     """Several question/answer segments share each sample's visual prefix (block mask): the image or clip
     is encoded once and the LM sees exactly the inference layout once per segment."""
     frame_ids = [data.frame_ids(i) for i in idx]
-    feats = model.vision(data.pixels([f for fs in frame_ids for f in fs]))[0]
-    labels = data.patch_labels([o for i in idx for o in data.frame_objects(i)], model.c.grid, model.c.patch)
-    aux = patch_loss(model, feats, labels)
+    if data.video:
+        # clips train the LM only: the vision encoder learns what is where from single images, and a clip step
+        # without its backward pass costs about a third, so three times as many clips fit the budget
+        with torch.no_grad():
+            feats = model.vision(data.pixels([f for fs in frame_ids for f in fs]))[0]
+        aux = torch.zeros(())
+    else:
+        feats = model.vision(data.pixels([f for fs in frame_ids for f in fs]))[0]
+        labels = data.patch_labels([o for i in idx for o in data.frame_objects(i)], model.c.grid, model.c.patch)
+        aux = patch_loss(model, feats, labels)
     modes = [m for fs in frame_ids for m in modes_for(len(fs))]
     tokens = reduce_frames(model, feats, modes, gen)
     prefixes, segments, spans = [], [], []
@@ -141,16 +158,18 @@ def main():
     ap.add_argument("--video-heldout", required=True, help="clip dev data")
     ap.add_argument("--out", required=True)
     ap.add_argument("--steps", type=int, default=3600)
-    ap.add_argument("--video-share", type=float, default=0.4, help="share of steps that train on clips")
+    ap.add_argument("--video-share", type=float, default=0.6, help="share of steps that train on clips")
     ap.add_argument("--batch", type=int, default=32)
-    ap.add_argument("--video-batch", type=int, default=6)
+    ap.add_argument("--video-batch", type=int, default=8)
+    ap.add_argument("--curriculum", type=int, default=900,
+                    help="steps over which the share of clips pooled to 2x2 or 3x3 falls from 1 to 0")
     ap.add_argument("--lr", type=float, default=1e-3)
     ap.add_argument("--seed", type=int, default=1234)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--ckpt-every", type=int, default=100)
-    ap.add_argument("--eval-every", type=int, default=900)
+    ap.add_argument("--eval-every", type=int, default=1000)
     ap.add_argument("--qa-per-image", type=int, default=6, help="question/answer segments sharing one image")
-    ap.add_argument("--qa-per-clip", type=int, default=8, help="question/answer segments sharing one clip")
+    ap.add_argument("--qa-per-clip", type=int, default=16, help="question/answer segments sharing one clip")
     ap.add_argument("--aux-weight", type=float, default=1.0, help="weight of the per-patch color/shape/size/region loss")
     ap.add_argument("--init", help="start from these weights (recover_checkpoint.py) instead of random ones")
     ap.add_argument("--warmup", type=int, default=200)
@@ -204,7 +223,8 @@ def main():
         if rng.random() < args.video_share:
             kind = "clip"
             idx = sorted(rng.choice(len(video), size=args.video_batch, replace=False).tolist())
-            loss, aux = batch_loss(model, video, idx, lambda n: clip_modes(rng, n), args.qa_per_clip, rng, gen)
+            small = max(0.0, 1.0 - step / args.curriculum) if args.curriculum > 0 else 0.0
+            loss, aux = batch_loss(model, video, idx, clip_batch_modes(rng, small), args.qa_per_clip, rng, gen)
         else:
             kind = "image"
             idx = sorted(rng.choice(len(data), size=args.batch, replace=False).tolist())

@@ -15,7 +15,8 @@ from glimpse_model import BOS, EOS, PAD, VOCAB, FRAME_WORDS, TOKEN_ID, pool_grid
 def reduce_frames(model, feats, modes, generator=None):
     """Grid features of T frames [T, N, H] and one (mode, param) per frame -> each frame's visual tokens
     [n_t, H]: "full" grid, "pool" n (TokenFLEX n x n average pooling), "prefix" k (first k registers),
-    "subset" k (k random grid tokens in grid order). Frames sharing a mode run batched."""
+    "subset" k (k random grid tokens in grid order), "resize" k (the grid resized bilinearly to QuoTA's h x w for
+    a share of k tokens, as the pruner's GridShrinker does). Frames sharing a mode run batched."""
     c = model.c
     out = [None] * len(modes)
     prefix = [t for t, (m, _) in enumerate(modes) if m == "prefix"]
@@ -31,12 +32,29 @@ def reduce_frames(model, feats, modes, generator=None):
     for t, (m, p) in enumerate(modes):
         if m == "full":
             out[t] = feats[t]
+        elif m == "resize":
+            h, w = quota_shape(p, c.grid, c.grid)
+            x = feats[t].transpose(0, 1).reshape(1, -1, c.grid, c.grid)
+            x = torch.nn.functional.interpolate(x, size=(h, w), mode="bilinear", align_corners=False)
+            out[t] = x.reshape(-1, h * w).transpose(0, 1)
         elif m == "subset":
             scores = torch.rand(feats.shape[1], generator=generator)
             out[t] = feats[t][torch.sort(torch.topk(scores, p).indices).values]
         elif out[t] is None:
             raise ValueError(m)
     return out
+
+
+def quota_shape(k, rows, cols):
+    """QuoTA's h x w for a share of k tokens (GridShrinker.shape): h = w = floor(sqrt(k)), then the height grows
+    by one if it still fits, else the width."""
+    side = max(1, int(k ** 0.5))
+    h, w = min(rows, side), min(cols, side)
+    if (h + 1) * w <= k and h + 1 <= rows:
+        h += 1
+    elif h * (w + 1) <= k and w + 1 <= cols:
+        w += 1
+    return h, w
 
 
 def frame_marker(i):

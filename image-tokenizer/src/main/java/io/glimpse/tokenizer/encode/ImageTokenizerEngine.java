@@ -383,12 +383,13 @@ public final class ImageTokenizerEngine implements AutoCloseable {
     /**
      * KARL-style single pass, graded: the head predicts, per candidate count (register prefixes and pooled
      * sides), the probability that it reproduces the full grid's answer; the cheapest candidate whose
-     * prediction reaches the target wins. When none does, the full grid (fidelity 1 by definition) if
+     * prediction reaches the target's threshold (the bundle's measured table, else the target) wins. When none does, the full grid (fidelity 1 by definition) if
      * {@code max_tokens} allows it, else the most faithful candidate allowed, reported as short of the target.
      */
     private TokenSet adaptive(FloatTensor registers, FloatTensor sufficiency, FloatTensor grid, TokenizationSpec spec,
                               int[] img) {
         List<SufficiencyCandidate> candidates = config.sufficiency();
+        float threshold = config.selection().threshold(spec.qualityTarget());
         int min = spec.minTokens() > 0 ? spec.minTokens() : 1;
         int max = spec.maxTokens() > 0 ? spec.maxTokens() : config.gridTokens();
         float[] p = sufficiency.data();
@@ -408,7 +409,7 @@ public final class ImageTokenizerEngine implements AutoCloseable {
                 continue;
             }
             considered.add(c.tokens());
-            if (chosen < 0 && p[i] >= spec.qualityTarget()) {
+            if (chosen < 0 && p[i] >= threshold) {
                 chosen = i;
             }
             if (best < 0 || p[i] > p[best]) {

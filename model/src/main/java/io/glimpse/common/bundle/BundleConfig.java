@@ -17,13 +17,14 @@ import java.util.List;
  *                         visual token sits at its image's start + origin and the text after it at start + span
  * @param imagePrefixes    text put before image i (e.g. {@code "frame two"}); empty = none. Its size bounds
  *                         the images of one request
+ * @param selection        the threshold on the sufficiency head's predictions that meets each quality target
  */
 public record BundleConfig(String modelType, int hiddenSize, int numLayers, int numHeads, int numKvHeads,
                            int headDim, int intermediateSize, int vocabSize, int maxPositions,
                            int imageTokenId, String imageToken, int bosTokenId, int eosTokenId, int padTokenId,
                            String promptTemplate,
                            int imageSize, int patchSize, int gridH, int gridW, int visionHeads, int attentionLayer,
-                           int registers, List<SufficiencyCandidate> sufficiency, int probeLayers, int[] pooledSides,
+                           int registers, List<SufficiencyCandidate> sufficiency, SufficiencySelection selection, int probeLayers, int[] pooledSides,
                            boolean compactPositions, List<String> imagePrefixes,
                            JsonNode complexityCalibration, JsonNode raw) {
 
@@ -65,7 +66,7 @@ public record BundleConfig(String modelType, int hiddenSize, int numLayers, int 
                 vocab, t.path("max_position_embeddings").asInt(8192), s.imageTokenId(), Idefics3Spec.IMAGE_TOKEN,
                 t.path("bos_token_id").asInt(n.path("bos_token_id").asInt(1)), eosTokenId,
                 t.path("pad_token_id").asInt(n.path("pad_token_id").asInt(0)), "{image}{question}",
-                s.tileSize(), s.visionPatchSize() * s.scaleFactor(), side, side, 0, -1, 0, List.of(), 0, pooled,
+                s.tileSize(), s.visionPatchSize() * s.scaleFactor(), side, side, 0, -1, 0, List.of(), SufficiencySelection.IDENTITY, 0, pooled,
                 false, List.of(), com.fasterxml.jackson.databind.node.MissingNode.getInstance(), n);
     }
 
@@ -90,6 +91,7 @@ public record BundleConfig(String modelType, int hiddenSize, int numLayers, int 
                 req(vision, "grid_h", missing, "vision."), req(vision, "grid_w", missing, "vision."),
                 vision.path("num_heads").asInt(0), vision.path("attention_layer").asInt(-1),
                 resampler.path("registers").asInt(0), candidates(n, missing),
+                SufficiencySelection.parse(n.path("sufficiency").path("selection")),
                 probe.path("layers").asInt(0), ints(n.path("pooled_sides")),
                 n.path("positions").asText("origin").equals("compact"), texts(n.path("image_prefixes")),
                 n.path("complexity_calibration"), n);
