@@ -50,14 +50,14 @@ def reproduces(model, feats, mode, questions, answers):
     return out
 
 
-def choose(p, target):
+def choose(p, threshold):
     """ADAPTIVE's rule (ImageTokenizerEngine.adaptive): per image, the cheapest candidate whose probability
-    reaches the target, at equal cost the more probable first; none: the full grid (index -1)."""
+    reaches the threshold, at equal cost the more probable first; none: the full grid (index -1)."""
     picks = []
     for row in p.tolist():
         pick = -1
         for i in sorted(range(len(CANDIDATES)), key=lambda i: (CANDIDATES[i][2], -row[i])):
-            if row[i] >= target:
+            if row[i] >= threshold:
                 pick = i
                 break
         picks.append(pick)
@@ -161,9 +161,10 @@ def main():
     os.replace(args.out + ".tmp", args.out)
     with open(os.path.join(os.path.dirname(args.out), "sufficiency.json"), "w") as f:
         import json
+        selection = [{"target": t, "threshold": theta, "reproduced": round(share, 4), "tokens": round(tokens, 2)}
+                     for t, theta, share, tokens in rows]
         json.dump({"images": args.images, "questions": args.questions, "mean_labels": mean,
-                   "candidates": [list(c) for c in CANDIDATES], "selection": [{"target": t, "threshold": theta, "reproduced": round(share, 4), "tokens": round(tokens, 2)}
-                                 for t, theta, share, tokens in rows],
+                   "candidates": [list(c) for c in CANDIDATES], "selection": selection,
                    "seconds": round(time.time() - t0)}, f)
     print("wrote", args.out)
 

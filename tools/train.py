@@ -157,7 +157,8 @@ def main():
     ap.add_argument("--heldout", required=True, help="single-image dev data")
     ap.add_argument("--video-heldout", required=True, help="clip dev data")
     ap.add_argument("--out", required=True)
-    ap.add_argument("--steps", type=int, default=3600)
+    ap.add_argument("--steps", type=int, default=3600, help="length of the learning-rate schedule")
+    ap.add_argument("--stop-at", type=int, default=0, help="stop after this many steps of the schedule (0: at --steps)")
     ap.add_argument("--video-share", type=float, default=0.6, help="share of steps that train on clips")
     ap.add_argument("--batch", type=int, default=32)
     ap.add_argument("--video-batch", type=int, default=8)
@@ -213,7 +214,8 @@ def main():
 
     model.train()
     t0, warmup, times = time.time(), args.warmup, {"image": [], "clip": []}
-    while step < args.steps:
+    stop = args.stop_at or args.steps
+    while step < stop:
         rng = np.random.default_rng(args.seed * 1_000_003 + step)
         lr = args.lr * min(1.0, (step + 1) / warmup) * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * step / args.steps)))
         for g in opt.param_groups:
@@ -240,9 +242,9 @@ def main():
             mean = {k: round(sum(v) / len(v), 3) for k, v in times.items() if v}
             log(f"step {step} loss {loss.item():.4f} aux {aux.item():.4f} {kind} lr {lr:.2e} s/step {mean}")
             times = {"image": [], "clip": []}
-        if step % args.ckpt_every == 0 or step == args.steps:
+        if step % args.ckpt_every == 0 or step == stop:
             save()
-        if step % args.eval_every == 0 or step == args.steps:
+        if step % args.eval_every == 0 or step == stop:
             acc, fam = evaluate(model, heldout, 256)
             log(f"eval step {step} image full acc {acc:.3f} {fam}")
             acc, fam = evaluate(model, video_heldout, 64)
