@@ -23,15 +23,25 @@ def log_uniform_prefix(rng):
     return int(min(32, max(1, round(math.exp(rng.uniform(0, math.log(32)))))))
 
 
-def image_mode(rng):
-    r = rng.random()
-    if r < 0.45:
-        return "full", 0
-    if r < 0.65:
-        return "pool", POOL_SIDES[rng.integers(len(POOL_SIDES))]
-    if r < 0.90:
-        return "prefix", log_uniform_prefix(rng)
-    return "subset", int(rng.integers(8, 144))
+def draw(rng, table):
+    """One entry of table [(share, make)] chosen by its share; make(rng) draws the mode and its parameter."""
+    x, edge = rng.random(), 0.0
+    for share, make in table:
+        edge += share
+        if x < edge:
+            return make(rng)
+    return table[-1][1](rng)
+
+
+FULL = (lambda rng: ("full", 0))
+POOLED = (lambda rng: ("pool", POOL_SIDES[rng.integers(len(POOL_SIDES))]))
+PREFIX = (lambda rng: ("prefix", log_uniform_prefix(rng)))
+SUBSET = (lambda rng: ("subset", int(rng.integers(8, 144))))
+RESIZE = (lambda rng: ("resize", int(rng.integers(1, 144))))
+# an image batch: one mode for all its images
+IMAGE_MODES = [(0.45, FULL), (0.2, POOLED), (0.25, PREFIX), (0.1, SUBSET)]
+# a frame of a clip batch whose frames each get their own mode
+FRAME_MODES = [(0.25, FULL), (0.3, POOLED), (0.15, RESIZE), (0.15, SUBSET), (0.15, PREFIX)]
 
 
 def clip_batch_modes(rng, small_share):
@@ -51,20 +61,7 @@ def clip_batch_modes(rng, small_share):
         return lambda n: [("pool", POOL_SIDES[rng.integers(len(POOL_SIDES))])] * n
     if r < 0.6:
         return lambda n: [("resize", int(rng.integers(1, 144)))] * n
-    return lambda n: [frame_mode(rng) for _ in range(n)]
-
-
-def frame_mode(rng):
-    x = rng.random()
-    if x < 0.25:
-        return "full", 0
-    if x < 0.55:
-        return "pool", POOL_SIDES[rng.integers(len(POOL_SIDES))]
-    if x < 0.7:
-        return "resize", int(rng.integers(1, 144))
-    if x < 0.85:
-        return "subset", int(rng.integers(8, 144))
-    return "prefix", log_uniform_prefix(rng)
+    return lambda n: [draw(rng, FRAME_MODES) for _ in range(n)]
 
 
 def patch_loss(model, feats, labels):
@@ -230,7 +227,7 @@ def main():
         else:
             kind = "image"
             idx = sorted(rng.choice(len(data), size=args.batch, replace=False).tolist())
-            mode = image_mode(rng)
+            mode = draw(rng, IMAGE_MODES)
             loss, aux = batch_loss(model, data, idx, lambda n: [mode] * n, args.qa_per_image, rng, gen)
         opt.zero_grad()
         (loss + args.aux_weight * aux).backward()
