@@ -383,8 +383,9 @@ public final class ImageTokenizerEngine implements AutoCloseable {
     /**
      * KARL-style single pass, graded: the head predicts, per candidate count (register prefixes and pooled
      * sides), the probability that it reproduces the full grid's answer; the cheapest candidate whose
-     * prediction reaches the target's threshold (the bundle's measured table, else the target) wins. When none does, the full grid (fidelity 1 by definition) if
-     * {@code max_tokens} allows it, else the most faithful candidate allowed, reported as short of the target.
+     * prediction reaches the target's threshold (the bundle's measured table, else the target) wins. When
+     * none does, the full grid (fidelity 1 by definition) if {@code max_tokens} allows it, else the most
+     * faithful candidate allowed, reported as short of the target.
      */
     private TokenSet adaptive(FloatTensor registers, FloatTensor sufficiency, FloatTensor grid, TokenizationSpec spec,
                               int[] img) {

@@ -24,7 +24,8 @@ public record BundleConfig(String modelType, int hiddenSize, int numLayers, int 
                            int imageTokenId, String imageToken, int bosTokenId, int eosTokenId, int padTokenId,
                            String promptTemplate,
                            int imageSize, int patchSize, int gridH, int gridW, int visionHeads, int attentionLayer,
-                           int registers, List<SufficiencyCandidate> sufficiency, SufficiencySelection selection, int probeLayers, int[] pooledSides,
+                           int registers, List<SufficiencyCandidate> sufficiency, SufficiencySelection selection,
+                           int probeLayers, int[] pooledSides,
                            boolean compactPositions, List<String> imagePrefixes,
                            JsonNode complexityCalibration, JsonNode raw) {
 
@@ -66,7 +67,8 @@ public record BundleConfig(String modelType, int hiddenSize, int numLayers, int 
                 vocab, t.path("max_position_embeddings").asInt(8192), s.imageTokenId(), Idefics3Spec.IMAGE_TOKEN,
                 t.path("bos_token_id").asInt(n.path("bos_token_id").asInt(1)), eosTokenId,
                 t.path("pad_token_id").asInt(n.path("pad_token_id").asInt(0)), "{image}{question}",
-                s.tileSize(), s.visionPatchSize() * s.scaleFactor(), side, side, 0, -1, 0, List.of(), SufficiencySelection.IDENTITY, 0, pooled,
+                s.tileSize(), s.visionPatchSize() * s.scaleFactor(), side, side, 0, -1, 0, List.of(),
+                SufficiencySelection.IDENTITY, 0, pooled,
                 false, List.of(), com.fasterxml.jackson.databind.node.MissingNode.getInstance(), n);
     }
 

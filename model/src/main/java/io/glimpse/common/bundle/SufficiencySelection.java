@@ -39,6 +39,10 @@ public record SufficiencySelection(float[] targets, float[] thresholds) {
         if (rows.isMissingNode() || rows.isNull()) {
             return IDENTITY;
         }
+        if (!rows.isArray()) {
+            throw GlimpseException.precondition("config.json sufficiency.selection must be a list of {target, threshold}, got "
+                    + rows);
+        }
         float[] t = new float[rows.size()];
         float[] h = new float[rows.size()];
         for (int i = 0; i < t.length; i++) {

@@ -37,7 +37,8 @@ class SufficiencySelectionTest {
                 "[{\"target\":0.9,\"threshold\":0.95},{\"target\":0.8,\"threshold\":0.97}]",
                 "[{\"target\":0.8,\"threshold\":0.97},{\"target\":0.9,\"threshold\":0.95}]",
                 "[{\"target\":0.8,\"threshold\":1.5}]",
-                "[{\"target\":0.8}]"}) {
+                "[{\"target\":0.8}]",
+                "{\"target\":0.8,\"threshold\":0.9}"}) {
             GlimpseException e = assertThrows(GlimpseException.class, () -> SufficiencySelection.parse(json(bad)), bad);
             assertEquals(GlimpseException.Kind.FAILED_PRECONDITION, e.kind());
             assertTrue(e.getMessage().contains("sufficiency.selection"), e.getMessage());
