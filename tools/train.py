@@ -56,11 +56,11 @@ def clip_batch_modes(rng, small_share):
         return lambda n: [("pool", int(rng.integers(2, 4)))] * n
     r = rng.random()
     if r < 0.3:
-        return lambda n: [("full", 0)] * n
+        return lambda n: [FULL(rng)] * n
     if r < 0.5:
-        return lambda n: [("pool", POOL_SIDES[rng.integers(len(POOL_SIDES))])] * n
+        return lambda n: [POOLED(rng)] * n
     if r < 0.6:
-        return lambda n: [("resize", int(rng.integers(1, 144)))] * n
+        return lambda n: [RESIZE(rng)] * n
     return lambda n: [draw(rng, FRAME_MODES) for _ in range(n)]
 
 
@@ -88,7 +88,7 @@ def batch_loss(model, data, idx, modes_for, per_sample, rng, gen):
     frame_ids = [data.frame_ids(i) for i in idx]
     if data.video:
         # clips train the LM only: the vision encoder learns what is where from single images, and a clip step
-        # without its backward pass costs about a third, so three times as many clips fit the budget
+        # without its backward pass through eight frames' ViT is cheaper, so more clips fit the budget
         with torch.no_grad():
             feats = model.vision(data.pixels([f for fs in frame_ids for f in fs]))[0]
         aux = torch.zeros(())
