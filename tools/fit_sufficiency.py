@@ -105,9 +105,12 @@ def main():
     idx_all = sorted(rng.choice(len(data), size=args.images, replace=False).tolist())
     t0 = time.time()
     feats_all, labels_all = [], []
+    # the labels cost minutes; they are reused only for the same checkpoint step and sampling
     cache = os.path.join(os.path.dirname(args.out), "sufficiency-labels.pt")
-    if os.path.exists(cache):
-        feats_all, labels_all = [[x] for x in torch.load(cache)]
+    key = [model.trained_step, args.data, args.images, args.questions, args.seed]
+    cached = torch.load(cache) if os.path.exists(cache) else None
+    if isinstance(cached, dict) and cached["key"] == key:
+        feats_all, labels_all = [cached["features"]], [cached["labels"]]
         idx_all = []
     with torch.no_grad():
         for start in range(0, len(idx_all), 64):
@@ -132,7 +135,7 @@ def main():
             labels_all.append(torch.stack(cols, dim=1))
             print(f"labels {start + len(idx)}/{len(idx_all)} {time.time() - t0:.0f}s", flush=True)
     feats_all, labels_all = torch.cat(feats_all), torch.cat(labels_all)
-    torch.save((feats_all, labels_all), cache)
+    torch.save({"key": key, "features": feats_all, "labels": labels_all}, cache)
     mean = [round(x, 4) for x in labels_all.mean(0).tolist()]
     print("sufficiency labels: mean share reproduced per candidate", dict(zip([f"{k}{p}" for k, p, _ in CANDIDATES], mean)))
     torch.manual_seed(args.seed)

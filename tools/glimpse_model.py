@@ -258,4 +258,5 @@ def load_checkpoint(path):
     state = torch.load(path)
     model = GlimpseVlm(Config.from_dict(state["config"]))
     model.load_state_dict(state["model"])
+    model.trained_step = state.get("step", 0)
     return model.eval()
