@@ -90,8 +90,14 @@ final class ServeCommand implements Callable<Integer> {
     long maxRequestPixels;
 
     @Option(names = "--metrics-port", defaultValue = "${env:GLIMPSE_METRICS_PORT:-0}",
-            description = "Prometheus metrics at http://BIND:PORT/metrics (0 = off, the default; the manifests use 9090).")
+            description = "Prometheus metrics at http(s)://METRICS_BIND:PORT/metrics (0 = off, the default; the manifests"
+                    + " use 9090). HTTPS with the service's certificate when it serves TLS.")
     int metricsPort;
+
+    @Option(names = "--metrics-bind", defaultValue = "${env:GLIMPSE_METRICS_BIND:-" + ServerConfig.LOOPBACK + "}",
+            description = "Address the metrics port listens on (default ${DEFAULT-VALUE}, loopback only). Beyond loopback"
+                    + " it needs TLS or --plaintext, like --bind.")
+    String metricsBind;
 
     @Option(names = "--discovery", defaultValue = "${env:GLIMPSE_DISCOVERY:-static}",
             description = "Gateway: how backend replicas are found: static (the targets are host:port[,host:port...]), "
@@ -294,13 +300,14 @@ final class ServeCommand implements Callable<Integer> {
         return new TlsFiles(backendTlsCert, backendTlsKey, backendTlsCa, Duration.ofSeconds(Math.max(1, tlsReloadSeconds)));
     }
 
-    /** Plaintext beyond loopback only when asked for: a listener others can reach carries TLS by default. */
+    /**
+     * Plaintext beyond loopback only when asked for: a listener others can reach carries TLS by
+     * default. IllegalArgumentException with the one sentence to show.
+     */
     void checkExposure() {
-        boolean loopback = bind.equals("localhost") || bind.startsWith("127.") || bind.equals("::1");
-        if (!loopback && tlsCert == null && !plaintext) {
-            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "--bind " + bind
-                    + " listens beyond loopback without TLS: give --tls-cert and --tls-key, or --plaintext to choose"
-                    + " plaintext explicitly (e.g. behind a mesh that encrypts)");
+        io.glimpse.common.server.Exposure.check("--bind", bind, tlsCert != null, plaintext);
+        if (metricsPort > 0) {
+            io.glimpse.common.server.Exposure.check("--metrics-bind", metricsBind, tlsCert != null, plaintext);
         }
     }
 
@@ -313,7 +320,9 @@ final class ServeCommand implements Callable<Integer> {
         }
         PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         ProcessMetrics.bind(meters);
-        MetricsEndpoint metrics = metricsPort > 0 ? MetricsEndpoint.start(meters, bind, metricsPort) : null;
+        MetricsEndpoint metrics = metricsPort > 0 ? MetricsEndpoint.start(meters, metricsBind, metricsPort,
+                tlsCert == null ? null : new TlsFiles(tlsCert, tlsKey, null, Duration.ofSeconds(Math.max(1, tlsReloadSeconds)))
+                        .serverSslContext()) : null;
         List<ServerInterceptor> interceptors = List.of(new RpcMetricsInterceptor(meters, service.name()));
         ModelBundle bundle = service == Service.gateway ? null : model.openBundle();
         OrtSessionFactory sessions = service == Service.gateway ? null : model.sessions();
@@ -331,7 +340,7 @@ final class ServeCommand implements Callable<Integer> {
             if (host != null) {
                 host.onClose(metrics);
             }
-            System.err.println("glimpse: metrics on http://" + metrics.address() + "/metrics");
+            System.err.println("glimpse: metrics on " + metrics.url());
         }
         if (host == null) {
             EmbeddedStack stack = EmbeddedStack.start(c, EmbeddedStack.Transport.LOOPBACK, port, meters);

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 class CliTest {
     private static String run(int expectedExit, String... args) {
@@ -135,9 +136,23 @@ class CliTest {
     void plaintextBeyondLoopbackNeedsAFlag() {
         ServeCommand open = new ServeCommand();
         new picocli.CommandLine(open).parseArgs("gateway", "--bind", "0.0.0.0");
-        picocli.CommandLine.ParameterException e = org.junit.jupiter.api.Assertions.assertThrows(
-                picocli.CommandLine.ParameterException.class, open::checkExposure);
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(
+                IllegalArgumentException.class, open::checkExposure);
         assertTrue(e.getMessage().contains("without TLS"), e.getMessage());
+        // a host name that only looks like loopback is judged by what it resolves to (or not at all)
+        ServeCommand lookalike = new ServeCommand();
+        new picocli.CommandLine(lookalike).parseArgs("gateway", "--bind", "127.example.com");
+        assertThrows(IllegalArgumentException.class, lookalike::checkExposure);
+        // the metrics port follows the same rule
+        ServeCommand metrics = new ServeCommand();
+        new picocli.CommandLine(metrics).parseArgs("gateway", "--metrics-port", "9090", "--metrics-bind", "0.0.0.0");
+        assertThrows(IllegalArgumentException.class, metrics::checkExposure);
+        ServeCommand metricsLocal = new ServeCommand();
+        new picocli.CommandLine(metricsLocal).parseArgs("gateway", "--metrics-port", "9090");
+        metricsLocal.checkExposure();
+        ServeCommand named = new ServeCommand();
+        new picocli.CommandLine(named).parseArgs("gateway", "--bind", "localhost");
+        named.checkExposure();
         ServeCommand chosen = new ServeCommand();
         new picocli.CommandLine(chosen).parseArgs("gateway", "--bind", "0.0.0.0", "--plaintext");
         chosen.checkExposure();
@@ -164,6 +179,7 @@ class CliTest {
         try (java.net.ServerSocket busy = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             assertEquals(1, GlimpseCli.run("serve", "all", "--port", "0", "--http-port", String.valueOf(busy.getLocalPort())));
             assertEquals(1, GlimpseCli.run("ask", "-i", "/no/such/image.png", "-q", "what ?"));
+            assertEquals(1, GlimpseCli.run("serve", "gateway", "--bind", "0.0.0.0", "--port", "0"));
             assertEquals(1, GlimpseCli.run("ask", "--target", "127.0.0.1:1", "-i",
                     StackFixture.HOME.resolve("examples/07-color.png").toString(), "-q", "what color is the square ?"));
         } finally {
@@ -174,5 +190,7 @@ class CliTest {
         assertTrue(text.contains("glimpse: cannot start the gateway's HTTP API on 127.0.0.1:") && text.contains("in use"), text);
         assertTrue(text.contains("glimpse: UNAVAILABLE") && text.contains("Connection refused"), text);
         assertTrue(!text.contains("\tat "), "no stack trace: " + text);
+        assertTrue(text.contains("glimpse: --bind 0.0.0.0 listens beyond loopback without TLS"), text);
+        assertTrue(!text.contains("Usage:") && !text.contains("--max-message-bytes"), "a start-up mistake is one line, no usage: " + text);
     }
 }

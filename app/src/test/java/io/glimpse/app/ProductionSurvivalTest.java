@@ -258,6 +258,7 @@ class ProductionSurvivalTest {
                     StatusRuntimeException x = assertThrows(StatusRuntimeException.class, () ->
                             io.glimpse.proto.v1.GlimpseGrpc.newBlockingStub(ch).ask(StackFixture.ask(good).build()));
                     assertEquals(Status.Code.UNAVAILABLE, x.getStatus().getCode(), x.getStatus().toString());
+                    assertTrue(!x.getStatus().getDescription().contains("127.0.0.1"), "no internal address: " + x.getStatus());
                     if (x.getStatus().getDescription().contains("no reachable replica")) {
                         e = x;
                     } else {
@@ -265,8 +266,10 @@ class ProductionSurvivalTest {
                     }
                 }
                 assertNotNull(e, "the gateway refuses up front once the runner is known unreachable");
-                assertTrue(e.getStatus().getDescription().startsWith("vlm-runner: no reachable replica at 127.0.0.1:" + port),
+                assertTrue(e.getStatus().getDescription().startsWith("vlm-runner: no reachable replica; retry in"),
                         e.getStatus().getDescription());
+                assertTrue(!e.getStatus().getDescription().contains("127.0.0.1") && !e.getStatus().getDescription().contains(":" + port),
+                        "a public error names the stage, not its address: " + e.getStatus().getDescription());
                 assertNotNull(StatusMapping.retryAfter(e));
                 double after = meters.counter("glimpse.tokenizer.images").count();
                 StatusRuntimeException again = assertThrows(StatusRuntimeException.class, () ->

@@ -215,6 +215,10 @@ class SecurityTest {
             assertTrue(lines.stream().anyMatch(l -> l.startsWith("key=bob method=Ask policy=FULL/NONE images=1 visual_tokens=144->144")
                     && l.contains("status=OK")), String.join("\n", lines));
             assertTrue(lines.stream().anyMatch(l -> l.startsWith("key=alice") && l.contains("status=RESOURCE_EXHAUSTED")), "refusals are logged too");
+            assertTrue(lines.stream().filter(l -> l.startsWith("key=- method=Ask status=UNAUTHENTICATED")).count() >= 3,
+                    "every unauthenticated call has its line: " + String.join("\n", lines));
+            assertTrue(meters.counter("glimpse.gateway.requests", "key", "-", "method", "Ask", "status", "UNAUTHENTICATED").count() >= 3,
+                    "and its count");
             assertTrue(lines.stream().noneMatch(l -> l.contains(bob) || l.contains(e.question())), "no key and no question text in the log");
         }
     }

@@ -35,4 +35,21 @@ class StatusMappingTest {
         assertEquals("vlm-runner: busy", staged.getStatus().getDescription());
         assertEquals(Duration.ofMillis(250), StatusMapping.retryAfter(staged));
     }
+
+    /** Transport failures reach the caller as the stage and what happened, never a replica's address. */
+    @Test
+    void transportFailuresHideAddresses() {
+        StatusRuntimeException refused = Status.UNAVAILABLE.withDescription("io exception")
+                .withCause(new java.net.ConnectException("Connection refused: /10.1.2.3:50054")).asRuntimeException();
+        String d = StatusMapping.fromStage("vlm-runner", refused).getStatus().getDescription();
+        assertTrue(d.startsWith("vlm-runner: unavailable") && d.contains("error id"), d);
+        StatusRuntimeException late = Status.DEADLINE_EXCEEDED.withDescription(
+                "deadline exceeded after 0.99s. [closed=[], open=[[remote_addr=10.1.2.3/10.1.2.3:50052]]]").asRuntimeException();
+        String e = StatusMapping.fromStage("image-tokenizer", late).getStatus().getDescription();
+        assertFalse(e.contains("10.1.2.3") || e.contains("remote_addr"), e);
+        assertEquals(Status.Code.DEADLINE_EXCEEDED, StatusMapping.fromStage("image-tokenizer", late).getStatus().getCode());
+        // a service's own words pass through
+        StatusRuntimeException invalid = Status.INVALID_ARGUMENT.withDescription("keep_tokens must be >= 0").asRuntimeException();
+        assertEquals("token-pruner: keep_tokens must be >= 0", StatusMapping.fromStage("token-pruner", invalid).getStatus().getDescription());
+    }
 }

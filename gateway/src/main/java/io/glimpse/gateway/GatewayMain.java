@@ -12,6 +12,7 @@ import io.glimpse.gateway.http.HttpGateway;
 import io.glimpse.common.admission.BoundedAdmission;
 import io.glimpse.common.server.TlsFiles;
 import io.glimpse.gateway.auth.AccessPolicy;
+import io.glimpse.gateway.grpc.AccessLogInterceptor;
 import io.glimpse.gateway.grpc.ApiKeyInterceptor;
 import io.glimpse.common.admission.ByteBudget;
 import io.grpc.ServerInterceptor;
@@ -62,14 +63,18 @@ public final class GatewayMain {
         return gateway.resource(HttpGateway.class);
     }
 
-    /** The API-key check runs innermost, after the metrics interceptor has seen the call. */
-    private static List<ServerInterceptor> withKeys(List<ServerInterceptor> interceptors, AccessPolicy access) {
-        if (access.keys() == null) {
-            return interceptors;
-        }
+    /**
+     * The API-key check runs innermost, after the metrics interceptor has seen the call; the access
+     * log outermost, so a refused call gets its line too.
+     */
+    private static List<ServerInterceptor> withKeys(List<ServerInterceptor> interceptors, AccessPolicy access,
+                                                    MeterRegistry meters) {
         List<ServerInterceptor> all = new java.util.ArrayList<>();
-        all.add(new ApiKeyInterceptor(access.keys()));   // ServerInterceptors.intercept runs the last one first
+        if (access.keys() != null) {
+            all.add(new ApiKeyInterceptor(access.keys()));   // ServerInterceptors.intercept runs the last one first
+        }
         all.addAll(interceptors);
+        all.add(new AccessLogInterceptor(meters, access));
         return all;
     }
 
@@ -89,7 +94,7 @@ public final class GatewayMain {
                 ? c.server().withInProcessName("glimpse-gateway-" + UUID.randomUUID()) : c.server();
         ServiceHost host = ServiceHost.start("gateway", server.withHandlerThreadsFor(c.limits().maxInFlight(), 0),
                 List.of(new GlimpseService(backends, c.limits(), admission, bytes, c.access(), meters)),
-                withKeys(interceptors, c.access()));
+                withKeys(interceptors, c.access(), meters));
         Gauge.builder("glimpse.gateway.in.flight", admission, BoundedAdmission::inFlight).register(meters);
         Gauge.builder("glimpse.gateway.in.flight.bytes", bytes, ByteBudget::inUse).register(meters);
         FunctionCounter.builder("glimpse.gateway.refused", admission, BoundedAdmission::refused)
@@ -100,7 +105,8 @@ public final class GatewayMain {
         }
         if (http) {
             try {
-                host.onClose(HttpGateway.start(c.http(), server.bind(), server.tls(), server.inProcessName(), c.limits()));
+                host.onClose(HttpGateway.start(c.http(), server.bind(), server.tls(), server.inProcessName(), c.limits(),
+                        c.access().keys(), meters));
             } catch (RuntimeException e) {
                 host.close();
                 throw new IllegalStateException("cannot start the gateway's HTTP API on " + server.bind() + ":"

@@ -82,15 +82,44 @@ public final class StatusMapping {
         }
     }
 
-    /** Prefixes a backend's status description with the stage that failed, keeping its code and trailers. */
+    /**
+     * Prefixes a backend's status description with the stage that failed, keeping its code and
+     * trailers. Statuses the transport makes (UNAVAILABLE, DEADLINE_EXCEEDED, UNKNOWN, ...) describe
+     * connections — replica addresses, {@code remote_addr=...}: the caller gets the stage and what
+     * happened, and the description goes to the log under an error id.
+     */
     public static StatusRuntimeException fromStage(String stage, Throwable t) {
         Status s = Status.fromThrowable(t);
         String detail = s.getDescription() == null ? s.getCode().toString() : s.getDescription();
+        if (!speaksForItself(s)) {
+            String id = UUID.randomUUID().toString().substring(0, 8);
+            LOG.warn("{} failed: {} {} (error id {})", stage, s.getCode(), detail, id);
+            detail = switch (s.getCode()) {
+                case UNAVAILABLE -> "unavailable (connection lost or refused)";
+                case DEADLINE_EXCEEDED -> "deadline exceeded";
+                case CANCELLED -> "cancelled";
+                default -> s.getCode().name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ');
+            } + " (error id " + id + "; the gateway log has the detail)";
+        }
         Metadata trailers = Status.trailersFromThrowable(t);
         Metadata kept = new Metadata();
         if (trailers != null && trailers.get(RETRY_PUSHBACK) != null) {
             kept.put(RETRY_PUSHBACK, trailers.get(RETRY_PUSHBACK));
         }
         return s.withDescription(stage + ": " + detail).withCause(null).asRuntimeException(kept);
+    }
+
+    /**
+     * Codes only a service's own validation or admission produces, whose descriptions were written
+     * for the caller; and a service's own internal error, which carries its error id and nothing else.
+     */
+    private static boolean speaksForItself(Status s) {
+        return switch (s.getCode()) {
+            case INVALID_ARGUMENT, RESOURCE_EXHAUSTED, FAILED_PRECONDITION, PERMISSION_DENIED, UNIMPLEMENTED,
+                    OUT_OF_RANGE, NOT_FOUND, ALREADY_EXISTS, UNAUTHENTICATED, ABORTED -> true;
+            case INTERNAL -> s.getDescription() != null && s.getDescription().startsWith("internal error (id ")
+                    && s.getDescription().indexOf(':') < 0;
+            default -> false;
+        };
     }
 }

@@ -26,15 +26,25 @@ public final class MetricsEndpoint implements AutoCloseable {
     }
 
     private final HttpServer server;
+    private final boolean https;
     private final ExecutorService executor;
 
     private MetricsEndpoint(HttpServer server, ExecutorService executor) {
         this.server = server;
         this.executor = executor;
+        this.https = server instanceof com.sun.net.httpserver.HttpsServer;
     }
 
     /** @param bind address to listen on; @param port TCP port, 0 for any free one */
     public static MetricsEndpoint start(PrometheusMeterRegistry registry, String bind, int port) {
+        return start(registry, bind, port, null);
+    }
+
+    /**
+     * @param tls HTTPS with this context (the service's own certificate; scrapers are not asked for
+     *            one), or null for plain HTTP
+     */
+    public static MetricsEndpoint start(PrometheusMeterRegistry registry, String bind, int port, javax.net.ssl.SSLContext tls) {
         AtomicInteger n = new AtomicInteger();
         ExecutorService executor = Executors.newFixedThreadPool(THREADS, r -> {
             Thread t = new Thread(r, "metrics-" + n.incrementAndGet());
@@ -42,7 +52,15 @@ public final class MetricsEndpoint implements AutoCloseable {
             return t;
         });
         try {
-            HttpServer s = HttpServer.create(new InetSocketAddress(bind, port), 16);
+            HttpServer s;
+            if (tls == null) {
+                s = HttpServer.create(new InetSocketAddress(bind, port), 16);
+            } else {
+                com.sun.net.httpserver.HttpsServer https = com.sun.net.httpserver.HttpsServer.create(
+                        new InetSocketAddress(bind, port), 16);
+                https.setHttpsConfigurator(new com.sun.net.httpserver.HttpsConfigurator(tls));
+                s = https;
+            }
             s.setExecutor(executor);
             s.createContext("/metrics", exchange -> {
                 try (exchange) {
@@ -68,6 +86,11 @@ public final class MetricsEndpoint implements AutoCloseable {
 
     public String address() {
         return server.getAddress().getHostString() + ":" + port();
+    }
+
+    /** Where to scrape: {@code http(s)://host:port/metrics}. */
+    public String url() {
+        return (https ? "https" : "http") + "://" + address() + "/metrics";
     }
 
     @Override

@@ -118,51 +118,62 @@ public record TlsFiles(Path cert, Path key, Path ca, Duration reload) {
 
     private AdvancedTlsX509KeyManager keyManager() throws IOException, GeneralSecurityException {
         AdvancedTlsX509KeyManager km = new AdvancedTlsX509KeyManager();
-        watch(() -> {
+        watch(km, m -> {
             try (InputStream k = Files.newInputStream(key); InputStream c = Files.newInputStream(cert)) {
-                km.updateIdentityCredentials(CertificateUtils.getX509Certificates(c), CertificateUtils.getPrivateKey(k));
+                m.updateIdentityCredentials(CertificateUtils.getX509Certificates(c), CertificateUtils.getPrivateKey(k));
             }
         }, cert, key);
         return km;
     }
 
-    private AdvancedTlsX509TrustManager trustManager() throws IOException, GeneralSecurityException {
+    private javax.net.ssl.X509ExtendedTrustManager trustManager() throws IOException, GeneralSecurityException {
         AdvancedTlsX509TrustManager tm = AdvancedTlsX509TrustManager.newBuilder()
                 .setVerification(AdvancedTlsX509TrustManager.Verification.CERTIFICATE_ONLY_VERIFICATION).build();
-        watch(() -> {
+        watch(tm, m -> {
             try (InputStream c = Files.newInputStream(ca)) {
-                tm.updateTrustCredentials(CertificateUtils.getX509Certificates(c));
+                m.updateTrustCredentials(CertificateUtils.getX509Certificates(c));
             }
         }, ca);
-        return tm;
+        return new UnknownCaAlerts(tm);
     }
 
-    private interface Load {
-        void run() throws IOException, GeneralSecurityException;
+    private interface Load<M> {
+        void into(M manager) throws IOException, GeneralSecurityException;
     }
 
     /**
      * Loads now, then again whenever the files' contents change. Contents, not modification times:
      * a Secret's files are swapped through a symlink, and times can repeat at coarse resolution.
+     * A file that is missing or does not load (a renewal that removes then rewrites, a half-written
+     * copy) keeps the last good material and is looked at again next period, so the next good file
+     * is used. The watch holds its manager weakly and ends when the manager is collected, i.e.
+     * when no server or channel uses it any more.
      */
-    private void watch(Load load, Path... files) throws IOException, GeneralSecurityException {
-        load.run();
+    private <M> void watch(M manager, Load<M> load, Path... files) throws IOException, GeneralSecurityException {
+        load.into(manager);
+        java.lang.ref.WeakReference<M> target = new java.lang.ref.WeakReference<>(manager);
         String[] seen = {digest(files)};
+        String[] trouble = {null};
         RELOADS.scheduleWithFixedDelay(() -> {
+            M m = target.get();
+            if (m == null) {
+                throw new IllegalStateException("TLS material no longer in use");   // ends this watch
+            }
             try {
                 String now = digest(files);
                 if (!now.equals(seen[0])) {
-                    load.run();
+                    load.into(m);
                     seen[0] = now;
                     LOG.info("TLS: reloaded {}", java.util.Arrays.toString(files));
                 }
-            } catch (java.nio.file.NoSuchFileException gone) {
-                // the files were removed (the service is gone, or its test ended): stop watching
-                LOG.info("TLS: {} removed; no longer watching it", gone.getFile());
-                throw new IllegalStateException("TLS files removed", gone);
+                trouble[0] = null;
             } catch (IOException | GeneralSecurityException | RuntimeException e) {
-                LOG.warn("TLS: keeping the previous material; {} does not load: {}", java.util.Arrays.toString(files),
-                        e.toString());
+                String why = e instanceof java.nio.file.NoSuchFileException gone ? gone.getFile() + " is missing" : e.toString();
+                if (!why.equals(trouble[0])) {   // once per problem, not once per period
+                    LOG.warn("TLS: keeping the previous material; {} does not load ({}); still watching",
+                            java.util.Arrays.toString(files), why);
+                    trouble[0] = why;
+                }
             }
         }, reload.toMillis(), reload.toMillis(), TimeUnit.MILLISECONDS);
     }

@@ -26,6 +26,7 @@ import java.util.function.Consumer;
  * by {@link AskChain} on another one. The gateway is ready while every backend has a ready replica.
  */
 public final class Backends implements AutoCloseable {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Backends.class);
     public static final String IN_PROCESS = "in-process:";
     private static final int MAX_MESSAGE = 64 * 1024 * 1024;
     /** How long a caller refused for an unreachable backend should wait before trying again. */
@@ -113,10 +114,13 @@ public final class Backends implements AutoCloseable {
         check("vlm-runner", runner, targets.runner());
     }
 
+    /** The caller learns the stage; its address is internal and goes to the log under an error id. */
     private static void check(String stage, ManagedChannel c, String target) {
         if (c.getState(true) == ConnectivityState.TRANSIENT_FAILURE) {
-            throw GlimpseException.unavailable(stage + ": no reachable replica at " + target + "; retry in "
-                    + UNREACHABLE_RETRY.toMillis() + " ms", UNREACHABLE_RETRY);
+            String id = java.util.UUID.randomUUID().toString().substring(0, 8);
+            LOG.warn("{}: no reachable replica at {} (error id {})", stage, target, id);
+            throw GlimpseException.unavailable(stage + ": no reachable replica; retry in " + UNREACHABLE_RETRY.toMillis()
+                    + " ms (error id " + id + ")", UNREACHABLE_RETRY);
         }
     }
 

@@ -19,10 +19,7 @@ import io.grpc.Deadline;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
-import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import java.util.concurrent.Callable;
 import java.util.concurrent.Executors;
@@ -32,11 +29,10 @@ import java.util.function.Consumer;
 
 /**
  * The public {@code Glimpse} API. Each call is validated, checked against its key's features and
- * quotas, admitted (in-flight calls and bytes), run through the chain, charged what it spent, and
- * written to the access log as one line.
+ * quotas, admitted (in-flight calls and bytes), run through the chain and charged what it spent;
+ * {@link AccessLogInterceptor} writes its access-log line.
  */
 public final class GlimpseService extends GlimpseGrpc.GlimpseImplBase {
-    private static final Logger ACCESS = LoggerFactory.getLogger("glimpse.access");
     private static final ScheduledExecutorService DEADLINES = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "gateway-deadlines");
         t.setDaemon(true);
@@ -64,7 +60,7 @@ public final class GlimpseService extends GlimpseGrpc.GlimpseImplBase {
     @Override
     public void ask(AskRequest request, StreamObserver<AskResponse> out) {
         try {
-            out.onNext(serve("Ask", request, null));
+            out.onNext(serve(request, null));
             out.onCompleted();
         } catch (Throwable t) {
             out.onError(StatusMapping.toStatus(t));
@@ -76,7 +72,7 @@ public final class GlimpseService extends GlimpseGrpc.GlimpseImplBase {
         ServerCallStreamObserver<AskEvent> out = (ServerCallStreamObserver<AskEvent>) responses;
         out.setOnCancelHandler(() -> { });   // the context's cancellation stops the backends
         try {
-            AskResponse r = serve("AskStream", request, delta -> {
+            AskResponse r = serve(request, delta -> {
                 if (!out.isCancelled()) {
                     out.onNext(AskEvent.newBuilder().setDelta(delta).build());
                 }
@@ -101,11 +97,14 @@ public final class GlimpseService extends GlimpseGrpc.GlimpseImplBase {
         }
     }
 
-    private AskResponse serve(String method, AskRequest request, Consumer<String> deltas) throws Exception {
-        long t0 = System.nanoTime();
+    private AskResponse serve(AskRequest request, Consumer<String> deltas) throws Exception {
         ApiKey key = ApiKeyInterceptor.KEY.get();
-        AskResponse r = null;
-        String status = "OK";
+        AccessLogInterceptor.AccessRecord record = AccessLogInterceptor.RECORD.get();
+        if (record != null) {
+            record.key = key == null ? "-" : key.id();
+            record.request = request;
+        }
+        AskResponse r;
         try {
             chain.validate(request);
             if (key != null && request.getGeneration().getMinNewTokens() > access.minNewTokensCap()
@@ -126,6 +125,9 @@ public final class GlimpseService extends GlimpseGrpc.GlimpseImplBase {
                 } else {
                     r = withDefaultDeadline(() -> chain.run(request, deltas));
                 }
+                if (record != null) {
+                    record.response = r;
+                }
                 return r;
             } finally {
                 if (charge != null) {   // refused at admission: nothing was spent
@@ -134,24 +136,7 @@ public final class GlimpseService extends GlimpseGrpc.GlimpseImplBase {
             }
         } catch (Throwable t) {
             // mapped once here: an unexpected failure gets one error id, in the log and in the reply
-            StatusRuntimeException mapped = StatusMapping.toStatus(t);
-            status = mapped.getStatus().getCode().name();
-            throw mapped;
-        } finally {
-            log(method, key, request, r, status, (System.nanoTime() - t0) / 1e6);
-        }
-    }
-
-    private void log(String method, ApiKey key, AskRequest request, AskResponse r, String status, double ms) {
-        String id = key == null ? "-" : key.id();
-        Counter.builder("glimpse.gateway.requests").tag("key", id).tag("method", method).tag("status", status)
-                .register(meters).increment();
-        if (ACCESS.isInfoEnabled()) {
-            ACCESS.info("key={} method={} policy={} images={} visual_tokens={}->{} generated={} status={} latency_ms={}{}",
-                    id, method, AskCost.summary(request), request.getImagesCount(),
-                    r == null ? "-" : r.getUsage().getVisualTokensFull(), r == null ? "-" : r.getUsage().getVisualTokensUsed(),
-                    r == null ? "-" : r.getUsage().getGeneratedTokens(), status, String.format("%.1f", ms),
-                    access.logQuestions() ? " question=\"" + request.getQuestion().replace("\"", "'") + "\"" : "");
+            throw StatusMapping.toStatus(t);
         }
     }
 

@@ -6,7 +6,11 @@ import io.glimpse.common.admission.BoundedAdmission;
 import io.glimpse.common.admission.ByteBudget;
 import io.glimpse.common.grpc.StatusMapping;
 import io.glimpse.common.server.TlsFiles;
+import io.glimpse.gateway.auth.ApiKeys;
 import io.glimpse.gateway.chain.GatewayLimits;
+import io.glimpse.gateway.grpc.AccessLogInterceptor;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.glimpse.proto.v1.AskEvent;
 import io.glimpse.proto.v1.AskResponse;
 import io.glimpse.proto.v1.DescribeRequest;
@@ -56,7 +60,11 @@ public final class HttpGateway implements AutoCloseable {
     private volatile String servedModel;
     private volatile long servedModelAt;
 
-    private HttpGateway(HttpApiConfig config, String bind, TlsFiles tls, String gatewayInProcessName, GatewayLimits limits) {
+    private final org.eclipse.jetty.server.Server[] jetty = new org.eclipse.jetty.server.Server[1];
+    private final HeaderDeadline headerDeadline;
+
+    private HttpGateway(HttpApiConfig config, String bind, TlsFiles tls, String gatewayInProcessName, GatewayLimits limits,
+                        ApiKeys keys, MeterRegistry meters) {
         this.config = config;
         this.channel = InProcessChannelBuilder.forName(gatewayInProcessName).maxInboundMessageSize(64 << 20).build();
         this.bodies = new ByteBudget("the HTTP API", config.maxInFlightBodyBytes());
@@ -74,6 +82,13 @@ public final class HttpGateway implements AutoCloseable {
             cfg.jetty.threadPool = threads;
             cfg.jetty.host = bind;
             cfg.jetty.port = Math.max(config.port(), 0);
+            cfg.jetty.modifyServer(server -> {
+                jetty[0] = server;
+                // bodies are read before a request thread sees them; Javalin nests its handler inside
+                server.setHandler(new BodyGate(config.maxBodyBytes(), bodies, config.bodyTimeout()));
+                server.setErrorHandler(new JsonErrorHandler());
+                server.setRequestLog(new HttpAccessLog(keys, meters));
+            });
             if (tls != null) {
                 cfg.jetty.addConnector((server, http) -> {
                     SslContextFactory.Server ssl = new SslContextFactory.Server();
@@ -120,6 +135,7 @@ public final class HttpGateway implements AutoCloseable {
             channel.shutdownNow();
             throw e;
         }
+        this.headerDeadline = new HeaderDeadline(jetty[0], config.headerTimeout());
         LOG.info("gateway HTTP API on {}://{}:{}{}", scheme, bind, port(), config.explorer() ? " (explorer at /)" : "");
     }
 
@@ -128,7 +144,16 @@ public final class HttpGateway implements AutoCloseable {
      */
     public static HttpGateway start(HttpApiConfig config, String bind, TlsFiles tls, String gatewayInProcessName,
                                     GatewayLimits limits) {
-        return new HttpGateway(config, bind, tls, gatewayInProcessName, limits);
+        return new HttpGateway(config, bind, tls, gatewayInProcessName, limits, null, new SimpleMeterRegistry());
+    }
+
+    /**
+     * @param keys   the gateway's API keys, so the access log names the caller's key; null = open API
+     * @param meters where {@code glimpse_gateway_requests_total} counts HTTP requests
+     */
+    public static HttpGateway start(HttpApiConfig config, String bind, TlsFiles tls, String gatewayInProcessName,
+                                    GatewayLimits limits, ApiKeys keys, MeterRegistry meters) {
+        return new HttpGateway(config, bind, tls, gatewayInProcessName, limits, keys, meters);
     }
 
     public int port() {
@@ -139,34 +164,26 @@ public final class HttpGateway implements AutoCloseable {
         return scheme + "://" + host + ":" + port();
     }
 
+    /** The body gate has read the body, within its limit, budget and deadline. */
     private void chatCompletions(io.javalin.http.Context ctx) throws IOException {
-        long length = ctx.req().getContentLengthLong();
-        if (length > config.maxBodyBytes()) {
-            throw new HttpApiException(413, "invalid_request_error", "request body is " + length + " bytes; the limit is "
-                    + config.maxBodyBytes() + " (--http-max-body-bytes)", null, "request_too_large", 0);
+        JsonNode body;
+        try {
+            body = ChatResponses.JSON.readTree(ctx.bodyInputStream());
+        } catch (IOException e) {
+            throw HttpApiException.invalid(null, "the request body is not valid JSON: " + jsonProblem(e));
         }
-        // counted at its size (it costs about three times that while parsed and its images decoded)
-        try (BoundedAdmission.Permit held = bodies.reserve(length < 0 ? config.maxBodyBytes() : length,
-                Duration.ofSeconds(1))) {
-            JsonNode body;
-            try {
-                body = ChatResponses.JSON.readTree(ctx.bodyInputStream());
-            } catch (IOException e) {
-                throw HttpApiException.invalid(null, "the request body is not valid JSON: " + e.getMessage());
-            }
-            ChatRequest chat = ChatRequest.parse(body, images);
-            if (chat.model() != null && !chat.model().equals(servedModel(ctx))) {
-                throw new HttpApiException(404, "not_found_error", "model '" + chat.model()
-                        + "' is not served here; GET /v1/models lists what is", "model", "model_not_found", 0);
-            }
-            String id = "chatcmpl-" + UUID.randomUUID().toString().replace("-", "");
-            String model = chat.model() != null ? chat.model() : servedModel(ctx);
-            if (chat.stream()) {
-                stream(ctx, chat, id, model);
-            } else {
-                AskResponse r = client(ctx).ask(chat.ask());
-                json(ctx, 200, ChatResponses.completion(id, created(), model, r));
-            }
+        ChatRequest chat = ChatRequest.parse(body, images);
+        if (chat.model() != null && !chat.model().equals(servedModel(ctx))) {
+            throw new HttpApiException(404, "not_found_error", "model '" + chat.model()
+                    + "' is not served here; GET /v1/models lists what is", "model", "model_not_found", 0);
+        }
+        String id = "chatcmpl-" + UUID.randomUUID().toString().replace("-", "");
+        String model = chat.model() != null ? chat.model() : servedModel(ctx);
+        if (chat.stream()) {
+            stream(ctx, chat, id, model);
+        } else {
+            AskResponse r = client(ctx).ask(chat.ask());
+            json(ctx, 200, ChatResponses.completion(id, created(), model, r));
         }
     }
 
@@ -245,13 +262,20 @@ public final class HttpGateway implements AutoCloseable {
     /** The gateway's gRPC API, as the HTTP caller: with its Authorization header when it sent one. */
     private GlimpseGrpc.GlimpseBlockingStub client(io.javalin.http.Context ctx) {
         GlimpseGrpc.GlimpseBlockingStub api = GlimpseGrpc.newBlockingStub(channel);
-        String auth = ctx.header("Authorization");
-        if (auth == null) {
-            return api;
-        }
         Metadata md = new Metadata();
-        md.put(AUTHORIZATION, auth);
+        md.put(AccessLogInterceptor.LOGGED_BY, "http");   // this request's access-log line is the HTTP one
+        String auth = ctx.header("Authorization");
+        if (auth != null) {
+            md.put(AUTHORIZATION, auth);
+        }
         return api.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(md));
+    }
+
+    /** Jackson's first line, without the source excerpt it appends (which could echo the body). */
+    private static String jsonProblem(IOException e) {
+        String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        int cut = m.indexOf("\n");
+        return cut < 0 ? m : m.substring(0, cut);
     }
 
     private static HttpApiException httpError(Exception e) {
@@ -282,6 +306,7 @@ public final class HttpGateway implements AutoCloseable {
 
     @Override
     public void close() {
+        headerDeadline.close();
         app.stop();
         channel.shutdownNow();
     }
