@@ -56,6 +56,50 @@ class OverloadTest {
         }
     }
 
+    /**
+     * A runner that takes 1 running + 2 queued behind a gateway allowing 16: after the first refusals
+     * the gateway admits only what the runner can take, so the tokenizer does not work for calls the
+     * runner will refuse, and refusals come before any stage.
+     */
+    @Test
+    void theGatewayLearnsTheNarrowStagesCapacity() throws Exception {
+        io.micrometer.core.instrument.simple.SimpleMeterRegistry meters = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+        var c = EmbeddedStack.Services.defaults(StackFixture.bundle(), OrtSessionFactory.cpu())
+                .withRunnerLimits(new RunnerLimits(256, 32, 2000, 8, 1, 2));
+        try (EmbeddedStack stack = EmbeddedStack.start(c, EmbeddedStack.Transport.IN_PROCESS, -1, meters)) {
+            ExampleSet.Example e = StackFixture.examples().examples().get(1);
+            AskRequest ask = StackFixture.ask(e).setGeneration(Generation.newBuilder().setMaxNewTokens(8).setMinNewTokens(8)).build();
+            java.util.concurrent.atomic.AtomicInteger ok = new java.util.concurrent.atomic.AtomicInteger();
+            java.util.concurrent.atomic.AtomicInteger refused = new java.util.concurrent.atomic.AtomicInteger();
+            java.util.concurrent.ConcurrentLinkedQueue<String> other = new java.util.concurrent.ConcurrentLinkedQueue<>();
+            long end = System.nanoTime() + java.time.Duration.ofSeconds(3).toNanos();
+            java.util.concurrent.ExecutorService clients = java.util.concurrent.Executors.newFixedThreadPool(32);
+            for (int i = 0; i < 32; i++) {
+                clients.submit(() -> {
+                    while (System.nanoTime() < end) {
+                        try {
+                            stack.blocking().ask(ask);
+                            ok.incrementAndGet();
+                        } catch (StatusRuntimeException x) {
+                            if (x.getStatus().getCode() == Status.Code.RESOURCE_EXHAUSTED) {
+                                refused.incrementAndGet();
+                            } else {
+                                other.add(x.getStatus().toString());
+                            }
+                        }
+                    }
+                });
+            }
+            clients.shutdown();
+            assertTrue(clients.awaitTermination(60, java.util.concurrent.TimeUnit.SECONDS));
+            double tokenized = meters.counter("glimpse.tokenizer.images").count();
+            assertTrue(other.isEmpty(), "only load refusals: " + other);
+            assertTrue(ok.get() > 0 && refused.get() > 0, ok + " served, " + refused + " refused");
+            // the first burst (the gateway's 16) and one probe per 2 s may be wasted; nothing more
+            assertTrue(tokenized - ok.get() <= 16 + 3, "tokenized " + tokenized + " for " + ok + " answers");
+        }
+    }
+
     private static void sleep() {
         try {
             Thread.sleep(20);

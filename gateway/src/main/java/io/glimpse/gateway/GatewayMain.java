@@ -4,6 +4,7 @@ import io.glimpse.common.server.ServerConfig;
 import io.glimpse.common.server.ServiceHost;
 import io.glimpse.gateway.chain.BackendTargets;
 import io.glimpse.gateway.chain.GatewayLimits;
+import io.glimpse.gateway.chain.NarrowStageLimit;
 import io.glimpse.gateway.discovery.BackendDiscovery;
 import io.glimpse.gateway.grpc.Backends;
 import io.glimpse.gateway.grpc.GlimpseService;
@@ -88,15 +89,19 @@ public final class GatewayMain {
         // admitted calls never wait: a full gateway refuses at once, before any backend is called
         BoundedAdmission admission = new BoundedAdmission("gateway", c.limits().maxInFlight(), 0);
         ByteBudget bytes = new ByteBudget("gateway", c.limits().maxInFlightBytes());
+        NarrowStageLimit narrow = new NarrowStageLimit(c.limits().maxInFlight());
         boolean http = c.http() != null && c.http().port() >= 0;
         // the HTTP API calls the gRPC API in-process: one validation, one admission, one set of keys
         ServerConfig server = http && c.server().inProcessName() == null
                 ? c.server().withInProcessName("glimpse-gateway-" + UUID.randomUUID()) : c.server();
         ServiceHost host = ServiceHost.start("gateway", server.withHandlerThreadsFor(c.limits().maxInFlight(), 0),
-                List.of(new GlimpseService(backends, c.limits(), admission, bytes, c.access(), meters)),
+                List.of(new GlimpseService(backends, c.limits(), admission, bytes, c.access(), meters, narrow)),
                 withKeys(interceptors, c.access(), meters));
         Gauge.builder("glimpse.gateway.in.flight", admission, BoundedAdmission::inFlight).register(meters);
         Gauge.builder("glimpse.gateway.in.flight.bytes", bytes, ByteBudget::inUse).register(meters);
+        Gauge.builder("glimpse.gateway.chain.limit", narrow, NarrowStageLimit::limit)
+                .description("Asks the gateway lets into the chain at once, learned from the backends' load refusals")
+                .register(meters);
         FunctionCounter.builder("glimpse.gateway.refused", admission, BoundedAdmission::refused)
                 .description("Asks refused at admission (RESOURCE_EXHAUSTED before any backend call)").register(meters);
         host.onClose(backends);

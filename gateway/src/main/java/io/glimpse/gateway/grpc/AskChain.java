@@ -4,6 +4,7 @@ import io.glimpse.common.error.GlimpseException;
 import io.glimpse.common.grpc.StatusMapping;
 import io.glimpse.common.tokens.TokenizationMode;
 import io.glimpse.gateway.chain.GatewayLimits;
+import io.glimpse.gateway.chain.NarrowStageLimit;
 import io.glimpse.gateway.chain.PositionBudget;
 import io.glimpse.proto.v1.AskRequest;
 import io.glimpse.proto.v1.AskResponse;
@@ -48,10 +49,12 @@ final class AskChain {
 
     private final Backends backends;
     private final GatewayLimits limits;
+    private final NarrowStageLimit narrow;
 
-    AskChain(Backends backends, GatewayLimits limits) {
+    AskChain(Backends backends, GatewayLimits limits, NarrowStageLimit narrow) {
         this.backends = backends;
         this.limits = limits;
+        this.narrow = narrow;
     }
 
     /** What the gateway can judge alone, before a slot or a backend is spent on the request. */
@@ -224,7 +227,7 @@ final class AskChain {
         }, () -> !forwarded[0]);
     }
 
-    private static <T> T failover(String name, Call<T> call) {
+    private <T> T failover(String name, Call<T> call) {
         return failover(name, call, () -> true);
     }
 
@@ -234,11 +237,14 @@ final class AskChain {
      * the caller still waits. Every stage is idempotent: tokenizing and pruning are pure, and a
      * generation that has sent nothing to the client can start over.
      */
-    private static <T> T failover(String name, Call<T> call, BooleanSupplier mayRetry) {
+    private <T> T failover(String name, Call<T> call, BooleanSupplier mayRetry) {
         for (int attempt = 1; ; attempt++) {
+            narrow.enter(name);
+            boolean refusedForLoad = false;
             try {
                 return call.run();
             } catch (StatusRuntimeException e) {
+                refusedForLoad = e.getStatus().getCode() == Status.Code.RESOURCE_EXHAUSTED;
                 boolean retry = replicaLost(e) && attempt < ATTEMPTS && mayRetry.getAsBoolean()
                         && !Context.current().isCancelled();
                 if (!retry) {
@@ -252,6 +258,8 @@ final class AskChain {
                     Thread.currentThread().interrupt();
                     throw StatusMapping.fromStage(name, e);
                 }
+            } finally {
+                narrow.leave(name, refusedForLoad);
             }
         }
     }

@@ -8,6 +8,7 @@ import io.glimpse.gateway.auth.AccessPolicy;
 import io.glimpse.gateway.auth.ApiKey;
 import io.glimpse.gateway.auth.Quotas;
 import io.glimpse.gateway.chain.GatewayLimits;
+import io.glimpse.gateway.chain.NarrowStageLimit;
 import io.glimpse.proto.v1.AskEvent;
 import io.glimpse.proto.v1.AskRequest;
 import io.glimpse.proto.v1.AskResponse;
@@ -47,9 +48,18 @@ public final class GlimpseService extends GlimpseGrpc.GlimpseImplBase {
     private final Quotas quotas = new Quotas();
     private final MeterRegistry meters;
 
+    private final NarrowStageLimit narrow;
+
     public GlimpseService(Backends backends, GatewayLimits limits, BoundedAdmission admission, ByteBudget bytes,
                           AccessPolicy access, MeterRegistry meters) {
-        this.chain = new AskChain(backends, limits);
+        this(backends, limits, admission, bytes, access, meters, new NarrowStageLimit(limits.maxInFlight()));
+    }
+
+    /** @param narrow the in-flight limit learned from the backends' load refusals */
+    public GlimpseService(Backends backends, GatewayLimits limits, BoundedAdmission admission, ByteBudget bytes,
+                          AccessPolicy access, MeterRegistry meters, NarrowStageLimit narrow) {
+        this.narrow = narrow;
+        this.chain = new AskChain(backends, limits, narrow);
         this.limits = limits;
         this.admission = admission;
         this.bytes = bytes;
@@ -115,7 +125,8 @@ public final class GlimpseService extends GlimpseGrpc.GlimpseImplBase {
             }
             Quotas.Charge charge = key == null ? null : quotas.admit(key, AskCost.reserved(request, access));
             try (BoundedAdmission.Permit held = bytes.reserve(request.getSerializedSize(), admission.retryAfter());
-                 BoundedAdmission.Permit ignored = admission.admit(() -> !Context.current().isCancelled())) {
+                 BoundedAdmission.Permit ignored = admission.admit(() -> !Context.current().isCancelled());
+                 BoundedAdmission.Permit chainSlot = narrowSlot()) {
                 chain.checkPositions(request, access.defaultMaxNewTokens());
                 if (charge != null) {
                     Quotas.Charge c = charge;
@@ -138,6 +149,16 @@ public final class GlimpseService extends GlimpseGrpc.GlimpseImplBase {
             // mapped once here: an unexpected failure gets one error id, in the log and in the reply
             throw StatusMapping.toStatus(t);
         }
+    }
+
+    /** A place in the chain under the limit the narrowest stage has shown; refused at once beyond it. */
+    private BoundedAdmission.Permit narrowSlot() {
+        if (!narrow.tryAcquire()) {
+            throw GlimpseException.exhausted("the gateway is at its backends' capacity: " + narrow.narrowest() + " took "
+                    + narrow.limit() + " of this gateway's calls at once; retry in " + admission.retryAfter().toMillis()
+                    + " ms or add " + narrow.narrowest() + " replicas", admission.retryAfter());
+        }
+        return narrow::release;
     }
 
     /** Calls without a deadline get the configured default, so no backend call can hang forever. */

@@ -1,0 +1,117 @@
+package io.glimpse.gateway.chain;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.LongSupplier;
+
+/**
+ * How many Asks the gateway lets into the chain at once, learned from the backends. The configured
+ * in-flight limit is a ceiling; when a stage refuses for load (RESOURCE_EXHAUSTED), the calls this
+ * gateway had inside that stage at that moment are what the stage could take, and the limit drops
+ * to that. Later Asks are then refused at the gateway in microseconds instead of after the earlier
+ * stages have tokenized and pruned for nothing. Without refusals for a probe period the limit rises
+ * again (by a quarter, at least one), so a stage that gains replicas is used again; each probe past
+ * the real capacity costs at most one wasted call.
+ *
+ * <p>The alternative — holding a runner slot before tokenizing — would pin the Generate call to the
+ * replica that granted the slot and add a round trip to every Ask; learning from refusals needs
+ * neither, and a stage that never refuses is never limited.
+ */
+public final class NarrowStageLimit {
+    public static final Duration DEFAULT_PROBE = Duration.ofSeconds(2);
+
+    private final int ceiling;
+    private final long probeNanos;
+    private final LongSupplier clock;
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private final Map<String, AtomicInteger> inStage = new ConcurrentHashMap<>();
+    private volatile int limit;
+    private volatile long changedAt;
+    private volatile String narrowest = "";
+
+    /** @param clock nanoseconds (System::nanoTime; tests inject their own) */
+    public NarrowStageLimit(int ceiling, Duration probe, LongSupplier clock) {
+        if (ceiling < 1) {
+            throw new IllegalArgumentException("the in-flight ceiling must be >= 1, got " + ceiling);
+        }
+        this.ceiling = ceiling;
+        this.probeNanos = probe.toNanos();
+        this.clock = clock;
+        this.limit = ceiling;
+        this.changedAt = clock.getAsLong();
+    }
+
+    public NarrowStageLimit(int ceiling) {
+        this(ceiling, DEFAULT_PROBE, System::nanoTime);
+    }
+
+    /** Admits one more Ask when the learned limit allows it; the caller must {@link #release()} it. */
+    public boolean tryAcquire() {
+        probe();
+        while (true) {
+            int now = inFlight.get();
+            if (now >= limit) {
+                return false;
+            }
+            if (inFlight.compareAndSet(now, now + 1)) {
+                return true;
+            }
+        }
+    }
+
+    public void release() {
+        inFlight.decrementAndGet();
+    }
+
+    /** An admitted Ask enters a stage (a backend call starts). */
+    public void enter(String stage) {
+        inStage.computeIfAbsent(stage, s -> new AtomicInteger()).incrementAndGet();
+    }
+
+    /** It leaves the stage; {@code refusedForLoad} when the stage answered RESOURCE_EXHAUSTED. */
+    public void leave(String stage, boolean refusedForLoad) {
+        int others = inStage.get(stage).decrementAndGet();
+        if (refusedForLoad) {
+            synchronized (this) {
+                int learned = Math.max(1, Math.min(ceiling, others));
+                if (learned < limit) {
+                    limit = learned;
+                    narrowest = stage;
+                }
+                changedAt = clock.getAsLong();
+            }
+        }
+    }
+
+    private void probe() {
+        if (limit >= ceiling || clock.getAsLong() - changedAt < probeNanos) {
+            return;
+        }
+        synchronized (this) {
+            long t = clock.getAsLong();
+            if (limit < ceiling && t - changedAt >= probeNanos) {
+                limit = Math.min(ceiling, limit + Math.max(1, limit / 4));
+                changedAt = t;
+            }
+        }
+    }
+
+    public int limit() {
+        return limit;
+    }
+
+    public int ceiling() {
+        return ceiling;
+    }
+
+    public int inFlight() {
+        return inFlight.get();
+    }
+
+    /** The stage whose refusal set the limit last ("" while none has refused). */
+    public String narrowest() {
+        return narrowest;
+    }
+}
