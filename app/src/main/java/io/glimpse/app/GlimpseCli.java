@@ -52,6 +52,8 @@ public final class GlimpseCli implements Runnable {
                 cmd.getErr().println("glimpse: " + io);
             } else if (cause instanceof GlimpseException g) {
                 cmd.getErr().println("glimpse: " + g.getMessage());
+            } else if (cause instanceof io.grpc.StatusRuntimeException s && TlsTrouble.explain(s) != null) {
+                cmd.getErr().println("glimpse: " + s.getStatus().getCode() + ": " + TlsTrouble.explain(s));
             } else if (cause instanceof io.grpc.StatusRuntimeException s) {
                 Throwable why = s.getStatus().getCause();   // "io exception" alone says little: say what failed
                 cmd.getErr().println("glimpse: " + s.getStatus().getCode() + ": " + s.getStatus().getDescription()

@@ -104,6 +104,48 @@ class SecurityTest {
         }
     }
 
+    /** `glimpse ask` over TLS names why a handshake failed and what to give, instead of the engine's "io exception". */
+    @Test
+    void cliNamesTheTlsProblem() throws Exception {
+        TestPki ca = TestPki.ca("glimpse-test-ca");
+        TestPki other = TestPki.ca("another-ca");
+        Path caFile = ca.writeCaCert(dir.resolve("ca.pem"));
+        Path otherFile = other.writeCaCert(dir.resolve("other.pem"));
+        Path server = ca.issue("gateway").writeCert(dir.resolve("server"));
+        Path old = ca.issue("gateway", Instant.now().minus(Duration.ofDays(3)), Instant.now().minus(Duration.ofDays(1)))
+                .writeCert(dir.resolve("expired"));
+        ServiceHost h = tlsHost(new TlsFiles(server.resolve("cert.pem"), server.resolve("key.pem"), null, Duration.ofSeconds(60)));
+        ServiceHost stale = tlsHost(new TlsFiles(old.resolve("cert.pem"), old.resolve("key.pem"), null, Duration.ofSeconds(60)));
+        try {
+            String image = StackFixture.HOME.resolve("examples/07-color.png").toString();
+            String untrusted = cliErr("ask", "--target", "localhost:" + h.port(), "--tls", "-i", image, "-q", "what ?");
+            assertTrue(untrusted.contains("not trusted") && untrusted.contains("--tls-ca"), untrusted);
+            String wrongCa = cliErr("ask", "--target", "localhost:" + h.port(), "--tls-ca", otherFile.toString(), "-i", image, "-q", "what ?");
+            assertTrue(wrongCa.contains("not trusted") && wrongCa.contains("--tls-ca"), wrongCa);
+            String expired = cliErr("ask", "--target", "localhost:" + stale.port(), "--tls-ca", caFile.toString(), "-i", image, "-q", "what ?");
+            assertTrue(expired.contains("expired"), expired);
+            for (String text : List.of(untrusted, wrongCa, expired)) {
+                assertTrue(!text.contains("OpenSslEngine") && text.lines().count() == 1, text);
+            }
+        } finally {
+            h.close();
+            stale.close();
+        }
+    }
+
+    /** What the CLI printed on standard error (it must fail). */
+    private static String cliErr(String... args) {
+        java.io.PrintStream old = System.err;
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        System.setErr(new java.io.PrintStream(err, true));
+        try {
+            assertEquals(1, GlimpseCli.run(args));
+        } finally {
+            System.setErr(old);
+        }
+        return err.toString().strip();
+    }
+
     /** A certificate rotated on disk is served to new connections without a restart. */
     @Test
     void rotatedServerCertificateIsPickedUp() throws Exception {
@@ -122,6 +164,82 @@ class SecurityTest {
             }
             assertEquals(Status.Code.OK, after, "the rotated certificate is served within the reload period");
             assertEquals("CN=new-ca", peerIssuer(h.port()));
+        } finally {
+            h.close();
+        }
+    }
+
+    /**
+     * A renewal that removes the certificate, leaves it missing for a while, then writes a new one
+     * (and a half-written file on the way) does not end the watch: the new certificate is served.
+     */
+    @Test
+    void rotationSurvivesAMissingAndAHalfWrittenFile() throws Exception {
+        TestPki oldCa = TestPki.ca("old-ca");
+        TestPki newCa = TestPki.ca("new-ca");
+        Path server = oldCa.issue("gateway").writeCert(dir.resolve("server"));
+        ServiceHost h = tlsHost(new TlsFiles(server.resolve("cert.pem"), server.resolve("key.pem"), null, Duration.ofSeconds(1)));
+        try {
+            Files.delete(server.resolve("cert.pem"));
+            Thread.sleep(2500);   // over two reload periods without the file
+            assertEquals("CN=old-ca", peerIssuer(h.port()), "the last good certificate is still served");
+            Files.writeString(server.resolve("cert.pem"), "-----BEGIN CERTIFICATE-----\nMIIB");   // half a copy
+            Thread.sleep(1500);
+            assertEquals("CN=old-ca", peerIssuer(h.port()));
+            Path fresh = newCa.issue("gateway").writeCert(dir.resolve("fresh"));
+            Files.copy(fresh.resolve("key.pem"), server.resolve("key.pem"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            Files.copy(fresh.resolve("cert.pem"), server.resolve("cert.pem"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            String issuer = "CN=old-ca";
+            for (int i = 0; i < 50 && !issuer.equals("CN=new-ca"); i++) {
+                Thread.sleep(200);
+                issuer = peerIssuer(h.port());
+            }
+            assertEquals("CN=new-ca", issuer, "the next good certificate is used");
+        } finally {
+            h.close();
+        }
+    }
+
+    /** A client certificate from a foreign CA is refused with the alert unknown_ca, not internal_error. */
+    @Test
+    void foreignClientCertificateGetsUnknownCa() throws Exception {
+        TestPki ca = TestPki.ca("glimpse-internal");
+        TestPki other = TestPki.ca("someone-else");
+        Path caFile = ca.writeCaCert(dir.resolve("ca.pem"));
+        Path server = ca.issue("vlm-runner").writeCert(dir.resolve("server"));
+        ServiceHost h = tlsHost(new TlsFiles(server.resolve("cert.pem"), server.resolve("key.pem"), caFile, Duration.ofSeconds(60)));
+        try {
+            TestPki intruder = other.issue("intruder");
+            // offers its certificate whatever CAs the server names (as a misconfigured client would)
+            javax.net.ssl.X509ExtendedKeyManager offers = new javax.net.ssl.X509ExtendedKeyManager() {
+                public String[] getClientAliases(String t, java.security.Principal[] i) { return new String[]{"c"}; }
+                public String chooseClientAlias(String[] t, java.security.Principal[] i, java.net.Socket s) { return "c"; }
+                public String[] getServerAliases(String t, java.security.Principal[] i) { return null; }
+                public String chooseServerAlias(String t, java.security.Principal[] i, java.net.Socket s) { return null; }
+                public java.security.cert.X509Certificate[] getCertificateChain(String a) {
+                    return new java.security.cert.X509Certificate[]{intruder.cert};
+                }
+                public java.security.PrivateKey getPrivateKey(String a) { return intruder.keys.getPrivate(); }
+            };
+            javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
+            ctx.init(new javax.net.ssl.KeyManager[]{offers}, new javax.net.ssl.TrustManager[]{new javax.net.ssl.X509TrustManager() {
+                public void checkClientTrusted(java.security.cert.X509Certificate[] c, String a) { }
+                public void checkServerTrusted(java.security.cert.X509Certificate[] c, String a) { }
+                public java.security.cert.X509Certificate[] getAcceptedIssuers() { return new java.security.cert.X509Certificate[0]; }
+            }}, null);
+            try (javax.net.ssl.SSLSocket s = (javax.net.ssl.SSLSocket) ctx.getSocketFactory().createSocket("localhost", h.port())) {
+                javax.net.ssl.SSLParameters p = s.getSSLParameters();
+                p.setApplicationProtocols(new String[]{"h2"});
+                s.setSSLParameters(p);
+                s.setSoTimeout(5000);
+                javax.net.ssl.SSLException refused = assertThrows(javax.net.ssl.SSLException.class, () -> {
+                    s.startHandshake();
+                    s.getOutputStream().write("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes());
+                    s.getOutputStream().flush();
+                    s.getInputStream().read();   // TLS 1.3 reports the client's rejection on the first read
+                });
+                assertTrue(String.valueOf(refused.getMessage()).contains("unknown_ca"), String.valueOf(refused));
+            }
         } finally {
             h.close();
         }
