@@ -137,7 +137,9 @@ final class ServeCommand implements Callable<Integer> {
             description = "Pruner: requests waiting; beyond it RESOURCE_EXHAUSTED (default ${DEFAULT-VALUE}).")
     int prunerMaxQueued;
 
-    @Option(names = "--max-new-tokens-cap", defaultValue = "${env:GLIMPSE_MAX_NEW_TOKENS_CAP:-" + RunnerLimits.DEFAULT_MAX_NEW_TOKENS_CAP + "}")
+    @Option(names = "--max-new-tokens-cap", defaultValue = "${env:GLIMPSE_MAX_NEW_TOKENS_CAP:-" + RunnerLimits.DEFAULT_MAX_NEW_TOKENS_CAP + "}",
+            description = "Runner and gateway: the most new tokens a request may ask for; the gateway refuses more before"
+                    + " any stage runs (default ${DEFAULT-VALUE}; give the gateway the runners' value).")
     int maxNewTokensCap;
 
     @Option(names = {"--runner-max-concurrent", "--max-concurrent"},
@@ -283,7 +285,7 @@ final class ServeCommand implements Callable<Integer> {
                 new PrunerMain.Config(maxImages, bundle, sessions, server, prunerMaxConcurrent, prunerMaxQueued),
                 new RunnerMain.Config(bundle, sessions, runnerLimits, server),
                 new GatewayLimits(maxImages, maxMessageBytes, GatewayLimits.defaults().maxQuestionChars(),
-                        GatewayLimits.defaults().defaultDeadline(), gatewayMaxInFlight, gatewayMaxInFlightBytes),
+                        GatewayLimits.defaults().defaultDeadline(), gatewayMaxInFlight, gatewayMaxInFlightBytes, maxNewTokensCap),
                 server.withReflection(reflection),
                 new AccessPolicy(apiKeys == null ? null : ApiKeys.load(apiKeys), new RequestCost(decodeTokenCost),
                         minNewTokensCap, visualTokensPerImage, Math.min(RunnerLimits.DEFAULT_MAX_NEW_TOKENS, maxNewTokensCap),

@@ -306,6 +306,70 @@ class HttpApiTest {
         assertEquals(next.answer(), ok.choices().get(0).message().content().orElseThrow());
     }
 
+    /** Fields Glimpse cannot honour are refused by name; the cap is the gateway's; names, nulls and integers as the SDKs type them. */
+    @Test
+    void openAiFieldsAreHonouredOrRefusedByName() throws IOException {
+        ExampleSet.Example e = example(1);
+        String image = dataUri(e);
+        java.util.function.Function<Map<String, Object>, String> body = extra -> {
+            Map<String, Object> b = new java.util.HashMap<>(Map.of("messages", List.of(Map.of("role", "user", "content",
+                    List.of(Map.of("type", "text", "text", e.question()), Map.of("type", "image_url", "image_url", Map.of("url", image)))))));
+            b.putAll(extra);
+            try {
+                return JSON.writeValueAsString(b);
+            } catch (IOException x) {
+                throw new java.io.UncheckedIOException(x);
+            }
+        };
+        for (var refused : List.of(Map.<String, Object>of("response_format", Map.of("type", "json_object")),
+                Map.<String, Object>of("response_format", Map.of("type", "json_schema", "json_schema", Map.of("name", "x"))),
+                Map.<String, Object>of("reasoning_effort", "low"), Map.<String, Object>of("top_k", 5),
+                Map.<String, Object>of("store", true), Map.<String, Object>of("top_logprobs", 3))) {
+            HttpResponse<String> r = post(body.apply(refused));
+            assertError(r, 400, "invalid_request_error");
+            String field = refused.keySet().iterator().next();
+            assertEquals(field, JSON.readTree(r.body()).get("error").get("param").asText(), r.body());
+        }
+        assertEquals(200, post(body.apply(Map.of("response_format", Map.of("type", "text"), "user", "u-1",
+                "metadata", Map.of("a", "b"), "service_tier", "auto", "store", false))).statusCode());
+
+        // above the cap: refused by the gateway before any stage, naming the field
+        HttpResponse<String> over = post(body.apply(Map.of("max_tokens", 100_000)));
+        assertError(over, 400, "invalid_request_error");
+        assertEquals("max_tokens", JSON.readTree(over.body()).get("error").get("param").asText());
+        JsonNode limits = JSON.readTree(send(HttpRequest.newBuilder(URI.create(base + "/v1/models")).GET().build()).body())
+                .get("data").get(0).get("glimpse").get("limits");
+        assertEquals(256, limits.get("max_new_tokens_cap").asInt(), limits.toString());
+        assertTrue(limits.get("max_image_bytes").isIntegralNumber(), "64-bit counts are JSON integers: " + limits);
+
+        // an unknown method lists the valid ones
+        HttpResponse<String> magic = post(body.apply(Map.of("pruning", Map.of("method", "MAGIC"))));
+        assertError(magic, 400, "invalid_request_error");
+        assertTrue(magic.body().contains("QUOTA") && magic.body().contains("DIVPRUNE"), magic.body());
+
+        // message.refusal, a request id, integers
+        HttpResponse<String> ok = post(body.apply(Map.of()));
+        JsonNode done = JSON.readTree(ok.body());
+        assertTrue(done.get("choices").get(0).get("message").has("refusal")
+                && done.get("choices").get(0).get("message").get("refusal").isNull(), ok.body());
+        assertTrue(ok.headers().firstValue("x-request-id").orElse("").startsWith("req_"));
+        assertTrue(done.get("usage").get("glimpse").get("prefill_flops_used").isIntegralNumber(), done.get("usage").toString());
+
+        // streamed with include_usage: every chunk before the last says usage: null
+        HttpResponse<String> streamed = post(body.apply(Map.of("stream", true, "stream_options", Map.of("include_usage", true))));
+        List<JsonNode> chunks = new ArrayList<>();
+        for (String line : streamed.body().split("\n")) {
+            if (line.startsWith("data: {")) {
+                chunks.add(JSON.readTree(line.substring(6)));
+            }
+        }
+        for (int i = 0; i < chunks.size() - 1; i++) {
+            assertTrue(chunks.get(i).has("usage") && chunks.get(i).get("usage").isNull(), chunks.get(i).toString());
+        }
+        JsonNode usage = chunks.get(chunks.size() - 1).get("usage");
+        assertTrue(usage.get("glimpse").get("prefill_flops_used").isIntegralNumber(), usage.toString());
+    }
+
     @Test
     void remoteImagesOnlyFromAllowedHostsAndNoRedirects() throws IOException {
         ExampleSet.Example e = example(0);

@@ -17,11 +17,21 @@ import java.time.Duration;
  *                         refused at its own door, not after a stage has worked on the call.
  * @param maxInFlightBytes request bytes the gateway holds at once (its memory budget for calls):
  *                         beyond it RESOURCE_EXHAUSTED, before any backend is called
+ * @param maxNewTokensCap  the most new tokens a request may ask for, the runners' cap (the same
+ *                         {@code --max-new-tokens-cap}): refused here, before any stage works on it
  */
 public record GatewayLimits(int maxImages, int maxImageBytes, int maxQuestionChars, Duration defaultDeadline,
-                            int maxInFlight, long maxInFlightBytes) {
+                            int maxInFlight, long maxInFlightBytes, int maxNewTokensCap) {
     public static final int DEFAULT_MAX_IN_FLIGHT = 16;
     public static final long DEFAULT_MAX_IN_FLIGHT_BYTES = 256L << 20;
+    /** The runner's default cap (RunnerLimits.DEFAULT_MAX_NEW_TOKENS_CAP; this module does not see the runner's). */
+    public static final int DEFAULT_MAX_NEW_TOKENS_CAP = 256;
+
+    public GatewayLimits(int maxImages, int maxImageBytes, int maxQuestionChars, Duration defaultDeadline,
+                         int maxInFlight, long maxInFlightBytes) {
+        this(maxImages, maxImageBytes, maxQuestionChars, defaultDeadline, maxInFlight, maxInFlightBytes,
+                DEFAULT_MAX_NEW_TOKENS_CAP);
+    }
 
     public GatewayLimits(int maxImages, int maxImageBytes, int maxQuestionChars, Duration defaultDeadline) {
         this(maxImages, maxImageBytes, maxQuestionChars, defaultDeadline, DEFAULT_MAX_IN_FLIGHT, DEFAULT_MAX_IN_FLIGHT_BYTES);
@@ -34,6 +44,18 @@ public record GatewayLimits(int maxImages, int maxImageBytes, int maxQuestionCha
     public static GatewayLimits defaults() {
         return new GatewayLimits(8, 16 * 1024 * 1024, 2000, Duration.ofSeconds(60), DEFAULT_MAX_IN_FLIGHT,
                 DEFAULT_MAX_IN_FLIGHT_BYTES);
+    }
+
+    /** New tokens asked for (0 = the default) against the cap. */
+    public void checkNewTokens(int maxNewTokens, int minNewTokens) {
+        if (maxNewTokens > maxNewTokensCap) {
+            throw GlimpseException.invalid("generation.max_new_tokens " + maxNewTokens + " is above the cap of "
+                    + maxNewTokensCap + " (--max-new-tokens-cap)");
+        }
+        if (minNewTokens > maxNewTokensCap) {
+            throw GlimpseException.invalid("generation.min_new_tokens " + minNewTokens + " is above the cap of "
+                    + maxNewTokensCap + " (--max-new-tokens-cap)");
+        }
     }
 
     /** Checks the parts of a request the gateway can judge alone. */

@@ -61,6 +61,7 @@ final class AskChain {
     void validate(AskRequest request) {
         limits.check(request.getImagesCount(),
                 request.getImagesList().stream().mapToInt(i -> i.getData().size()).toArray(), request.getQuestion());
+        limits.checkNewTokens(request.getGeneration().getMaxNewTokens(), request.getGeneration().getMinNewTokens());
         PruningPipeline.check(request.getPolicy().getPruning());
         float core = request.getGeneration().getCoreNeurons();
         if (!Float.isFinite(core) || core < 0f || core > 1f) {

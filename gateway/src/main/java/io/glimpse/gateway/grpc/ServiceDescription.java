@@ -39,6 +39,7 @@ final class ServiceDescription {
                         .setMaxPixels(tokenizer.getMaxPixels())
                         .setMaxRequestPixels(tokenizer.getMaxRequestPixels())
                         .setMaxNewTokensDefault(access.defaultMaxNewTokens())
+                        .setMaxNewTokensCap(limits.maxNewTokensCap())
                         .setApiKeysRequired(access.keys() != null));
         PruningMethods.all().stream().sorted(Comparator.comparingInt(d -> d.method().getNumber()))
                 .forEach(d -> b.addMethods(method(d, features)));

@@ -1,8 +1,11 @@
 package io.glimpse.gateway.http;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.LongNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.google.protobuf.Descriptors;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.MessageOrBuilder;
 import com.google.protobuf.util.JsonFormat;
@@ -29,7 +32,8 @@ final class ChatResponses {
         ObjectNode o = head(id, created, model, "chat.completion");
         ObjectNode choice = o.putArray("choices").addObject();
         choice.put("index", 0);
-        choice.putObject("message").put("role", "assistant").put("content", r.getAnswer());
+        ObjectNode message = choice.putObject("message").put("role", "assistant").put("content", r.getAnswer());
+        message.putNull("refusal");   // the SDKs' types mark it required; Glimpse never refuses in words
         choice.putNull("logprobs");
         choice.put("finish_reason", finishReason(r.getFinishReason()));
         o.set("usage", usage(r));
@@ -37,27 +41,37 @@ final class ChatResponses {
         return o;
     }
 
-    /** The first chunk names the role; content follows in deltas. */
-    static ObjectNode roleChunk(String id, long created, String model) {
-        return chunk(id, created, model, JSON.createObjectNode().put("role", "assistant").put("content", ""));
+    /**
+     * The first chunk names the role; content follows in deltas. With {@code usage} (the client set
+     * {@code stream_options.include_usage}) every chunk before the usage chunk carries {@code usage: null}.
+     */
+    static ObjectNode roleChunk(String id, long created, String model, boolean usage) {
+        return chunk(id, created, model, JSON.createObjectNode().put("role", "assistant").put("content", "")
+                .putNull("refusal"), usage);
     }
 
-    static ObjectNode deltaChunk(String id, long created, String model, String text) {
-        return chunk(id, created, model, JSON.createObjectNode().put("content", text));
+    static ObjectNode deltaChunk(String id, long created, String model, String text, boolean usage) {
+        return chunk(id, created, model, JSON.createObjectNode().put("content", text), usage);
     }
 
-    private static ObjectNode chunk(String id, long created, String model, ObjectNode delta) {
+    private static ObjectNode chunk(String id, long created, String model, ObjectNode delta, boolean usage) {
         ObjectNode o = head(id, created, model, "chat.completion.chunk");
         ObjectNode choice = o.putArray("choices").addObject();
         choice.put("index", 0);
         choice.set("delta", delta);
         choice.putNull("finish_reason");
+        if (usage) {
+            o.putNull("usage");
+        }
         return o;
     }
 
     /** The last choice chunk: the finish reason, and Glimpse's selections for whoever reads them. */
-    static ObjectNode finishChunk(String id, long created, String model, AskResponse r) {
+    static ObjectNode finishChunk(String id, long created, String model, AskResponse r, boolean usage) {
         ObjectNode o = head(id, created, model, "chat.completion.chunk");
+        if (usage) {
+            o.putNull("usage");
+        }
         ObjectNode choice = o.putArray("choices").addObject();
         choice.put("index", 0);
         choice.putObject("delta");
@@ -140,13 +154,64 @@ final class ChatResponses {
         return "length".equals(glimpse) ? "length" : "stop";
     }
 
+    /**
+     * A Glimpse message in its JSON form, with counts as JSON integers: protobuf's JSON mapping
+     * writes 64-bit integers as strings and doubles such as FLOP counts as {@code 2.90791424E8}.
+     */
     static ObjectNode proto(MessageOrBuilder m) {
         try {
-            return (ObjectNode) JSON.readTree(PROTO.print(m));
+            ObjectNode o = (ObjectNode) JSON.readTree(PROTO.print(m));
+            integers(o, m.getDescriptorForType());
+            return o;
         } catch (InvalidProtocolBufferException e) {
             throw new IllegalStateException(e);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void integers(ObjectNode o, Descriptors.Descriptor type) {
+        for (Descriptors.FieldDescriptor f : type.getFields()) {
+            JsonNode v = o.get(f.getName());
+            if (v == null) {
+                continue;
+            }
+            if (v.isArray()) {
+                ArrayNode a = (ArrayNode) v;
+                for (int i = 0; i < a.size(); i++) {
+                    JsonNode n = integer(a.get(i), f);
+                    if (n != null) {
+                        a.set(i, n);
+                    }
+                }
+            } else {
+                JsonNode n = integer(v, f);
+                if (n != null) {
+                    o.set(f.getName(), n);
+                }
+            }
+        }
+    }
+
+    /** The integer form of a value, or null to keep it (nested messages are rewritten in place). */
+    private static JsonNode integer(JsonNode v, Descriptors.FieldDescriptor f) {
+        switch (f.getJavaType()) {
+            case LONG -> {
+                return v.isTextual() ? LongNode.valueOf(Long.parseLong(v.asText())) : null;
+            }
+            case DOUBLE -> {
+                double d = v.asDouble();
+                return v.isNumber() && d == Math.rint(d) && Math.abs(d) < 9.0e15 ? LongNode.valueOf((long) d) : null;
+            }
+            case MESSAGE -> {
+                if (v.isObject()) {
+                    integers((ObjectNode) v, f.getMessageType());
+                }
+                return null;
+            }
+            default -> {
+                return null;
+            }
         }
     }
 }

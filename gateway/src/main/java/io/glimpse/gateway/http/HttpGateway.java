@@ -62,10 +62,12 @@ public final class HttpGateway implements AutoCloseable {
 
     private final org.eclipse.jetty.server.Server[] jetty = new org.eclipse.jetty.server.Server[1];
     private final HeaderDeadline headerDeadline;
+    private final int maxNewTokensCap;
 
     private HttpGateway(HttpApiConfig config, String bind, TlsFiles tls, String gatewayInProcessName, GatewayLimits limits,
                         ApiKeys keys, MeterRegistry meters) {
         this.config = config;
+        this.maxNewTokensCap = limits.maxNewTokensCap();
         this.channel = InProcessChannelBuilder.forName(gatewayInProcessName).maxInboundMessageSize(64 << 20).build();
         this.bodies = new ByteBudget("the HTTP API", config.maxInFlightBodyBytes());
         this.images = new ImageSources(config.imageHosts(), limits.maxImageBytes(), config.fetchTimeout());
@@ -172,7 +174,7 @@ public final class HttpGateway implements AutoCloseable {
         } catch (IOException e) {
             throw HttpApiException.invalid(null, "the request body is not valid JSON: " + jsonProblem(e));
         }
-        ChatRequest chat = ChatRequest.parse(body, images);
+        ChatRequest chat = ChatRequest.parse(body, images, maxNewTokensCap);
         if (chat.model() != null && !chat.model().equals(servedModel(ctx))) {
             throw new HttpApiException(404, "not_found_error", "model '" + chat.model()
                     + "' is not served here; GET /v1/models lists what is", "model", "model_not_found", 0);
@@ -207,13 +209,13 @@ public final class HttpGateway implements AutoCloseable {
                         ctx.status(200).header("Content-Type", "text/event-stream; charset=utf-8")
                                 .header("Cache-Control", "no-cache").header("X-Accel-Buffering", "no");
                         out = ctx.res().getOutputStream();
-                        send(out, ChatResponses.roleChunk(id, created, model));
+                        send(out, ChatResponses.roleChunk(id, created, model, chat.includeUsage()));
                         first = false;
                     }
                     if (e.hasDelta()) {
-                        send(out, ChatResponses.deltaChunk(id, created, model, e.getDelta()));
+                        send(out, ChatResponses.deltaChunk(id, created, model, e.getDelta(), chat.includeUsage()));
                     } else if (e.hasDone()) {
-                        send(out, ChatResponses.finishChunk(id, created, model, e.getDone()));
+                        send(out, ChatResponses.finishChunk(id, created, model, e.getDone(), chat.includeUsage()));
                         if (chat.includeUsage()) {
                             send(out, ChatResponses.usageChunk(id, created, model, e.getDone()));
                         }
