@@ -44,6 +44,7 @@ async function pickExample() {
   const blob = await (await fetch('examples/' + o.value)).blob();
   await useImage(blob);
   $('#question').value = o.dataset.question;
+  $('#status').dataset.state = '';
 }
 
 function useImage(blob) {
@@ -116,9 +117,18 @@ function policy(panel) {
   return { tokenization, pruning };
 }
 
+/** The short line for a panel in the summary beside the Ask button (read on narrow screens first). */
+function summarize(panel, text) {
+  const item = $('#summary-' + panel.dataset.policy) || document.createElement('li');
+  item.id = 'summary-' + panel.dataset.policy;
+  item.textContent = `${$('h2', panel).textContent}: ${text}`;
+  $('#summary').appendChild(item);
+}
+
 async function askPanel(panel) {
   const { tokenization, pruning } = policy(panel);
   ['.answer', '.tokens-used', '.flops', '.time', '.error'].forEach(s => { $(s, panel).textContent = ''; });
+  $('.hint', panel).hidden = true;
   const body = {
     model: state.modelId,
     messages: [{ role: 'user', content: [
@@ -132,6 +142,7 @@ async function askPanel(panel) {
   if (!r.ok) {
     $('.error', panel).textContent = `${r.status}: ${out.error ? out.error.message : r.statusText}`;
     panel.dataset.state = 'error';
+    summarize(panel, 'refused — ' + (out.error ? out.error.message : r.statusText));
     return;
   }
   const u = out.usage.glimpse;
@@ -142,6 +153,7 @@ async function askPanel(panel) {
   $('.time', panel).textContent = `${(performance.now() - t0).toFixed(0)} ms in the browser, ${(out.glimpse.timings.total_micros / 1000).toFixed(1)} ms in the chain`;
   draw($('.overlay', panel), out.glimpse.selections[0]);
   panel.dataset.state = 'answered';
+  summarize(panel, `${out.choices[0].message.content} (${u.visual_tokens_used} visual tokens)`);
 }
 
 function fmt(x) {
@@ -217,14 +229,21 @@ function draw(canvas, sel) {
 }
 
 async function askBoth() {
+  if (!state.image) {
+    $('#status').textContent = 'no image to ask about: pick an example or upload a PNG, JPEG, WebP or BMP image';
+    $('#status').dataset.state = 'error';
+    return;
+  }
   const button = $('#ask');
   button.disabled = true;
+  $('#status').dataset.state = '';
   $('#status').textContent = 'asking…';
   try {
     await Promise.all([...document.querySelectorAll('.policy')].map(askPanel));
     $('#status').textContent = 'done';
   } catch (e) {
     $('#status').textContent = 'failed: ' + e.message;
+    $('#status').dataset.state = 'error';
   } finally {
     button.disabled = false;
   }
@@ -244,7 +263,22 @@ async function start() {
     setUpPanel(b, 'B', { mode: 'FULL', method: 'QUOTA', keep: 16 });
   }
   $('#upload').addEventListener('change', async ev => {
-    if (ev.target.files.length) await useImage(ev.target.files[0]);
+    if (!ev.target.files.length) return;
+    const file = ev.target.files[0];
+    try {
+      await useImage(file);
+      $('#status').textContent = `${file.name} loaded: ask about it.`;
+      $('#status').dataset.state = '';
+    } catch (e) {
+      // never ask about the previous image as if it were this one
+      state.image = null;
+      $('#preview').removeAttribute('src');
+      document.querySelectorAll('.policy').forEach(p => { p.dataset.state = ''; });
+      $('#summary').textContent = '';
+      $('#status').textContent = `${file.name} is not an image this page can read (${e.message}):`
+        + ' upload a PNG, JPEG, WebP or BMP image, or pick an example';
+      $('#status').dataset.state = 'error';
+    }
   });
   $('#ask').addEventListener('click', askBoth);
   await loadExamples();

@@ -136,6 +136,26 @@ class ExplorerPageTest {
         assertEquals("16", a.findElement(By.cssSelector("canvas")).getAttribute("data-kept"), "a 4 x 4 pooled grid");
     }
 
+    /** A file that is not an image is named as such, and nothing is asked about the previous image. */
+    @Test
+    void aFileThatIsNotAnImageIsRefusedOnThePage(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        browser.get(stack.http().url("127.0.0.1") + "/");
+        WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(30));
+        wait.until(d -> "true".equals(d.findElement(By.tagName("body")).getAttribute("data-ready")));
+        assertTrue(browser.findElement(By.id("status")).getText().contains("Ask both policies"), "says what to do first");
+        java.nio.file.Path notes = Files.writeString(dir.resolve("notes.png"), "these are notes, not a picture");
+        browser.findElement(By.id("upload")).sendKeys(notes.toAbsolutePath().toString());
+        wait.until(d -> "error".equals(d.findElement(By.id("status")).getAttribute("data-state")));
+        assertTrue(browser.findElement(By.id("status")).getText().contains("not an image"), browser.findElement(By.id("status")).getText());
+        browser.findElement(By.id("ask")).click();
+        Thread.sleep(500);
+        for (WebElement panel : browser.findElements(By.cssSelector(".policy"))) {
+            assertTrue(!"answered".equals(panel.getAttribute("data-state")), "nothing was asked");
+            assertEquals("", panel.findElement(By.cssSelector(".answer")).getText());
+        }
+        assertTrue(browser.findElement(By.id("status")).getText().contains("no image"), browser.findElement(By.id("status")).getText());
+    }
+
     /** A tiled model (SmolVLM layout): each tile's tokens drawn on its part of the image. */
     @Test
     void aTiledModelsTokensAreDrawnTileByTile() {
