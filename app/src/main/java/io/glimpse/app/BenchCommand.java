@@ -21,7 +21,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Benchmark Ask through the chain (embedded over loopback TCP, or --target).",
-        subcommands = {TokenizerBenchCommand.class, DecodeBenchCommand.class, HeadlineBenchCommand.class, LoadCommand.class, AttackCommand.class})
+        subcommands = {TokenizerBenchCommand.class, DecodeBenchCommand.class, HeadlineBenchCommand.class, LoadCommand.class, AttackCommand.class,
+                HttpAbuseBenchCommand.class})
 final class BenchCommand implements Callable<Integer> {
     @Option(names = "--requests", defaultValue = "200", description = "Measured requests per concurrency level.")
     int requests;

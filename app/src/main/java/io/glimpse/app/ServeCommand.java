@@ -237,8 +237,18 @@ final class ServeCommand implements Callable<Integer> {
     int httpMaxBodyBytes;
 
     @Option(names = "--http-max-in-flight-body-bytes", defaultValue = "${env:GLIMPSE_HTTP_MAX_IN_FLIGHT_BODY_BYTES:-" + HttpApiConfig.DEFAULT_MAX_IN_FLIGHT_BODY_BYTES + "}",
-            description = "Gateway: HTTP request bodies held at once; beyond it 429 (default ${DEFAULT-VALUE}).")
+            description = "Gateway: HTTP request body bytes held at once, charged as they arrive; beyond it 429 (default ${DEFAULT-VALUE}).")
     long httpMaxInFlightBodyBytes;
+
+    @Option(names = "--http-body-timeout-seconds", defaultValue = "${env:GLIMPSE_HTTP_BODY_TIMEOUT_SECONDS:-"
+            + HttpApiConfig.DEFAULT_BODY_TIMEOUT_SECONDS + "}", description = "Gateway: a request body must arrive whole within this long, else 408 and the"
+            + " connection closes (default ${DEFAULT-VALUE}).")
+    int httpBodyTimeoutSeconds;
+
+    @Option(names = "--http-header-timeout-seconds", defaultValue = "${env:GLIMPSE_HTTP_HEADER_TIMEOUT_SECONDS:-"
+            + HttpApiConfig.DEFAULT_HEADER_TIMEOUT_SECONDS + "}", description = "Gateway: request headers must arrive whole within this long of their first byte,"
+            + " else the connection closes (default ${DEFAULT-VALUE}).")
+    int httpHeaderTimeoutSeconds;
 
     @Option(names = "--http-image-hosts", split = ",", defaultValue = "${env:GLIMPSE_HTTP_IMAGE_HOSTS:-}",
             description = "Gateway: hosts (or host:port) whose http(s) image URLs may be fetched; empty (the default) ="
@@ -291,7 +301,9 @@ final class ServeCommand implements Callable<Integer> {
                         minNewTokensCap, visualTokensPerImage, Math.min(RunnerLimits.DEFAULT_MAX_NEW_TOKENS, maxNewTokensCap),
                         logQuestions),
                 httpPort < 0 ? null : new HttpApiConfig(httpPort, httpMaxBodyBytes, httpMaxInFlightBodyBytes,
-                        httpImageHosts == null ? List.of() : httpImageHosts, Duration.ofSeconds(10), !noExplorer));
+                        httpImageHosts == null ? List.of() : httpImageHosts, Duration.ofSeconds(10), !noExplorer,
+                        Duration.ofSeconds(Math.max(1, httpBodyTimeoutSeconds)),
+                        Duration.ofSeconds(Math.max(1, httpHeaderTimeoutSeconds))));
     }
 
     /** TLS from the gateway to its backends; null = plaintext. */

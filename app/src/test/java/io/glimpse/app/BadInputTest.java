@@ -122,10 +122,13 @@ class BadInputTest {
         expect(Status.Code.INVALID_ARGUMENT, "the limit is 2000", StackFixture.ask(good).setQuestion("what ".repeat(500)).build());
     }
 
+    /** Over the cap is the gateway's refusal, before any stage works on the request. */
     @Test
     void maxNewTokensOverTheCap() {
-        expect(Status.Code.INVALID_ARGUMENT, "vlm-runner: max_new_tokens 100000 exceeds the server cap of 256",
+        expect(Status.Code.INVALID_ARGUMENT, "generation.max_new_tokens 100000 is above the cap of 256",
                 StackFixture.ask(good).setGeneration(Generation.newBuilder().setMaxNewTokens(100000)).build());
+        expect(Status.Code.INVALID_ARGUMENT, "generation.min_new_tokens 300 is above the cap of 256",
+                StackFixture.ask(good).setGeneration(Generation.newBuilder().setMinNewTokens(300)).build());
     }
 
     @Test

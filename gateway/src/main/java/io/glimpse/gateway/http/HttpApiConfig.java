@@ -25,8 +25,10 @@ import java.util.Locale;
 public record HttpApiConfig(int port, int maxBodyBytes, long maxInFlightBodyBytes, List<String> imageHosts,
                             Duration fetchTimeout, boolean explorer, Duration bodyTimeout, Duration headerTimeout) {
     public static final int DEFAULT_PORT = 8080;
-    public static final Duration DEFAULT_BODY_TIMEOUT = Duration.ofSeconds(30);
-    public static final Duration DEFAULT_HEADER_TIMEOUT = Duration.ofSeconds(10);
+    public static final int DEFAULT_BODY_TIMEOUT_SECONDS = 30;
+    public static final int DEFAULT_HEADER_TIMEOUT_SECONDS = 10;
+    public static final Duration DEFAULT_BODY_TIMEOUT = Duration.ofSeconds(DEFAULT_BODY_TIMEOUT_SECONDS);
+    public static final Duration DEFAULT_HEADER_TIMEOUT = Duration.ofSeconds(DEFAULT_HEADER_TIMEOUT_SECONDS);
 
     public HttpApiConfig(int port, int maxBodyBytes, long maxInFlightBodyBytes, List<String> imageHosts,
                          Duration fetchTimeout, boolean explorer) {
