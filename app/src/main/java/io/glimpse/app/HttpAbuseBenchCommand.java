@@ -185,8 +185,9 @@ final class HttpAbuseBenchCommand implements Callable<Integer> {
             } catch (IOException gone) {
                 status = "(connection reset before the status line was read)";
             }
-            return (status == null ? "(closed)" : status) + "; the client wrote " + (written >> 20)
-                    + " MiB before the server stopped reading (the rest of 40 MiB was refused)";
+            return (status == null ? "(closed)" : status) + "; the client got " + (written >> 20) + " of 40 MiB"
+                    + " into the connection before it was closed (the server reads at most the body limit; the rest"
+                    + " sat in the two sockets' buffers)";
         }
     }
 
