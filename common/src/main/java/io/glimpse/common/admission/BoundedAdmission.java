@@ -3,7 +3,6 @@ package io.glimpse.common.admission;
 import io.glimpse.common.error.GlimpseException;
 
 import java.time.Duration;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 
@@ -26,7 +25,6 @@ public final class BoundedAdmission {
     private final int maxConcurrent;
     private final int maxQueued;
     private final FifoSlots running;
-    private final AtomicInteger waiting = new AtomicInteger();
     private final AtomicLong meanHoldMicros = new AtomicLong(100_000);
     private final AtomicLong refused = new AtomicLong();
 
@@ -45,19 +43,11 @@ public final class BoundedAdmission {
      * RESOURCE_EXHAUSTED when the queue is full and CANCELLED when the caller gave up.
      */
     public Permit admit(BooleanSupplier stillWanted) {
-        if (!running.tryAcquire()) {
-            if (waiting.incrementAndGet() > maxQueued) {
-                waiting.decrementAndGet();
-                refused.incrementAndGet();
-                Duration retry = retryAfter();
-                throw GlimpseException.exhausted(what + " is busy: " + maxConcurrent + " running and " + maxQueued
-                        + " queued; retry in " + retry.toMillis() + " ms or add replicas", retry);
-            }
-            try {
-                running.acquire(stillWanted, what);   // in arrival order
-            } finally {
-                waiting.decrementAndGet();
-            }
+        if (!running.acquire(stillWanted, what, maxQueued)) {
+            refused.incrementAndGet();
+            Duration retry = retryAfter();
+            throw GlimpseException.exhausted(what + " is busy: " + maxConcurrent + " running and " + maxQueued
+                    + " queued; retry in " + retry.toMillis() + " ms or add replicas", retry);
         }
         long start = System.nanoTime();
         return () -> {
@@ -78,7 +68,7 @@ public final class BoundedAdmission {
     }
 
     public int queued() {
-        return waiting.get();
+        return running.waiting();
     }
 
     /** Calls refused since start. */

@@ -48,11 +48,24 @@ public final class FifoSlots {
      * out of the queue) when it no longer does or the thread is interrupted.
      */
     public void acquire(BooleanSupplier stillWanted, String what) {
+        acquire(stillWanted, what, Integer.MAX_VALUE);
+    }
+
+    /**
+     * As {@link #acquire(BooleanSupplier, String)}, but false at once when {@code maxWaiting} callers
+     * already wait. Judged under the lock against the queue itself: a waiter stops counting the
+     * moment it is handed its slot, not when its thread next runs, so a busy machine does not refuse
+     * callers while the queue has room.
+     */
+    public boolean acquire(BooleanSupplier stillWanted, String what, int maxWaiting) {
         lock.lock();
         try {
             if (free > 0 && queue.isEmpty()) {
                 free--;
-                return;
+                return true;
+            }
+            if (queue.size() >= maxWaiting) {
+                return false;
             }
             boolean[] granted = new boolean[1];
             queue.add(granted);
@@ -64,6 +77,7 @@ public final class FifoSlots {
                         throw GlimpseException.cancelled("gave up waiting for " + what);
                     }
                 }
+                return true;
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 if (!queue.remove(granted)) {
@@ -86,6 +100,16 @@ public final class FifoSlots {
             } else if (free < slots) {
                 free++;
             }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Callers waiting for a slot now. */
+    public int waiting() {
+        lock.lock();
+        try {
+            return queue.size();
         } finally {
             lock.unlock();
         }

@@ -240,7 +240,7 @@ final class AskChain {
      */
     private <T> T failover(String name, Call<T> call, BooleanSupplier mayRetry) {
         for (int attempt = 1; ; attempt++) {
-            narrow.enter(name);
+            long ticket = narrow.enter(name);
             boolean refusedForLoad = false;
             try {
                 return call.run();
@@ -260,7 +260,7 @@ final class AskChain {
                     throw StatusMapping.fromStage(name, e);
                 }
             } finally {
-                narrow.leave(name, refusedForLoad);
+                narrow.leave(name, ticket, refusedForLoad);
             }
         }
     }

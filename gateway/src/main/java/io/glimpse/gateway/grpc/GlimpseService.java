@@ -154,7 +154,7 @@ public final class GlimpseService extends GlimpseGrpc.GlimpseImplBase {
     /** A place in the chain under the limit the narrowest stage has shown; refused at once beyond it. */
     private BoundedAdmission.Permit narrowSlot() {
         if (!narrow.tryAcquire()) {
-            throw GlimpseException.exhausted("the gateway is at its backends' capacity: " + narrow.narrowest() + " took "
+            throw GlimpseException.exhausted("gateway: at its backends' capacity: " + narrow.narrowest() + " took "
                     + narrow.limit() + " of this gateway's calls at once; retry in " + admission.retryAfter().toMillis()
                     + " ms or add " + narrow.narrowest() + " replicas", admission.retryAfter());
         }
