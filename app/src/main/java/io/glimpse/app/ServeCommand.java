@@ -328,6 +328,7 @@ final class ServeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         checkExposure();
+        io.glimpse.common.server.StaleNativeExtractions.clean();   // what earlier crashes left in /tmp
         if (System.getenv("GLIMPSE_ACCESS_LOG_LEVEL") == null) {   // a server logs every call; one-shot commands do not
             ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("glimpse.access"))
                     .setLevel(ch.qos.logback.classic.Level.INFO);

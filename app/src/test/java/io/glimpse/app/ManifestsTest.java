@@ -71,7 +71,7 @@ class ManifestsTest {
                     && !p.toString().contains("/cert-manager/") && !p.toString().contains("/components/")
                     && !p.getFileName().toString().startsWith("gateway-api")).toList();
         }
-        assertTrue(files.size() >= 10, "manifests found: " + files);
+        assertTrue(files.size() >= 8, "manifests found: " + files);
         for (Path f : files) {
             List<HasMetadata> items = parse(Files.readString(f));
             assertFalse(items.isEmpty(), f + " holds resources");
@@ -251,7 +251,7 @@ class ManifestsTest {
                 }
                 // a disruption budget allows a disruption at the autoscaler's minimum
                 int min = scalers.stream().filter(h -> h.getSpec().getScaleTargetRef().getName().equals(name))
-                        .mapToInt(h -> h.getSpec().getMinReplicas()).findFirst().orElse(d.getSpec().getReplicas());
+                        .mapToInt(h -> h.getSpec().getMinReplicas()).findFirst().orElse(1);
                 for (PodDisruptionBudget b : items.stream().filter(PodDisruptionBudget.class::isInstance)
                         .map(PodDisruptionBudget.class::cast).toList()) {
                     if (labels.entrySet().containsAll(b.getSpec().getSelector().getMatchLabels().entrySet())) {
@@ -288,23 +288,174 @@ class ManifestsTest {
         }
     }
 
-    /** The optional components render on top of the gpu overlay: a volume claim replaces the model copy, KEDA the HPA. */
-    @Test
-    void componentsRenderOnTheGpuOverlay() throws Exception {
-        org.junit.jupiter.api.Assumptions.assumeTrue(kubectl(), "kubectl renders the components");
-        Path dir = Path.of("target/k8s-components");
+    /** Renders a kustomization that takes {@code resource} and adds {@code components}, as a user's own overlay would. */
+    static List<HasMetadata> renderWith(String resource, List<String> components) throws Exception {
+        Path dir = Path.of("target/k8s-combination");
         Files.createDirectories(dir);
         Path rel = dir.toAbsolutePath().relativize(K8S.toAbsolutePath());
-        Files.writeString(dir.resolve("kustomization.yaml"), "resources: [" + rel.resolve("overlays/gpu") + "]\n"
-                + "components: [" + rel.resolve("components/model-pvc") + ", " + rel.resolve("components/keda") + ", "
-                + rel.resolve("components/monitoring") + "]\n");
+        Files.writeString(dir.resolve("kustomization.yaml"), "resources: [" + rel.resolve(resource) + "]\n"
+                + (components.isEmpty() ? "" : "components: [" + String.join(", ", components.stream()
+                .map(c -> rel.resolve("components/" + c).toString()).toList()) + "]\n"));
         Process p = new ProcessBuilder("kubectl", "kustomize", dir.toString()).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(60, TimeUnit.SECONDS));
-        assertEquals(0, p.exitValue(), out);
-        assertTrue(out.contains("kind: ScaledObject") && out.contains("kind: PodMonitor") && out.contains("kind: ServiceMonitor"), out);
-        assertEquals(3, out.split("claimName: glimpse-models", -1).length - 1, "the three model-using pods mount the claim");
-        assertFalse(out.contains("name: model-bundle"), "and copy no model at start");
-        assertEquals(3, out.split("kind: HorizontalPodAutoscaler", -1).length - 1, "KEDA replaces the runner's HPA");
+        assertEquals(0, p.exitValue(), resource + " + " + components + ": " + out);
+        return parse(out);
+    }
+
+    @SuppressWarnings("unchecked")
+    static Map<String, Object> spec(HasMetadata crd) {
+        return (Map<String, Object>) ((io.fabric8.kubernetes.api.model.GenericKubernetesResource) crd).getAdditionalProperties().get("spec");
+    }
+
+    /**
+     * Every combination docs/deploy.md describes — each optional component, and all of them, on each
+     * overlay (the gpu overlay's components after gpu-runner) — renders to objects an API server would
+     * take and that refer to each other: every namespaced object in the namespace, one source per
+     * volume, claims, scale targets and monitor selectors that resolve, no workload scaled twice.
+     */
+    @Test
+    void everyDocumentedCombinationRendersValidObjects() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(kubectl(), "kubectl renders the components");
+        List<List<String>> sets = List.of(List.of(), List.of("model-pvc"), List.of("keda"), List.of("monitoring"),
+                List.of("model-pvc", "keda", "monitoring"));
+        for (String overlay : List.of("overlays/cpu", "overlays/gpu")) {
+            for (List<String> components : sets) {
+                String what = overlay + " + " + components;
+                List<HasMetadata> items = renderWith(overlay, components);
+                List<Deployment> deployments = items.stream().filter(Deployment.class::isInstance).map(Deployment.class::cast).toList();
+                assertEquals(4, deployments.size(), what);
+                for (HasMetadata item : items) {
+                    if (!item.getKind().equals("Namespace")) {
+                        assertEquals("glimpse", item.getMetadata().getNamespace(), what + ": " + item.getKind() + "/"
+                                + item.getMetadata().getName() + " lands in the glimpse namespace");
+                    }
+                }
+                Set<String> claims = new java.util.HashSet<>();
+                items.stream().filter(io.fabric8.kubernetes.api.model.PersistentVolumeClaim.class::isInstance)
+                        .forEach(c -> claims.add(c.getMetadata().getName()));
+                for (Deployment d : deployments) {
+                    for (var v : d.getSpec().getTemplate().getSpec().getVolumes()) {
+                        int sources = (v.getEmptyDir() != null ? 1 : 0) + (v.getPersistentVolumeClaim() != null ? 1 : 0)
+                                + (v.getSecret() != null ? 1 : 0) + (v.getConfigMap() != null ? 1 : 0);
+                        assertEquals(1, sources, what + ": " + d.getMetadata().getName() + " volume " + v.getName() + " has one source");
+                        if (v.getPersistentVolumeClaim() != null) {
+                            assertTrue(claims.contains(v.getPersistentVolumeClaim().getClaimName()), what + ": the claim exists");
+                        }
+                    }
+                    if (components.contains("model-pvc") && !d.getMetadata().getName().equals("gateway")) {
+                        assertTrue(d.getSpec().getTemplate().getSpec().getInitContainers().isEmpty(), what + ": no model copy");
+                    }
+                }
+                Map<String, Integer> scalers = new java.util.HashMap<>();
+                for (HasMetadata item : items) {
+                    String target = item instanceof HorizontalPodAutoscaler h ? h.getSpec().getScaleTargetRef().getName()
+                            : item.getKind().equals("ScaledObject") ? (String) ((Map<?, ?>) spec(item).get("scaleTargetRef")).get("name") : null;
+                    if (target != null) {
+                        assertTrue(deployments.stream().anyMatch(d -> d.getMetadata().getName().equals(target)), what + ": " + target);
+                        scalers.merge(target, 1, Integer::sum);
+                    }
+                }
+                for (Deployment d : deployments) {
+                    assertEquals(1, scalers.getOrDefault(d.getMetadata().getName(), 0), what + ": "
+                            + d.getMetadata().getName() + " has exactly one autoscaler");
+                    assertEquals(null, d.getSpec().getReplicas(), what + ": no replicas beside the autoscaler");
+                }
+                for (HasMetadata m : items.stream().filter(i -> i.getKind().endsWith("Monitor")).toList()) {
+                    assertEquals("PodMonitor", m.getKind(), "one kind of monitor: every series stored once");
+                    assertNotNull(m.getMetadata().getLabels().get("release"), "the label kube-prometheus-stack selects by");
+                    @SuppressWarnings("unchecked")
+                    Map<String, String> match = (Map<String, String>) ((Map<?, ?>) spec(m).get("selector")).get("matchLabels");
+                    assertTrue(deployments.stream().anyMatch(d -> d.getSpec().getTemplate().getMetadata().getLabels().entrySet()
+                            .containsAll(match.entrySet())), what + ": " + m.getMetadata().getName() + " selects pods");
+                    assertEquals("https", ((Map<?, ?>) ((List<?>) spec(m).get("podMetricsEndpoints")).get(0)).get("scheme"),
+                            "metrics follow the pods' TLS");
+                }
+                if (components.contains("keda")) {
+                    HasMetadata so = items.stream().filter(i -> i.getKind().equals("ScaledObject")).findFirst().orElseThrow();
+                    Map<?, ?> trigger = (Map<?, ?>) ((List<?>) spec(so).get("triggers")).get(0);
+                    String query = (String) ((Map<?, ?>) trigger.get("metadata")).get("query");
+                    double threshold = Double.parseDouble((String) ((Map<?, ?>) trigger.get("metadata")).get("threshold"));
+                    // AverageValue: the HPA divides the query's value by the replicas; three pods with 8 queued each
+                    assertEquals("AverageValue", trigger.get("metricType"));
+                    assertTrue(query.startsWith("sum("), query);
+                    double value = 3 * 8;   // what sum(...) returns
+                    assertEquals(6, (int) Math.ceil(value / threshold), "3 pods with 8 queued each scale out to 6");
+                }
+                if (overlay.endsWith("gpu")) {
+                    Deployment runner = deployments.stream().filter(d -> d.getMetadata().getName().equals("vlm-runner")).findFirst().orElseThrow();
+                    var pod = runner.getSpec().getTemplate().getSpec();
+                    assertTrue(pod.getNodeSelector() == null || !pod.getNodeSelector().containsKey("nvidia.com/gpu.present"),
+                            "the GPU request places the pod; no GPU Feature Discovery label needed");
+                    assertEquals(0, runner.getSpec().getStrategy().getRollingUpdate().getMaxSurge().getIntVal(),
+                            "a rollout needs no spare GPU");
+                }
+            }
+        }
+    }
+
+    /** What a renderer can check of the base's hardening: memory, storage, JVM, network and identities. */
+    @Test
+    void podsAreSizedIsolatedAndHoldOnlyTheirOwnIdentity() throws Exception {
+        List<HasMetadata> items = parse(kubectl() ? render("gpu") : base());
+        for (Deployment d : items.stream().filter(Deployment.class::isInstance).map(Deployment.class::cast).toList()) {
+            String name = d.getMetadata().getName();
+            var pod = d.getSpec().getTemplate().getSpec();
+            var c = pod.getContainers().get(0);
+            var req = c.getResources().getRequests();
+            var lim = c.getResources().getLimits();
+            assertEquals(lim.get("memory"), req.get("memory"), name + ": memory requested as limited (heap within the request)");
+            assertNotNull(req.get("ephemeral-storage"), name + " requests ephemeral storage for /tmp and the model copy");
+            long emptyDirs = pod.getVolumes().stream().filter(v -> v.getEmptyDir() != null && v.getEmptyDir().getSizeLimit() != null)
+                    .mapToLong(v -> io.fabric8.kubernetes.api.model.Quantity.getAmountInBytes(v.getEmptyDir().getSizeLimit()).longValue()).sum();
+            assertTrue(io.fabric8.kubernetes.api.model.Quantity.getAmountInBytes(req.get("ephemeral-storage")).longValue() >= emptyDirs,
+                    name + ": ephemeral request covers its emptyDirs");
+            String jvm = c.getEnv().stream().filter(e -> e.getName().equals("JAVA_TOOL_OPTIONS")).findFirst().orElseThrow().getValue();
+            assertTrue(jvm.contains("-XX:+UseG1GC"), name + ": the collector is chosen, not left to the CPU count: " + jvm);
+            java.util.regex.Matcher direct = java.util.regex.Pattern.compile("MaxDirectMemorySize=(\\d+)m").matcher(jvm);
+            java.util.regex.Matcher heap = java.util.regex.Pattern.compile("MaxRAMPercentage=(\\d+)").matcher(jvm);
+            assertTrue(direct.find() && heap.find(), name + ": direct memory bounded: " + jvm);
+            double limit = io.fabric8.kubernetes.api.model.Quantity.getAmountInBytes(lim.get("memory")).doubleValue();
+            assertTrue(limit * Integer.parseInt(heap.group(1)) / 100 + Integer.parseInt(direct.group(1)) * (1 << 20) < limit * 0.9,
+                    name + ": heap + direct memory leave room for the JVM and native libraries");
+            Map<String, String> secretOf = new java.util.HashMap<>();
+            pod.getVolumes().stream().filter(v -> v.getSecret() != null).forEach(v -> secretOf.put(v.getName(), v.getSecret().getSecretName()));
+            if (!name.equals("gateway")) {
+                var client = pod.getVolumes().stream().filter(v -> v.getName().equals("gateway-client-ca")).findFirst().orElseThrow();
+                assertEquals(List.of("ca.crt"), client.getSecret().getItems().stream().map(i -> i.getKey()).toList(),
+                        name + " sees the gateways' client CA, never their key");
+                assertFalse(secretOf.get("server-tls").equals(secretOf.get("gateway-client-ca")),
+                        name + ": the client CA it trusts is not the one behind its own certificate");
+            }
+        }
+        var ns = items.stream().filter(io.fabric8.kubernetes.api.model.Namespace.class::isInstance).findFirst().orElseThrow();
+        assertEquals("restricted", ns.getMetadata().getLabels().get("pod-security.kubernetes.io/enforce"));
+        var policies = items.stream().filter(io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy.class::isInstance)
+                .map(io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy.class::cast).toList();
+        assertTrue(policies.stream().anyMatch(np -> np.getSpec().getPodSelector().getMatchLabels() == null
+                || np.getSpec().getPodSelector().getMatchLabels().isEmpty()
+                && np.getSpec().getPolicyTypes().containsAll(List.of("Ingress", "Egress"))
+                && np.getSpec().getIngress().isEmpty() && np.getSpec().getEgress().isEmpty()), "a default deny");
+        for (var np : policies) {
+            for (var rule : np.getSpec().getEgress()) {
+                for (var peer : rule.getTo()) {
+                    if (peer.getIpBlock() != null) {
+                        assertTrue(peer.getIpBlock().getExcept().contains("169.254.169.254/32"), "no egress to the metadata endpoint");
+                    }
+                }
+            }
+            for (var rule : np.getSpec().getIngress()) {
+                for (var peer : rule.getFrom()) {
+                    if (peer.getNamespaceSelector() != null && peer.getNamespaceSelector().getMatchLabels() != null) {
+                        assertFalse(peer.getNamespaceSelector().getMatchLabels().containsValue("monitoring"),
+                                "the scraper's namespace is chosen by a label, not named");
+                    }
+                }
+            }
+        }
+        Deployment gateway = items.stream().filter(Deployment.class::isInstance).map(Deployment.class::cast)
+                .filter(d -> d.getMetadata().getName().equals("gateway")).findFirst().orElseThrow();
+        assertTrue(gateway.getSpec().getTemplate().getSpec().getContainers().get(0).getPorts().stream()
+                .anyMatch(p -> p.getName().equals("https") && p.getContainerPort() == 8080), "the TLS port is named https");
     }
 }
