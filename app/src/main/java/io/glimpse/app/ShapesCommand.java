@@ -40,6 +40,11 @@ final class ShapesCommand implements Runnable {
         @Option(names = "--out", required = true)
         Path out;
 
+        @Option(names = "--distribution", defaultValue = "classic",
+                description = "Scene distribution (docs/design/model.md): classic (96 x 96, 1-6 objects; models v1-v3) or"
+                        + " detail (192 x 192 = 576 patches, 1-20 objects from 8 to 96 px, plain or cluttered backgrounds).")
+        String distribution;
+
         @Option(names = "--png", description = "PNG files + questions.jsonl instead of the compact training form.")
         boolean png;
 
@@ -52,7 +57,7 @@ final class ShapesCommand implements Runnable {
             if (frames != null) {
                 return clips();
             }
-            ShapesVqaGenerator gen = new ShapesVqaGenerator(seed);
+            ShapesVqaGenerator gen = new ShapesVqaGenerator(seed, io.glimpse.shapes.SceneSpec.of(distribution));
             if (!png) {
                 DatasetWriter.write(gen, count, seed, out);
             } else {

@@ -24,6 +24,7 @@ public final class DatasetWriter {
     }
 
     public static void write(ShapesVqaGenerator generator, int count, long seed, Path dir) throws IOException {
+        SceneSpec spec = generator.spec();
         Files.createDirectories(dir);
         try (OutputStream images = new BufferedOutputStream(Files.newOutputStream(dir.resolve("images.u8")), 1 << 20);
              BufferedWriter lines = Files.newBufferedWriter(dir.resolve("samples.jsonl"), StandardCharsets.UTF_8)) {
@@ -34,15 +35,17 @@ public final class DatasetWriter {
                 lines.write('\n');
             }
         }
-        writeMeta(dir, meta(count, seed));
+        ObjectNode meta = meta(count, seed, spec.canvas());
+        meta.put("distribution", spec.name());
+        writeMeta(dir, meta);
     }
 
-    private static ObjectNode meta(int count, long seed) {
+    private static ObjectNode meta(int count, long seed, int canvas) {
         ObjectNode meta = JSON.createObjectNode();
         meta.put("count", count);
         meta.put("seed", seed);
-        meta.put("height", ShapesVqaGenerator.CANVAS);
-        meta.put("width", ShapesVqaGenerator.CANVAS);
+        meta.put("height", canvas);
+        meta.put("width", canvas);
         meta.put("channels", 3);
         meta.put("images", "images.u8");
         meta.put("samples", "samples.jsonl");
@@ -73,7 +76,7 @@ public final class DatasetWriter {
                 frames += c.frames().size();
             }
         }
-        ObjectNode meta = meta(count, seed);
+        ObjectNode meta = meta(count, seed, ShapesVqaGenerator.CANVAS);
         meta.put("video", true);
         meta.put("frames_total", frames);
         writeMeta(dir, meta);
@@ -121,6 +124,7 @@ public final class DatasetWriter {
         n.put("question", s.question());
         n.put("answer", s.answer());
         n.put("noisy", s.scene().noisy());
+        n.put("clutter", s.scene().clutter().size());
         ArrayNode objects = n.putArray("objects");
         for (SceneObject o : s.scene().objects()) {
             objects.add(object(o));

@@ -13,8 +13,43 @@ public final class SceneRenderer {
     private SceneRenderer() {
     }
 
+    /**
+     * A mark of background clutter: a filled axis-aligned rectangle in a grey near the background,
+     * under every object. Never one of the palette's colours, so it is never an object.
+     */
+    public record ClutterMark(int x, int y, int width, int height, int[] rgb) {
+    }
+
+    /**
+     * {@code count} clutter marks: sides of 2 to 12 px each (thin lines to small blocks), anywhere on the
+     * canvas, each a grey offset from the background by 24 to 48 (darker or lighter, the same offset on
+     * every channel) plus up to 8 more per channel.
+     */
+    public static List<ClutterMark> clutter(int size, int[] background, int count, SplittableRandom random) {
+        List<ClutterMark> marks = new java.util.ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            int w = 2 + random.nextInt(11);
+            int h = 2 + random.nextInt(11);
+            int x = random.nextInt(size - w + 1);
+            int y = random.nextInt(size - h + 1);
+            int offset = (24 + random.nextInt(25)) * (random.nextBoolean() ? 1 : -1);
+            int[] rgb = new int[3];
+            for (int c = 0; c < 3; c++) {
+                rgb[c] = Math.max(0, Math.min(255, background[c] + offset + random.nextInt(17) - 8));
+            }
+            marks.add(new ClutterMark(x, y, w, h, rgb));
+        }
+        return marks;
+    }
+
     public static Scene render(int size, int[] background, boolean noisy, List<SceneObject> objects,
                                SplittableRandom random) {
+        return render(size, background, noisy, List.of(), objects, random);
+    }
+
+    /** Background (noise first, then clutter marks), then the objects on top. */
+    public static Scene render(int size, int[] background, boolean noisy, List<ClutterMark> clutter,
+                               List<SceneObject> objects, SplittableRandom random) {
         byte[] rgb = new byte[size * size * 3];
         for (int p = 0; p < size * size; p++) {
             for (int c = 0; c < 3; c++) {
@@ -25,10 +60,20 @@ public final class SceneRenderer {
                 rgb[p * 3 + c] = (byte) Math.max(0, Math.min(255, v));
             }
         }
+        for (ClutterMark m : clutter) {
+            for (int py = m.y(); py < m.y() + m.height(); py++) {
+                for (int px = m.x(); px < m.x() + m.width(); px++) {
+                    int i = (py * size + px) * 3;
+                    for (int c = 0; c < 3; c++) {
+                        rgb[i + c] = (byte) m.rgb()[c];
+                    }
+                }
+            }
+        }
         for (SceneObject o : objects) {
             paint(rgb, size, o);
         }
-        return new Scene(size, background.clone(), noisy, List.copyOf(objects), rgb);
+        return new Scene(size, background.clone(), noisy, List.copyOf(objects), rgb, List.copyOf(clutter));
     }
 
     private static void paint(byte[] rgb, int size, SceneObject o) {

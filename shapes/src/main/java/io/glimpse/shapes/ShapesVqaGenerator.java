@@ -10,7 +10,8 @@ import java.util.function.BiPredicate;
  * Seeded Shapes-VQA sample generator (docs/design/model.md). Each sample is built for its question: the family
  * is drawn uniformly, then the answer is drawn uniformly from what the family can answer, then a
  * scene is constructed so that the question is well-posed and has that answer. The same seed gives
- * the same samples on every machine.
+ * the same samples on every machine. The scene distribution ({@link SceneSpec}) sets the canvas, the
+ * objects' number and sizes and the backgrounds; the questions are the same for every distribution.
  */
 public final class ShapesVqaGenerator {
     public static final int CANVAS = 96;
@@ -28,9 +29,19 @@ public final class ShapesVqaGenerator {
     private static final ShapeColor[] COLORS = ShapeColor.values();
 
     private final SplittableRandom random;
+    private final SceneSpec spec;
 
     public ShapesVqaGenerator(long seed) {
+        this(seed, SceneSpec.CLASSIC);
+    }
+
+    public ShapesVqaGenerator(long seed, SceneSpec spec) {
         this.random = new SplittableRandom(seed);
+        this.spec = spec;
+    }
+
+    public SceneSpec spec() {
+        return spec;
     }
 
     /** The next sample of a uniformly drawn family. */
@@ -84,7 +95,7 @@ public final class ShapesVqaGenerator {
         int k;
         if (random.nextBoolean()) {
             Shape shape = pick(SHAPES);
-            k = random.nextInt(MAX_OBJECTS + 1);
+            k = random.nextInt(Math.min(COLORS.length, spec.maxObjects()) + 1);
             for (ShapeColor c : shuffled(COLORS).subList(0, k)) {
                 specs.add(new Spec(shape, c));
             }
@@ -144,7 +155,7 @@ public final class ShapesVqaGenerator {
         }
         List<SceneObject> targets = new ArrayList<>();
         for (SceneObject t : objects) {
-            SceneObject nearest = uniqueNearest(t, objects);
+            SceneObject nearest = uniqueNearest(t, objects, spec.closestMargin());
             if (nearest != null && nearest.color() == answer) {
                 targets.add(t);
             }
@@ -157,8 +168,13 @@ public final class ShapesVqaGenerator {
         return new Sample(render(objects), QuestionFamily.CLOSEST, q, answer.word());
     }
 
-    /** The object nearest to {@code target} by centre distance, or null when not unique by the margin. */
+    /** The object nearest to {@code target} by centre distance, or null when not unique by v1-v3's margin. */
     public static SceneObject uniqueNearest(SceneObject target, List<SceneObject> objects) {
+        return uniqueNearest(target, objects, CLOSEST_MARGIN);
+    }
+
+    /** The object nearest to {@code target} by centre distance, or null when not unique by {@code margin} pixels. */
+    public static SceneObject uniqueNearest(SceneObject target, List<SceneObject> objects, double margin) {
         List<SceneObject> others = new ArrayList<>(objects);
         others.remove(target);
         if (others.isEmpty()) {
@@ -166,14 +182,14 @@ public final class ShapesVqaGenerator {
         }
         others.sort(Comparator.comparingDouble(target::distanceTo));
         if (others.size() > 1
-                && target.distanceTo(others.get(1)) - target.distanceTo(others.get(0)) < CLOSEST_MARGIN) {
+                && target.distanceTo(others.get(1)) - target.distanceTo(others.get(0)) < margin) {
             return null;
         }
         return others.get(0);
     }
 
     private int totalObjects(int atLeast) {
-        return atLeast + random.nextInt(MAX_OBJECTS - atLeast + 1);
+        return atLeast + random.nextInt(spec.maxObjects() - atLeast + 1);
     }
 
     private List<Spec> withOthers(Spec target, int total, BiPredicate<Shape, ShapeColor> allowed) {
@@ -207,16 +223,21 @@ public final class ShapesVqaGenerator {
 
     private Scene render(List<SceneObject> objects) {
         int[] bg = BACKGROUNDS[random.nextInt(BACKGROUNDS.length)];
-        boolean noisy = random.nextDouble() < NOISE_PROBABILITY;
-        return SceneRenderer.render(CANVAS, bg, noisy, objects, random);
+        boolean noisy = random.nextDouble() < spec.noise();
+        if (spec.clutter() > 0 && random.nextDouble() < spec.clutter()) {
+            return SceneRenderer.render(spec.canvas(), bg, noisy,
+                    SceneRenderer.clutter(spec.canvas(), bg, SceneSpec.CLUTTER_MIN
+                            + random.nextInt(SceneSpec.CLUTTER_MAX - SceneSpec.CLUTTER_MIN + 1), random), objects, random);
+        }
+        return SceneRenderer.render(spec.canvas(), bg, noisy, objects, random);
     }
 
     /** Random non-overlapping layout, or null when this draw does not fit (the caller redraws). */
     private List<SceneObject> place(List<Spec> specs) {
         for (int attempt = 0; attempt < 30; attempt++) {
             List<SceneObject> placed = new ArrayList<>();
-            for (Spec spec : specs) {
-                SceneObject o = placeOne(spec, placed);
+            for (Spec target : specs) {
+                SceneObject o = placeOne(target, specs.size(), placed);
                 if (o == null) {
                     break;
                 }
@@ -231,17 +252,18 @@ public final class ShapesVqaGenerator {
         return null;
     }
 
-    private SceneObject placeOne(Spec spec, List<SceneObject> placed) {
-        boolean large = spec.large() != null ? spec.large() : random.nextBoolean();
-        int side = (large ? LARGE : SMALL) + random.nextInt(2 * SIZE_JITTER + 1) - SIZE_JITTER;
+    private SceneObject placeOne(Spec target, int objects, List<SceneObject> placed) {
+        int side = spec.side(target.large(), objects, random);
+        boolean large = target.large() != null ? target.large() : spec.large(side);
+        int canvas = spec.canvas();
         for (int tries = 0; tries < 200; tries++) {
-            int x = random.nextInt(CANVAS - side + 1);
-            int y = random.nextInt(CANVAS - side + 1);
-            SceneObject o = new SceneObject(spec.shape(), spec.color(), large, x, y, side);
-            if (spec.region() != null && o.region(CANVAS) != spec.region()) {
+            int x = random.nextInt(canvas - side + 1);
+            int y = random.nextInt(canvas - side + 1);
+            SceneObject o = new SceneObject(target.shape(), target.color(), large, x, y, side);
+            if (target.region() != null && o.region(canvas) != target.region()) {
                 continue;
             }
-            if (placed.stream().allMatch(p -> p.separatedFrom(o, MIN_GAP))) {
+            if (placed.stream().allMatch(p -> p.separatedFrom(o, spec.minGap()))) {
                 return o;
             }
         }

@@ -93,6 +93,61 @@ class ShapesVqaGeneratorTest {
         assertTrue(large > 0.42 && large < 0.58, "large share " + large);
     }
 
+    /**
+     * The detail distribution (576 patches): answers hold, objects run from one patch to half the
+     * canvas side, scenes from one object to twenty, half of them cluttered, and small targets are asked
+     * about: the question's own object is smaller than one cell of an 8 x 8 pooling in a good share.
+     */
+    @Test
+    void detailScenesSpanSizesCountsAndBackgrounds() {
+        ShapesVqaGenerator g = new ShapesVqaGenerator(17, SceneSpec.DETAIL);
+        int cluttered = 0;
+        int minSide = Integer.MAX_VALUE;
+        int maxSide = 0;
+        int most = 0;
+        int fewest = Integer.MAX_VALUE;
+        int smallSizeTargets = 0;
+        int largeSizeTargets = 0;
+        for (int i = 0; i < 1500; i++) {
+            Sample s = g.next();
+            assertEquals(192, s.scene().size());
+            assertEquals(192 * 192 * 3, s.scene().rgb().length);
+            assertEquals(expected(s), s.answer(), s.question());
+            List<SceneObject> objs = s.scene().objects();
+            for (int a = 0; a < objs.size(); a++) {
+                SceneObject o = objs.get(a);
+                assertTrue(o.x() >= 0 && o.y() >= 0 && o.x() + o.side() <= 192 && o.y() + o.side() <= 192);
+                minSide = Math.min(minSide, o.side());
+                maxSide = Math.max(maxSide, o.side());
+                for (int b = a + 1; b < objs.size(); b++) {
+                    assertTrue(o.separatedFrom(objs.get(b), 2));
+                }
+            }
+            most = Math.max(most, objs.size());
+            fewest = Math.min(fewest, objs.size());
+            cluttered += s.scene().clutter().isEmpty() ? 0 : 1;
+            if (s.family() == QuestionFamily.SIZE) {
+                String[] w = s.question().replace(" ?", "").split(" ");
+                SceneObject t = find(objs, w[4], w[5]);
+                if (t.side() <= 20) {
+                    smallSizeTargets++;
+                } else {
+                    assertTrue(t.side() >= 48, "a large target is clearly large: " + t.side());
+                    largeSizeTargets++;
+                }
+            }
+        }
+        assertEquals(8, minSide, "down to one patch");
+        assertTrue(maxSide >= 90, "up to about half the side: " + maxSide);
+        assertEquals(1, fewest);
+        assertEquals(20, most);
+        assertTrue(cluttered > 600 && cluttered < 900, "about half cluttered: " + cluttered);
+        assertTrue(smallSizeTargets > 50 && largeSizeTargets > 50, smallSizeTargets + " / " + largeSizeTargets);
+        // the classic distribution is unchanged by the parameterisation: the same seed gives the same bytes
+        assertTrue(java.util.Arrays.equals(new ShapesVqaGenerator(5).next().scene().rgb(),
+                new ShapesVqaGenerator(5, SceneSpec.CLASSIC).next().scene().rgb()));
+    }
+
     @Test
     void renderingPaintsExactPaletteAndShapes() {
         SceneObject square = new SceneObject(Shape.SQUARE, ShapeColor.BLUE, true, 10, 10, 22);
@@ -143,8 +198,9 @@ class ShapesVqaGeneratorTest {
                 }
                 String[] regions = {"top left", "top", "top right", "left", "center", "right", "bottom left", "bottom",
                         "bottom right"};
-                int col = (int) Math.min(2, Math.floor((o.x() + o.side() / 2.0) / 32));
-                int row = (int) Math.min(2, Math.floor((o.y() + o.side() / 2.0) / 32));
+                double third = s.scene().size() / 3.0;
+                int col = (int) Math.min(2, Math.floor((o.x() + o.side() / 2.0) / third));
+                int row = (int) Math.min(2, Math.floor((o.y() + o.side() / 2.0) / third));
                 return regions[row * 3 + col];
             }
             case CLOSEST -> {
@@ -153,7 +209,8 @@ class ShapesVqaGeneratorTest {
                 others.remove(t);
                 others.sort(java.util.Comparator.comparingDouble(o -> Math.hypot(o.centerX() - t.centerX(), o.centerY() - t.centerY())));
                 if (others.size() > 1) {
-                    assertTrue(t.distanceTo(others.get(1)) - t.distanceTo(others.get(0)) >= 3.0, "unique nearest by 3 px");
+                    double margin = s.scene().size() == 96 ? 3.0 : 6.0;
+                    assertTrue(t.distanceTo(others.get(1)) - t.distanceTo(others.get(0)) >= margin, "unique nearest by the margin");
                 }
                 return others.get(0).color().word();
             }
