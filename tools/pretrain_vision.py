@@ -5,7 +5,6 @@ auxiliary loss. Every patch is a label, so a step teaches the encoder what is wh
 the cost of one ViT pass, without the language model. Resumable (checkpoint every --ckpt-every steps);
 seeded. The checkpoint holds a whole GlimpseVlm (its LM untrained) so stage 2 starts from it."""
 import argparse
-import math
 import os
 import time
 
@@ -14,7 +13,7 @@ import torch
 
 from glimpse_model import Config, GlimpseVlm
 from shapes_data import ShapesData
-from train import patch_loss
+from train import cosine_lr, patch_loss, run_log
 
 
 def v4_config():
@@ -62,13 +61,7 @@ def main():
 
     torch.set_num_threads(args.threads)
     os.makedirs(args.out, exist_ok=True)
-    log_file = open(os.path.join(args.out, "pretrain.log"), "a")
-
-    def log(msg):
-        line = time.strftime("%H:%M:%S ") + msg
-        print(line, flush=True)
-        log_file.write(line + "\n")
-        log_file.flush()
+    log = run_log(args.out, "pretrain.log")
 
     data, heldout = ShapesData(args.data), ShapesData(args.heldout)
     torch.manual_seed(args.seed)
@@ -95,7 +88,7 @@ def main():
     times = []
     while step < stop:
         rng = np.random.default_rng(args.seed * 1_000_003 + step)
-        lr = args.lr * min(1.0, (step + 1) / args.warmup) * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * step / args.steps)))
+        lr = cosine_lr(args.lr, step, args.steps, args.warmup)
         for g in opt.param_groups:
             g["lr"] = lr
         started = time.time()

@@ -64,6 +64,23 @@ def clip_batch_modes(rng, small_share):
     return lambda n: [draw(rng, FRAME_MODES) for _ in range(n)]
 
 
+def run_log(directory, name):
+    """A function that prints a timestamped line and appends it to directory/name."""
+    log_file = open(os.path.join(directory, name), "a")
+
+    def log(msg):
+        line = time.strftime("%H:%M:%S ") + msg
+        print(line, flush=True)
+        log_file.write(line + "\n")
+        log_file.flush()
+    return log
+
+
+def cosine_lr(base, step, steps, warmup):
+    """Linear warm-up, then a cosine from base down to 5% of it at the schedule's end."""
+    return base * min(1.0, (step + 1) / warmup) * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * step / steps)))
+
+
 def patch_loss(model, feats, labels):
     logits = model.patch_probe(feats)                       # [T, N, 25]
     loss = 0.0
@@ -175,13 +192,7 @@ def main():
 
     torch.set_num_threads(args.threads)
     os.makedirs(args.out, exist_ok=True)
-    log_file = open(os.path.join(args.out, "train.log"), "a")
-
-    def log(msg):
-        line = time.strftime("%H:%M:%S ") + msg
-        print(line, flush=True)
-        log_file.write(line + "\n")
-        log_file.flush()
+    log = run_log(args.out, "train.log")
 
     data, video = ShapesData(args.data), ShapesData(args.video)
     heldout, video_heldout = ShapesData(args.heldout), ShapesData(args.video_heldout)
@@ -214,7 +225,7 @@ def main():
     stop = args.stop_at or args.steps
     while step < stop:
         rng = np.random.default_rng(args.seed * 1_000_003 + step)
-        lr = args.lr * min(1.0, (step + 1) / warmup) * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * step / args.steps)))
+        lr = cosine_lr(args.lr, step, args.steps, warmup)
         for g in opt.param_groups:
             g["lr"] = lr
         gen = torch.Generator().manual_seed(int(rng.integers(1 << 31)))

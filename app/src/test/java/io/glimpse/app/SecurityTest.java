@@ -222,11 +222,7 @@ class SecurityTest {
                 public java.security.PrivateKey getPrivateKey(String a) { return intruder.keys.getPrivate(); }
             };
             javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
-            ctx.init(new javax.net.ssl.KeyManager[]{offers}, new javax.net.ssl.TrustManager[]{new javax.net.ssl.X509TrustManager() {
-                public void checkClientTrusted(java.security.cert.X509Certificate[] c, String a) { }
-                public void checkServerTrusted(java.security.cert.X509Certificate[] c, String a) { }
-                public java.security.cert.X509Certificate[] getAcceptedIssuers() { return new java.security.cert.X509Certificate[0]; }
-            }}, null);
+            ctx.init(new javax.net.ssl.KeyManager[]{offers}, trustingAnyServer(), null);
             try (javax.net.ssl.SSLSocket s = (javax.net.ssl.SSLSocket) ctx.getSocketFactory().createSocket("localhost", h.port())) {
                 javax.net.ssl.SSLParameters p = s.getSSLParameters();
                 p.setApplicationProtocols(new String[]{"h2"});
@@ -245,14 +241,19 @@ class SecurityTest {
         }
     }
 
-    /** The issuer of the certificate the server presents now (read without verifying it). */
-    static String peerIssuer(int port) throws Exception {
-        javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
-        ctx.init(null, new javax.net.ssl.TrustManager[]{new javax.net.ssl.X509TrustManager() {
+    /** Accepts any server certificate: for reading what a server presents, or how it refuses us. */
+    private static javax.net.ssl.TrustManager[] trustingAnyServer() {
+        return new javax.net.ssl.TrustManager[]{new javax.net.ssl.X509TrustManager() {
             public void checkClientTrusted(java.security.cert.X509Certificate[] c, String a) { }
             public void checkServerTrusted(java.security.cert.X509Certificate[] c, String a) { }
             public java.security.cert.X509Certificate[] getAcceptedIssuers() { return new java.security.cert.X509Certificate[0]; }
-        }}, null);
+        }};
+    }
+
+    /** The issuer of the certificate the server presents now (read without verifying it). */
+    static String peerIssuer(int port) throws Exception {
+        javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
+        ctx.init(null, trustingAnyServer(), null);
         try (javax.net.ssl.SSLSocket s = (javax.net.ssl.SSLSocket) ctx.getSocketFactory().createSocket("localhost", port)) {
             javax.net.ssl.SSLParameters p = s.getSSLParameters();
             p.setApplicationProtocols(new String[]{"h2"});

@@ -17,7 +17,6 @@ import io.glimpse.proto.v1.ServiceInfo;
 import io.glimpse.proto.v1.GlimpseGrpc;
 import io.grpc.Context;
 import io.grpc.Deadline;
-import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.micrometer.core.instrument.MeterRegistry;

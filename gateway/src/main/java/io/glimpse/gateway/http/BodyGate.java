@@ -13,7 +13,6 @@ import org.eclipse.jetty.util.thread.Scheduler;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -66,12 +65,7 @@ final class BodyGate extends Handler.Wrapper {
 
     /** Writes a refusal in the API's shape and closes the connection (its unread body is abandoned). */
     static void refuse(Response response, Callback callback, HttpApiException e) {
-        byte[] body;
-        try {
-            body = ChatResponses.JSON.writeValueAsString(ChatResponses.error(e)).getBytes(StandardCharsets.UTF_8);
-        } catch (com.fasterxml.jackson.core.JsonProcessingException x) {
-            throw new IllegalStateException(x);
-        }
+        byte[] body = JsonErrorHandler.body(e);
         response.setStatus(e.status);
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
         response.getHeaders().put(HttpHeader.CONNECTION, "close");

@@ -2,7 +2,6 @@ package io.glimpse.gateway.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.glimpse.common.admission.BoundedAdmission;
 import io.glimpse.common.admission.ByteBudget;
 import io.glimpse.common.grpc.StatusMapping;
 import io.glimpse.common.server.TlsFiles;

@@ -41,10 +41,15 @@ final class JsonErrorHandler extends ErrorHandler {
     }
 
     private static byte[] body(int status) {
+        return body(of(status));
+    }
+
+    /** A refusal's body in the API's error shape, as bytes. */
+    static byte[] body(HttpApiException e) {
         try {
-            return ChatResponses.JSON.writeValueAsString(ChatResponses.error(of(status))).getBytes(StandardCharsets.UTF_8);
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new IllegalStateException(e);
+            return ChatResponses.JSON.writeValueAsString(ChatResponses.error(e)).getBytes(StandardCharsets.UTF_8);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException x) {
+            throw new IllegalStateException(x);
         }
     }
 
