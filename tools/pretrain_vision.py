@@ -17,8 +17,10 @@ from train import cosine_lr, patch_loss, run_log
 
 
 def v4_config():
-    """The v4 sizes: v3's widths at 576 patches (the ViT is the cost that grows with the grid)."""
-    c = Config(image_size=192, patch=8, max_positions=2048)
+    """The v4 sizes: v3's widths at 576 patches (the ViT is the cost that grows with the grid); 64 resampler
+    registers (a FlexTok prefix up to 64 of 576, the papers' smallest budget); positions for up to 16 frames
+    of 12 x 12 pooled tokens."""
+    c = Config(image_size=192, patch=8, registers=64, max_positions=4096)
     c.layout = "ifirst"
     c.positions = "compact"
     return c
