@@ -32,8 +32,11 @@ def unique_nearest(t, objs, margin=3.0):
     return others[0]
 
 
-def questions(objs):
-    """family -> list of (question, answer)."""
+def questions(objs, canvas=96):
+    """family -> list of (question, answer). On the detail canvas (192) nearest neighbours must win by 6 px
+    and size questions are asked only of clearly small (side <= 20) or large (>= 48) objects, as the
+    generator asks them."""
+    margin = 3.0 if canvas <= 96 else 6.0
     q = {f: [] for f in ("color", "shape", "count", "exist_yes", "exist_no", "where", "size", "closest")}
     for s in SHAPES:
         m = [o for o in objs if o["shape"] == s]
@@ -52,17 +55,18 @@ def questions(objs):
             q[key].append((f"is there a {c} {s} ?", "yes" if (c, s) in present else "no"))
     for o in objs:
         c, s = o["color"], o["shape"]
-        q["where"].append((f"where is the {c} {s} ?", region(o)))
-        q["size"].append((f"what size is the {c} {s} ?", o["size"]))
-        n = unique_nearest(o, objs)
+        q["where"].append((f"where is the {c} {s} ?", region(o, canvas)))
+        if canvas <= 96 or o["side"] <= 20 or o["side"] >= 48:
+            q["size"].append((f"what size is the {c} {s} ?", o["size"]))
+        n = unique_nearest(o, objs, margin)
         if n is not None:
             q["closest"].append((f"what color is the object closest to the {c} {s} ?", n["color"]))
     return q
 
 
-def sample_questions(objs, k, rng):
+def sample_questions(objs, k, rng, canvas=96):
     """Up to k distinct questions, families drawn uniformly among those the scene allows."""
-    return _sample(questions(objs), k, rng)
+    return _sample(questions(objs, canvas), k, rng)
 
 
 def _sample(q, k, rng):

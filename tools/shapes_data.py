@@ -15,6 +15,7 @@ class ShapesData:
     def __init__(self, directory):
         meta = json.load(open(os.path.join(directory, "meta.json")))
         h, w, c = meta["height"], meta["width"], meta["channels"]
+        self.canvas = w
         self.video = bool(meta.get("video", False))
         self.images = np.memmap(os.path.join(directory, meta["images"]), dtype=np.uint8, mode="r",
                                 shape=(meta.get("frames_total", meta["count"]), h, w, c))

@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# Default model v4, in progress (issue: a default model at LLaVA-1.5's visual scale): the detail
-# distribution's data (Java), then stage 1, the vision encoder alone on per-patch targets (resumable).
-# Stage 2 (the language model on the frozen encoder's cached outputs, mostly reduced inputs), the
-# question-aware sufficiency head, clips, export and evaluation follow in later commits; when v4 ships
-# this becomes tools/train-default-model.sh. Run it again to resume where it stopped.
+# Default model v4, in progress (issue: a default model at LLaVA-1.5's visual scale), LLaVA's recipe:
+#   data    the detail distribution (Java): 192 x 192 scenes, 576 patches;
+#   stage 1 the vision encoder alone on per-patch targets (tools/pretrain_vision.py);
+#   stage 2 the encoder frozen, its features cached once; the LM and resampler trained on them, most
+#           steps on reduced inputs (pooled, QuoTA resizes, prefixes, subsets), 15% on the full grid.
+# Every stage resumes where it stopped: run the script again. Clips at the detail scale, the
+# question-aware sufficiency head, export and evaluation follow in later commits; when v4 ships this
+# becomes tools/train-default-model.sh.
 #
 #   tools/train-v4.sh                   # WORK=tools/work-v4
 # Needs Debian's python3-torch, python3-numpy (run with /usr/bin/python3).
@@ -11,7 +14,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 WORK="${WORK:-tools/work-v4}"
 PY="${PYTHON:-/usr/bin/python3}"
-STAGE1_STEPS="${STAGE1_STEPS:-6000}"
+STAGE1_STEPS="${STAGE1_STEPS:-4000}"
+STAGE2_STEPS="${STAGE2_STEPS:-4000}"
 export OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1   # one process per core
 mkdir -p "$WORK"
 WORK="$(cd "$WORK" && pwd)"
@@ -23,3 +27,7 @@ gen dev 512 4244
 
 (cd tools && "$PY" pretrain_vision.py --data "$WORK/data" --heldout "$WORK/dev" --out "$WORK/stage1" \
     --steps "$STAGE1_STEPS")
+
+(cd tools && "$PY" train.py --data "$WORK/data" --heldout "$WORK/dev" --out "$WORK/stage2" \
+    --init "$WORK/stage1/vision.pt" --freeze-vision --feature-cache "$WORK/cache" \
+    --steps "$STAGE2_STEPS" --lr 1e-3 --warmup 200 --batch 32 --eval-every 500)

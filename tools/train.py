@@ -16,11 +16,18 @@ from shapes_data import ShapesData
 from vlm_forward import reduce_frames, prefix_embeddings, assemble, greedy_answers
 
 POOL_SIDES = [1, 2, 3, 4, 6, 8]
+GRID = 12            # the grid the mode tables draw for; main() sets it from the model (24 for v4)
+REGISTERS = 32
+
+
+def pool_sides():
+    """The pooled sides trained: v1-v3's on a 12 x 12 grid, and 12 x 12 too on a 24 x 24 one."""
+    return POOL_SIDES + ([12] if GRID >= 24 else [])
 
 
 def log_uniform_prefix(rng):
-    """Register prefix length 1..32, log-uniform: short prefixes are trained as often as long ones."""
-    return int(min(32, max(1, round(math.exp(rng.uniform(0, math.log(32)))))))
+    """Register prefix length 1..registers, log-uniform: short prefixes are trained as often as long ones."""
+    return int(min(REGISTERS, max(1, round(math.exp(rng.uniform(0, math.log(REGISTERS)))))))
 
 
 def draw(rng, table):
@@ -34,12 +41,15 @@ def draw(rng, table):
 
 
 FULL = (lambda rng: ("full", 0))
-POOLED = (lambda rng: ("pool", POOL_SIDES[rng.integers(len(POOL_SIDES))]))
+POOLED = (lambda rng: ("pool", pool_sides()[rng.integers(len(pool_sides()))]))
 PREFIX = (lambda rng: ("prefix", log_uniform_prefix(rng)))
-SUBSET = (lambda rng: ("subset", int(rng.integers(8, 144))))
-RESIZE = (lambda rng: ("resize", int(rng.integers(1, 144))))
+SUBSET = (lambda rng: ("subset", int(rng.integers(8, GRID * GRID))))
+RESIZE = (lambda rng: ("resize", int(rng.integers(1, GRID * GRID))))
 # an image batch: one mode for all its images
 IMAGE_MODES = [(0.45, FULL), (0.2, POOLED), (0.25, PREFIX), (0.1, SUBSET)]
+# on 576 patches a full-grid step costs the LM about ten pooled ones: TokenFLEX's recipe, most steps on
+# reduced inputs (pooled, QuoTA resizes, prefixes, subsets) with a share of full grids
+IMAGE_MODES_576 = [(0.15, FULL), (0.35, POOLED), (0.2, PREFIX), (0.15, SUBSET), (0.15, RESIZE)]
 # a frame of a clip batch whose frames each get their own mode
 FRAME_MODES = [(0.25, FULL), (0.3, POOLED), (0.15, RESIZE), (0.15, SUBSET), (0.15, PREFIX)]
 
@@ -95,15 +105,49 @@ def questions_for(data, i, per_sample, rng):
     if data.video:
         more = sample_clip_questions(s["tracks"], s["frames"], per_sample - 1, rng)
     else:
-        more = sample_questions(s["objects"], per_sample - 1, rng)
+        more = sample_questions(s["objects"], per_sample - 1, rng, data.canvas)
     return (qa + [x for x in more if x[0] != s["question"]])[:per_sample]
 
 
-def batch_loss(model, data, idx, modes_for, per_sample, rng, gen):
+class FeatureCache:
+    """The frozen vision encoder's grid features of every training image, computed once (resumably, in
+    chunks) into an fp16 memmap: with the encoder frozen an image step costs the LM alone (LLaVA's second
+    stage). 576 x 128 fp16 per image: 147 KB."""
+
+    def __init__(self, model, data, directory, log, chunk=64):
+        os.makedirs(directory, exist_ok=True)
+        n, c = len(data), model.c
+        shape = (n, c.grid * c.grid, c.width)
+        path = os.path.join(directory, "features.f16")
+        self.feats = np.memmap(path, dtype=np.float16, mode="r+" if os.path.exists(path) else "w+", shape=shape)
+        done_path = os.path.join(directory, "done.txt")
+        done = int(open(done_path).read()) if os.path.exists(done_path) else 0
+        if done < n:
+            log(f"caching encoder features: {done} of {n} done")
+        with torch.no_grad():
+            while done < n:
+                idx = list(range(done, min(n, done + chunk)))
+                f = model.vision(data.pixels([data.frame_ids(i)[0] for i in idx]))[0]
+                self.feats[idx[0]:idx[-1] + 1] = f.numpy().astype(np.float16)
+                self.feats.flush()
+                done = idx[-1] + 1
+                open(done_path, "w").write(str(done))
+                if done % (chunk * 50) == 0 or done == n:
+                    log(f"cached {done} of {n}")
+
+    def get(self, idx):
+        return torch.from_numpy(np.asarray(self.feats[idx], dtype=np.float32))
+
+
+def batch_loss(model, data, idx, modes_for, per_sample, rng, gen, cache=None):
     """Several question/answer segments share each sample's visual prefix (block mask): the image or clip
-    is encoded once and the LM sees exactly the inference layout once per segment."""
+    is encoded once and the LM sees exactly the inference layout once per segment. With a feature cache
+    (the encoder frozen) single images take their features from it."""
     frame_ids = [data.frame_ids(i) for i in idx]
-    if data.video:
+    if cache is not None and not data.video:
+        feats = cache.get(idx)
+        aux = torch.zeros(())
+    elif data.video:
         # clips train the LM only: the vision encoder learns what is where from single images, and a clip step
         # without its backward pass through eight frames' ViT is cheaper, so more clips fit the budget
         with torch.no_grad():
@@ -167,9 +211,9 @@ def evaluate(model, data, count, modes_for=lambda n: [("full", 0)] * n, batch=32
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", required=True, help="single-image training data")
-    ap.add_argument("--video", required=True, help="clip training data")
+    ap.add_argument("--video", help="clip training data (none: images only)")
     ap.add_argument("--heldout", required=True, help="single-image dev data")
-    ap.add_argument("--video-heldout", required=True, help="clip dev data")
+    ap.add_argument("--video-heldout", help="clip dev data")
     ap.add_argument("--out", required=True)
     ap.add_argument("--steps", type=int, default=3600, help="length of the learning-rate schedule")
     ap.add_argument("--stop-at", type=int, default=0, help="stop after this many steps of the schedule (0: at --steps)")
@@ -186,7 +230,11 @@ def main():
     ap.add_argument("--qa-per-image", type=int, default=6, help="question/answer segments sharing one image")
     ap.add_argument("--qa-per-clip", type=int, default=16, help="question/answer segments sharing one clip")
     ap.add_argument("--aux-weight", type=float, default=1.0, help="weight of the per-patch color/shape/size/region loss")
-    ap.add_argument("--init", help="start from these weights (recover_checkpoint.py) instead of random ones")
+    ap.add_argument("--init", help="start from these weights (recover_checkpoint.py, or stage 1's vision.pt, whose"
+                    " config the model takes) instead of random ones")
+    ap.add_argument("--freeze-vision", action="store_true",
+                    help="train the LM and resampler only, on the encoder's cached features (LLaVA's second stage)")
+    ap.add_argument("--feature-cache", help="with --freeze-vision: where the training images' features are cached")
     ap.add_argument("--warmup", type=int, default=200)
     args = ap.parse_args()
 
@@ -194,15 +242,25 @@ def main():
     os.makedirs(args.out, exist_ok=True)
     log = run_log(args.out, "train.log")
 
-    data, video = ShapesData(args.data), ShapesData(args.video)
-    heldout, video_heldout = ShapesData(args.heldout), ShapesData(args.video_heldout)
+    data, heldout = ShapesData(args.data), ShapesData(args.heldout)
+    video = ShapesData(args.video) if args.video else None
+    video_heldout = ShapesData(args.video_heldout) if args.video_heldout else None
+    video_share = args.video_share if video is not None else 0.0
     torch.manual_seed(args.seed)
     random.seed(args.seed)
-    c = Config()
+    init = torch.load(args.init) if args.init else None
+    c = Config.from_dict(init["config"]) if init is not None and "config" in init else Config()
     c.layout = "ifirst"
     c.positions = "compact"
+    global GRID, REGISTERS
+    GRID, REGISTERS = c.grid, c.registers
+    image_modes = IMAGE_MODES_576 if c.grid >= 24 else IMAGE_MODES
     model = GlimpseVlm(c)
-    opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.05, betas=(0.9, 0.98))
+    if args.freeze_vision:
+        for p in list(model.vision.parameters()) + list(model.patch_probe.parameters()):
+            p.requires_grad_(False)
+    opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=args.lr, weight_decay=0.05,
+                            betas=(0.9, 0.98))
     ckpt_path = os.path.join(args.out, "checkpoint.pt")
     step = 0
     if os.path.exists(ckpt_path):
@@ -211,9 +269,13 @@ def main():
         opt.load_state_dict(state["opt"])
         step = state["step"]
         log(f"resumed at step {step}")
-    elif args.init:
-        model.load_state_dict(torch.load(args.init)["model"])
+    elif init is not None:
+        model.load_state_dict(init["model"])
         log(f"starting from {args.init}")
+    cache = None
+    if args.freeze_vision and args.feature_cache:
+        model.eval()
+        cache = FeatureCache(model, data, args.feature_cache, log)
 
     def save():
         tmp = ckpt_path + ".tmp"
@@ -230,7 +292,7 @@ def main():
             g["lr"] = lr
         gen = torch.Generator().manual_seed(int(rng.integers(1 << 31)))
         started = time.time()
-        if rng.random() < args.video_share:
+        if rng.random() < video_share:
             kind = "clip"
             idx = sorted(rng.choice(len(video), size=args.video_batch, replace=False).tolist())
             small = max(0.0, 1.0 - step / args.curriculum) if args.curriculum > 0 else 0.0
@@ -238,11 +300,11 @@ def main():
         else:
             kind = "image"
             idx = sorted(rng.choice(len(data), size=args.batch, replace=False).tolist())
-            mode = draw(rng, IMAGE_MODES)
-            loss, aux = batch_loss(model, data, idx, lambda n: [mode] * n, args.qa_per_image, rng, gen)
+            mode = draw(rng, image_modes)
+            loss, aux = batch_loss(model, data, idx, lambda n: [mode] * n, args.qa_per_image, rng, gen, cache)
         opt.zero_grad()
         (loss + args.aux_weight * aux).backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        torch.nn.utils.clip_grad_norm_([p for p in model.parameters() if p.requires_grad], 1.0)
         opt.step()
         times[kind].append(time.time() - started)
         step += 1
@@ -255,8 +317,9 @@ def main():
         if step % args.eval_every == 0 or step == stop:
             acc, fam = evaluate(model, heldout, 256)
             log(f"eval step {step} image full acc {acc:.3f} {fam}")
-            acc, fam = evaluate(model, video_heldout, 64)
-            log(f"eval step {step} clip full acc {acc:.3f} {fam}")
+            if video_heldout is not None:
+                acc, fam = evaluate(model, video_heldout, 64)
+                log(f"eval step {step} clip full acc {acc:.3f} {fam}")
     log("training done")
 
 
