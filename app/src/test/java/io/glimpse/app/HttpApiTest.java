@@ -432,7 +432,8 @@ class HttpApiTest {
         return (javax.net.ssl.X509TrustManager) tmf.getTrustManagers()[0];
     }
 
-    private static SSLContext trusting(Path caFile) throws Exception {
+    /** A TLS context that trusts exactly the CA in {@code caFile}. */
+    static SSLContext trusting(Path caFile) throws Exception {
         SSLContext ctx = SSLContext.getInstance("TLS");
         ctx.init(null, new javax.net.ssl.TrustManager[]{trustManager(caFile)}, null);
         return ctx;

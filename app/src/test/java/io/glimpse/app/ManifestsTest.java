@@ -344,6 +344,10 @@ class ManifestsTest {
                         }
                     }
                     if (components.contains("model-pvc") && !d.getMetadata().getName().equals("gateway")) {
+                        var claim = items.stream().filter(io.fabric8.kubernetes.api.model.PersistentVolumeClaim.class::isInstance)
+                                .map(io.fabric8.kubernetes.api.model.PersistentVolumeClaim.class::cast).findFirst().orElseThrow();
+                        assertEquals("", claim.getSpec().getStorageClassName(), "never dynamically provisioned (empty)");
+                        assertNotNull(claim.getSpec().getVolumeName(), "bound to the pre-populated volume");
                         assertTrue(d.getSpec().getTemplate().getSpec().getInitContainers().isEmpty(), what + ": no model copy");
                     }
                 }
@@ -392,6 +396,51 @@ class ManifestsTest {
                 }
             }
         }
+    }
+
+    /**
+     * The examples follow their APIs' rules: a Gateway's HTTPS listener terminates TLS (Passthrough is for
+     * TLS listeners), and every host an Ingress serves is a name of the certificate it uses.
+     */
+    @Test
+    void examplesFollowTheirApisRules() throws Exception {
+        com.fasterxml.jackson.databind.ObjectMapper yaml = new com.fasterxml.jackson.databind.ObjectMapper(
+                new com.fasterxml.jackson.dataformat.yaml.YAMLFactory());
+        List<com.fasterxml.jackson.databind.JsonNode> docs = new ArrayList<>();
+        for (String f : List.of("examples/gateway-api-grpcroute.yaml", "examples/ingress-nginx.yaml",
+                "cert-manager/certificates.yaml")) {
+            try (var parser = yaml.getFactory().createParser(K8S.resolve(f).toFile())) {
+                docs.addAll(yaml.readValues(parser, com.fasterxml.jackson.databind.JsonNode.class).readAll());
+            }
+        }
+        Map<String, Set<String>> names = new java.util.HashMap<>();
+        for (var d : docs) {
+            if (d.path("kind").asText().equals("Certificate")) {
+                Set<String> dns = new java.util.HashSet<>();
+                d.path("spec").path("dnsNames").forEach(n -> dns.add(n.asText()));
+                names.put(d.path("spec").path("secretName").asText(), dns);
+            }
+        }
+        int checked = 0;
+        for (var d : docs) {
+            if (d.path("kind").asText().equals("Gateway")) {
+                for (var l : d.path("spec").path("listeners")) {
+                    if (l.path("protocol").asText().equals("HTTPS")) {
+                        assertEquals("Terminate", l.path("tls").path("mode").asText("Terminate"), "an HTTPS listener terminates TLS");
+                        checked++;
+                    }
+                }
+            }
+            if (d.path("kind").asText().equals("Ingress")) {
+                for (var t : d.path("spec").path("tls")) {
+                    Set<String> dns = names.get(t.path("secretName").asText());
+                    assertNotNull(dns, "the Ingress's certificate is issued in the example");
+                    t.path("hosts").forEach(h -> assertTrue(dns.contains(h.asText()), h.asText() + " is a name of its certificate"));
+                    checked++;
+                }
+            }
+        }
+        assertEquals(3, checked, "one Gateway listener and two Ingress TLS entries");
     }
 
     /** What a renderer can check of the base's hardening: memory, storage, JVM, network and identities. */

@@ -200,44 +200,85 @@ class SecurityTest {
         }
     }
 
-    /** A client certificate from a foreign CA is refused with the alert unknown_ca, not internal_error. */
+    /**
+     * A client certificate from a foreign CA is refused with an alert that says so — unknown_ca on the
+     * gRPC port, a certificate alert on the HTTP port — never internal_error.
+     */
     @Test
-    void foreignClientCertificateGetsUnknownCa() throws Exception {
+    void foreignClientCertificateGetsACertificateAlert() throws Exception {
         TestPki ca = TestPki.ca("glimpse-internal");
         TestPki other = TestPki.ca("someone-else");
         Path caFile = ca.writeCaCert(dir.resolve("ca.pem"));
         Path server = ca.issue("vlm-runner").writeCert(dir.resolve("server"));
-        ServiceHost h = tlsHost(new TlsFiles(server.resolve("cert.pem"), server.resolve("key.pem"), caFile, Duration.ofSeconds(60)));
+        TlsFiles mutual = new TlsFiles(server.resolve("cert.pem"), server.resolve("key.pem"), caFile, Duration.ofSeconds(60));
+        ServiceHost h = tlsHost(mutual);
+        io.glimpse.gateway.http.HttpGateway http = io.glimpse.gateway.http.HttpGateway.start(
+                io.glimpse.gateway.http.HttpApiConfig.defaults(0), "127.0.0.1", mutual, "no-such-gateway",
+                io.glimpse.gateway.chain.GatewayLimits.defaults());
         try {
             TestPki intruder = other.issue("intruder");
-            // offers its certificate whatever CAs the server names (as a misconfigured client would)
-            javax.net.ssl.X509ExtendedKeyManager offers = new javax.net.ssl.X509ExtendedKeyManager() {
-                public String[] getClientAliases(String t, java.security.Principal[] i) { return new String[]{"c"}; }
-                public String chooseClientAlias(String[] t, java.security.Principal[] i, java.net.Socket s) { return "c"; }
-                public String[] getServerAliases(String t, java.security.Principal[] i) { return null; }
-                public String chooseServerAlias(String t, java.security.Principal[] i, java.net.Socket s) { return null; }
-                public java.security.cert.X509Certificate[] getCertificateChain(String a) {
-                    return new java.security.cert.X509Certificate[]{intruder.cert};
-                }
-                public java.security.PrivateKey getPrivateKey(String a) { return intruder.keys.getPrivate(); }
-            };
-            javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
-            ctx.init(new javax.net.ssl.KeyManager[]{offers}, trustingAnyServer(), null);
-            try (javax.net.ssl.SSLSocket s = (javax.net.ssl.SSLSocket) ctx.getSocketFactory().createSocket("localhost", h.port())) {
-                javax.net.ssl.SSLParameters p = s.getSSLParameters();
-                p.setApplicationProtocols(new String[]{"h2"});
-                s.setSSLParameters(p);
-                s.setSoTimeout(5000);
-                javax.net.ssl.SSLException refused = assertThrows(javax.net.ssl.SSLException.class, () -> {
-                    s.startHandshake();
-                    s.getOutputStream().write("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes());
-                    s.getOutputStream().flush();
-                    s.getInputStream().read();   // TLS 1.3 reports the client's rejection on the first read
-                });
-                assertTrue(String.valueOf(refused.getMessage()).contains("unknown_ca"), String.valueOf(refused));
-            }
+            String grpc = refusal(intruder, h.port(), "h2");
+            assertTrue(grpc.contains("unknown_ca"), grpc);
+            String https = refusal(intruder, http.port(), "http/1.1");
+            // the JDK's TLS, under the HTTP port, names any refused client certificate certificate_unknown
+            assertTrue(https.contains("certificate_unknown") || https.contains("bad_certificate") || https.contains("unknown_ca"),
+                    https);
         } finally {
             h.close();
+            http.close();
+        }
+    }
+
+    /** The alert a server answers a client certificate with (the client offers it whatever CAs the server names). */
+    private static String refusal(TestPki client, int port, String protocol) throws Exception {
+        javax.net.ssl.X509ExtendedKeyManager offers = new javax.net.ssl.X509ExtendedKeyManager() {
+            public String[] getClientAliases(String t, java.security.Principal[] i) { return new String[]{"c"}; }
+            public String chooseClientAlias(String[] t, java.security.Principal[] i, java.net.Socket s) { return "c"; }
+            public String[] getServerAliases(String t, java.security.Principal[] i) { return null; }
+            public String chooseServerAlias(String t, java.security.Principal[] i, java.net.Socket s) { return null; }
+            public java.security.cert.X509Certificate[] getCertificateChain(String a) {
+                return new java.security.cert.X509Certificate[]{client.cert};
+            }
+            public java.security.PrivateKey getPrivateKey(String a) { return client.keys.getPrivate(); }
+        };
+        javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
+        ctx.init(new javax.net.ssl.KeyManager[]{offers}, trustingAnyServer(), null);
+        try (javax.net.ssl.SSLSocket s = (javax.net.ssl.SSLSocket) ctx.getSocketFactory().createSocket("localhost", port)) {
+            javax.net.ssl.SSLParameters p = s.getSSLParameters();
+            p.setApplicationProtocols(new String[]{protocol});
+            s.setSSLParameters(p);
+            s.setSoTimeout(5000);
+            java.io.IOException refused = assertThrows(java.io.IOException.class, () -> {
+                s.startHandshake();
+                s.getInputStream().read();   // TLS 1.3 reports the client's rejection on the first read
+            });
+            return refused + (refused.getCause() == null ? "" : " <- " + refused.getCause());
+        }
+    }
+
+    /** With TLS the metrics port speaks HTTPS with the service's certificate; plain HTTP gets nothing from it. */
+    @Test
+    void metricsFollowTheServicesTls() throws Exception {
+        TestPki ca = TestPki.ca("glimpse-test-ca");
+        Path server = ca.issue("gateway").writeCert(dir.resolve("server"));
+        Path caFile = ca.writeCaCert(dir.resolve("ca.pem"));
+        TlsFiles tls = new TlsFiles(server.resolve("cert.pem"), server.resolve("key.pem"), null, Duration.ofSeconds(60));
+        io.micrometer.prometheusmetrics.PrometheusMeterRegistry meters =
+                new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT);
+        meters.counter("glimpse.test.calls").increment();
+        try (io.glimpse.common.metrics.MetricsEndpoint m = io.glimpse.common.metrics.MetricsEndpoint.start(meters, "127.0.0.1", 0,
+                tls.serverSslContext())) {
+            assertTrue(m.url().startsWith("https://"), m.url());
+            java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newBuilder().sslContext(HttpApiTest.trusting(caFile))
+                    .build().send(
+                    java.net.http.HttpRequest.newBuilder(java.net.URI.create("https://localhost:" + m.port() + "/metrics")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, r.statusCode());
+            assertTrue(r.body().contains("glimpse_test_calls_total"), r.body());
+            assertThrows(java.io.IOException.class, () -> java.net.http.HttpClient.newHttpClient().send(
+                    java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://localhost:" + m.port() + "/metrics"))
+                            .timeout(Duration.ofSeconds(5)).build(), java.net.http.HttpResponse.BodyHandlers.ofString()),
+                    "no plaintext answer from a TLS metrics port");
         }
     }
 
