@@ -1,6 +1,6 @@
 package io.glimpse.app;
 
-import io.glimpse.common.bundle.BundleValidator;
+import io.glimpse.model.bundle.BundleValidator;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 

@@ -3,7 +3,7 @@ package io.glimpse.app;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.protobuf.ByteString;
-import io.glimpse.common.bundle.ModelBundle;
+import io.glimpse.model.bundle.ModelBundle;
 import io.glimpse.proto.v1.AskRequest;
 import io.glimpse.proto.v1.Image;
 import io.glimpse.proto.v1.TokenPolicy;

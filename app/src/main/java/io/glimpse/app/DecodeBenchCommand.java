@@ -1,6 +1,6 @@
 package io.glimpse.app;
 
-import io.glimpse.common.bundle.ModelBundle;
+import io.glimpse.model.bundle.ModelBundle;
 import io.glimpse.common.cancel.Cancellation;
 import io.glimpse.common.tensor.FloatTensor;
 import io.glimpse.common.tokens.TokenKind;

@@ -1,25 +1,25 @@
 package io.glimpse.app;
 
-import io.glimpse.common.bundle.ModelBundle;
-import io.glimpse.common.onnx.OrtSessionFactory;
+import io.glimpse.model.bundle.ModelBundle;
+import io.glimpse.model.onnx.OrtSessionFactory;
 import io.glimpse.common.server.RpcMetricsInterceptor;
 import io.glimpse.common.server.ServerConfig;
 import io.grpc.ServerInterceptor;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.glimpse.common.server.ServiceHost;
-import io.glimpse.gateway.GatewayMain;
+import io.glimpse.gateway.GatewayServer;
 import io.glimpse.gateway.chain.BackendTargets;
 import io.glimpse.gateway.auth.AccessPolicy;
 import io.glimpse.gateway.chain.GatewayLimits;
 import io.glimpse.gateway.http.HttpApiConfig;
 import io.glimpse.gateway.http.HttpGateway;
 import io.glimpse.proto.v1.GlimpseGrpc;
-import io.glimpse.pruner.PrunerMain;
-import io.glimpse.runner.RunnerMain;
+import io.glimpse.pruner.PrunerServer;
+import io.glimpse.runner.RunnerServer;
 import io.glimpse.runner.engine.RunnerLimits;
 import io.glimpse.runner.engine.VlmEngine;
-import io.glimpse.tokenizer.TokenizerMain;
+import io.glimpse.tokenizer.TokenizerServer;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
@@ -51,18 +51,18 @@ public final class EmbeddedStack implements AutoCloseable {
      * stack overrides only where each listens (loopback ports or in-process names) and the
      * gateway's backend targets.
      */
-    public record Services(TokenizerMain.Config tokenizer, PrunerMain.Config pruner, RunnerMain.Config runner,
+    public record Services(TokenizerServer.Config tokenizer, PrunerServer.Config pruner, RunnerServer.Config runner,
                            GatewayLimits gateway, ServerConfig gatewayServer, AccessPolicy access, HttpApiConfig http) {
         public static Services defaults(ModelBundle bundle, OrtSessionFactory sessions) {
             ServerConfig base = ServerConfig.tcp(0);
-            return new Services(TokenizerMain.Config.defaults(bundle, sessions, base),
-                    new PrunerMain.Config(PrunerMain.DEFAULT_MAX_IMAGES, bundle, sessions, base),
-                    new RunnerMain.Config(bundle, sessions, RunnerLimits.defaults(), base),
+            return new Services(TokenizerServer.Config.defaults(bundle, sessions, base),
+                    new PrunerServer.Config(PrunerServer.DEFAULT_MAX_IMAGES, bundle, sessions, base),
+                    new RunnerServer.Config(bundle, sessions, RunnerLimits.defaults(), base),
                     GatewayLimits.defaults(), base.withReflection(false), AccessPolicy.open(), null);
         }
 
         public Services withRunnerLimits(RunnerLimits limits) {
-            return new Services(tokenizer, pruner, new RunnerMain.Config(runner.bundle(), runner.sessions(), limits,
+            return new Services(tokenizer, pruner, new RunnerServer.Config(runner.bundle(), runner.sessions(), limits,
                     runner.server()), gateway, gatewayServer, access, http);
         }
 
@@ -80,8 +80,8 @@ public final class EmbeddedStack implements AutoCloseable {
 
         /** The tokenizer's encoder cache in bytes (0 = none). */
         public Services withEncoderCache(long bytes) {
-            TokenizerMain.Config t = tokenizer;
-            return new Services(new TokenizerMain.Config(t.bundle(), t.sessions(), t.limits(), t.maxImages(), t.maxConcurrent(),
+            TokenizerServer.Config t = tokenizer;
+            return new Services(new TokenizerServer.Config(t.bundle(), t.sessions(), t.limits(), t.maxImages(), t.maxConcurrent(),
                     t.maxQueued(), t.batching(), t.server(), bytes), pruner, runner, gateway, gatewayServer, access, http);
         }
 
@@ -111,13 +111,13 @@ public final class EmbeddedStack implements AutoCloseable {
         EmbeddedStack s = new EmbeddedStack();
         try {
             String id = UUID.randomUUID().toString().substring(0, 8);
-            ServiceHost tokenizer = TokenizerMain.start(c.tokenizer().withServer(
+            ServiceHost tokenizer = TokenizerServer.start(c.tokenizer().withServer(
                     server(c.tokenizer().server(), transport, "glimpse-" + id + "-tokenizer")), rpcMetrics(meters, "tokenizer"), meters);
             s.hosts.add(tokenizer);
-            ServiceHost pruner = PrunerMain.start(c.pruner().withServer(
+            ServiceHost pruner = PrunerServer.start(c.pruner().withServer(
                     server(c.pruner().server(), transport, "glimpse-" + id + "-pruner")), rpcMetrics(meters, "pruner"), meters);
             s.hosts.add(pruner);
-            RunnerMain.Running runner = RunnerMain.start(c.runner().withServer(
+            RunnerServer.Running runner = RunnerServer.start(c.runner().withServer(
                     server(c.runner().server(), transport, "glimpse-" + id + "-runner")), rpcMetrics(meters, "runner"), meters);
             s.hosts.add(runner.host());
             s.runnerEngine = runner.engine();
@@ -129,7 +129,7 @@ public final class EmbeddedStack implements AutoCloseable {
             ServerConfig gw = transport == Transport.IN_PROCESS
                     ? c.gatewayServer().withPort(-1).withInProcessName("glimpse-" + id + "-gateway")
                     : c.gatewayServer().withPort(gatewayPort).withInProcessName(null);
-            s.gateway = GatewayMain.start(new GatewayMain.Config(targets, c.gateway(), gw, null, c.access(), null, c.http()),
+            s.gateway = GatewayServer.start(new GatewayServer.Config(targets, c.gateway(), gw, null, c.access(), null, c.http()),
                     rpcMetrics(meters, "gateway"), meters);
             s.hosts.add(s.gateway);
             s.channel = transport == Transport.IN_PROCESS
@@ -181,7 +181,7 @@ public final class EmbeddedStack implements AutoCloseable {
 
     /** The gateway's HTTP API (OpenAI-compatible, explorer page), or null when it has none. */
     public HttpGateway http() {
-        return GatewayMain.http(gateway);
+        return GatewayServer.http(gateway);
     }
 
     /** Gateway TCP port (LOOPBACK), else -1. */

@@ -129,7 +129,7 @@ final class EvalCommand implements Callable<Integer> {
             try (GlimpseConnection c = GlimpseConnection.open(remote, model, EmbeddedStack.Transport.IN_PROCESS, false)) {
                 var bundle = model.openBundle();
                 var cfg = bundle.config();
-                boolean resampler = bundle.has(io.glimpse.common.bundle.ModelBundle.RESAMPLER);
+                boolean resampler = bundle.has(io.glimpse.model.bundle.ModelBundle.RESAMPLER);
                 // the frames axis: one grid per clip length, each in its own directory
                 boolean frameAxis = data == null && frames != null && frames.contains(",");
                 List<String> axis = frameAxis ? List.of(frames.split(",")) : java.util.Collections.singletonList(frames);

@@ -73,7 +73,7 @@ final class HeadlineBenchCommand implements Callable<Integer> {
             throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
                     "--keep must be a square (the pooled row is side x side tokens), got " + keep);
         }
-        io.glimpse.common.bundle.ModelBundle bundle = model.openBundle();
+        io.glimpse.model.bundle.ModelBundle bundle = model.openBundle();
         int grid = bundle.config().gridTokens();
         int middle = grid / 4;   // 576 -> 144 (12 x 12), the pooled middle row
         List<Row> rows = rows(grid, middle);

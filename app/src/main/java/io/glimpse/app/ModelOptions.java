@@ -1,8 +1,8 @@
 package io.glimpse.app;
 
-import io.glimpse.common.bundle.ModelBundle;
-import io.glimpse.common.onnx.Device;
-import io.glimpse.common.onnx.OrtSessionFactory;
+import io.glimpse.model.bundle.ModelBundle;
+import io.glimpse.model.onnx.Device;
+import io.glimpse.model.onnx.OrtSessionFactory;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;

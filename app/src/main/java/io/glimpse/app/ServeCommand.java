@@ -2,10 +2,10 @@ package io.glimpse.app;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import io.glimpse.common.bundle.ModelBundle;
+import io.glimpse.model.bundle.ModelBundle;
 import io.glimpse.common.metrics.MetricsEndpoint;
 import io.glimpse.common.metrics.ProcessMetrics;
-import io.glimpse.common.onnx.OrtSessionFactory;
+import io.glimpse.model.onnx.OrtSessionFactory;
 import io.glimpse.common.server.GracefulShutdown;
 import io.glimpse.common.server.TlsFiles;
 import io.glimpse.gateway.auth.AccessPolicy;
@@ -14,7 +14,7 @@ import io.glimpse.gateway.auth.RequestCost;
 import io.glimpse.common.server.RpcMetricsInterceptor;
 import io.glimpse.common.server.ServerConfig;
 import io.glimpse.common.server.ServiceHost;
-import io.glimpse.gateway.GatewayMain;
+import io.glimpse.gateway.GatewayServer;
 import io.glimpse.gateway.chain.BackendTargets;
 import io.glimpse.gateway.chain.GatewayLimits;
 import io.glimpse.gateway.http.HttpApiConfig;
@@ -24,10 +24,10 @@ import io.glimpse.gateway.discovery.StaticDiscovery;
 import io.grpc.ServerInterceptor;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.glimpse.pruner.PrunerMain;
-import io.glimpse.runner.RunnerMain;
+import io.glimpse.pruner.PrunerServer;
+import io.glimpse.runner.RunnerServer;
 import io.glimpse.runner.engine.RunnerLimits;
-import io.glimpse.tokenizer.TokenizerMain;
+import io.glimpse.tokenizer.TokenizerServer;
 import io.glimpse.tokenizer.encode.ImageTokenizerEngine;
 import io.glimpse.tokenizer.image.ImageLimits;
 import picocli.CommandLine.Command;
@@ -77,7 +77,7 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--runner-target", defaultValue = "${env:GLIMPSE_RUNNER_TARGET:-localhost:50054}")
     String runnerTarget;
 
-    @Option(names = "--max-images", defaultValue = "${env:GLIMPSE_MAX_IMAGES:-" + TokenizerMain.DEFAULT_MAX_IMAGES + "}",
+    @Option(names = "--max-images", defaultValue = "${env:GLIMPSE_MAX_IMAGES:-" + TokenizerServer.DEFAULT_MAX_IMAGES + "}",
             description = "Images per request, at every stage (default ${DEFAULT-VALUE}).")
     int maxImages;
 
@@ -116,24 +116,24 @@ final class ServeCommand implements Callable<Integer> {
             description = "Tokenizer: longest a request waits for others to join its encoder batch.")
     long encoderMaxWaitMicros;
 
-    @Option(names = "--encoder-cache-bytes", defaultValue = "${env:GLIMPSE_ENCODER_CACHE_BYTES:-" + TokenizerMain.DEFAULT_ENCODER_CACHE_BYTES + "}",
+    @Option(names = "--encoder-cache-bytes", defaultValue = "${env:GLIMPSE_ENCODER_CACHE_BYTES:-" + TokenizerServer.DEFAULT_ENCODER_CACHE_BYTES + "}",
             description = "Tokenizer: recent vision-encoder results kept by image hash, so repeated images skip decoding"
                     + " and the encoder (default ${DEFAULT-VALUE}; 0 = off).")
     long encoderCacheBytes;
 
-    @Option(names = "--tokenizer-max-concurrent", defaultValue = "${env:GLIMPSE_TOKENIZER_MAX_CONCURRENT:-" + TokenizerMain.DEFAULT_MAX_CONCURRENT + "}",
+    @Option(names = "--tokenizer-max-concurrent", defaultValue = "${env:GLIMPSE_TOKENIZER_MAX_CONCURRENT:-" + TokenizerServer.DEFAULT_MAX_CONCURRENT + "}",
             description = "Tokenizer: requests decoded and encoded at once (default ${DEFAULT-VALUE}).")
     int tokenizerMaxConcurrent;
 
-    @Option(names = "--tokenizer-max-queued", defaultValue = "${env:GLIMPSE_TOKENIZER_MAX_QUEUED:-" + TokenizerMain.DEFAULT_MAX_QUEUED + "}",
+    @Option(names = "--tokenizer-max-queued", defaultValue = "${env:GLIMPSE_TOKENIZER_MAX_QUEUED:-" + TokenizerServer.DEFAULT_MAX_QUEUED + "}",
             description = "Tokenizer: requests waiting; beyond it RESOURCE_EXHAUSTED (default ${DEFAULT-VALUE}).")
     int tokenizerMaxQueued;
 
-    @Option(names = "--pruner-max-concurrent", defaultValue = "${env:GLIMPSE_PRUNER_MAX_CONCURRENT:-" + PrunerMain.DEFAULT_MAX_CONCURRENT + "}",
+    @Option(names = "--pruner-max-concurrent", defaultValue = "${env:GLIMPSE_PRUNER_MAX_CONCURRENT:-" + PrunerServer.DEFAULT_MAX_CONCURRENT + "}",
             description = "Pruner: requests pruned at once (default ${DEFAULT-VALUE}).")
     int prunerMaxConcurrent;
 
-    @Option(names = "--pruner-max-queued", defaultValue = "${env:GLIMPSE_PRUNER_MAX_QUEUED:-" + PrunerMain.DEFAULT_MAX_QUEUED + "}",
+    @Option(names = "--pruner-max-queued", defaultValue = "${env:GLIMPSE_PRUNER_MAX_QUEUED:-" + PrunerServer.DEFAULT_MAX_QUEUED + "}",
             description = "Pruner: requests waiting; beyond it RESOURCE_EXHAUSTED (default ${DEFAULT-VALUE}).")
     int prunerMaxQueued;
 
@@ -289,11 +289,11 @@ final class ServeCommand implements Callable<Integer> {
                 GatewayLimits.defaults().maxQuestionChars(), maxImages, maxConcurrent, maxQueued,
                 Math.max(1, Math.min(decodeBatch, maxConcurrent)));
         return new EmbeddedStack.Services(
-                new TokenizerMain.Config(bundle, sessions, new ImageLimits(maxMessageBytes, maxPixels, 8, maxRequestPixels),
+                new TokenizerServer.Config(bundle, sessions, new ImageLimits(maxMessageBytes, maxPixels, 8, maxRequestPixels),
                         maxImages, tokenizerMaxConcurrent, tokenizerMaxQueued,
                         new ImageTokenizerEngine.Batching(encoderMaxBatch, encoderMaxWaitMicros), server, encoderCacheBytes),
-                new PrunerMain.Config(maxImages, bundle, sessions, server, prunerMaxConcurrent, prunerMaxQueued),
-                new RunnerMain.Config(bundle, sessions, runnerLimits, server),
+                new PrunerServer.Config(maxImages, bundle, sessions, server, prunerMaxConcurrent, prunerMaxQueued),
+                new RunnerServer.Config(bundle, sessions, runnerLimits, server),
                 new GatewayLimits(maxImages, maxMessageBytes, GatewayLimits.defaults().maxQuestionChars(),
                         GatewayLimits.defaults().defaultDeadline(), gatewayMaxInFlight, gatewayMaxInFlightBytes, maxNewTokensCap),
                 server.withReflection(reflection),
@@ -343,10 +343,10 @@ final class ServeCommand implements Callable<Integer> {
         OrtSessionFactory sessions = service == Service.gateway ? null : model.sessions();
         EmbeddedStack.Services c = services(bundle, sessions);
         ServiceHost host = switch (service) {
-            case tokenizer -> TokenizerMain.start(c.tokenizer(), interceptors, meters);
-            case pruner -> PrunerMain.start(c.pruner(), interceptors, meters);
-            case runner -> RunnerMain.start(c.runner(), interceptors, meters).host();
-            case gateway -> GatewayMain.start(new GatewayMain.Config(
+            case tokenizer -> TokenizerServer.start(c.tokenizer(), interceptors, meters);
+            case pruner -> PrunerServer.start(c.pruner(), interceptors, meters);
+            case runner -> RunnerServer.start(c.runner(), interceptors, meters).host();
+            case gateway -> GatewayServer.start(new GatewayServer.Config(
                     new BackendTargets(tokenizerTarget, prunerTarget, runnerTarget), c.gateway(), c.gatewayServer(),
                     discovery(), c.access(), backendTls(), c.http()), interceptors, meters);
             case all -> null;
@@ -367,8 +367,8 @@ final class ServeCommand implements Callable<Integer> {
             return 0;
         }
         host.closeOnShutdown();
-        System.err.println("glimpse: " + service + " up on " + host.describe() + (GatewayMain.http(host) == null ? ""
-                : "; HTTP API and explorer on " + GatewayMain.http(host).url(bind)));
+        System.err.println("glimpse: " + service + " up on " + host.describe() + (GatewayServer.http(host) == null ? ""
+                : "; HTTP API and explorer on " + GatewayServer.http(host).url(bind)));
         host.awaitTermination();
         return 0;
     }

@@ -2,7 +2,7 @@ package io.glimpse.app;
 
 import io.glimpse.proto.v1.Pruning;
 import io.glimpse.common.grpc.TensorCodec;
-import io.glimpse.common.onnx.OrtSessionFactory;
+import io.glimpse.model.onnx.OrtSessionFactory;
 import io.glimpse.common.tensor.FloatTensor;
 import io.glimpse.common.tokens.TokenSet;
 import io.glimpse.proto.v1.DType;

@@ -2,12 +2,12 @@ package io.glimpse.app;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.glimpse.common.bundle.BundleValidator;
-import io.glimpse.common.bundle.ModelBundle;
+import io.glimpse.model.bundle.BundleValidator;
+import io.glimpse.model.bundle.ModelBundle;
 import io.glimpse.common.error.GlimpseException;
-import io.glimpse.common.onnx.OrtSessionFactory;
+import io.glimpse.model.onnx.OrtSessionFactory;
 import io.glimpse.common.server.ServerConfig;
-import io.glimpse.tokenizer.TokenizerMain;
+import io.glimpse.tokenizer.TokenizerServer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -125,8 +125,8 @@ class BundleCheckTest {
         Path b = copy(SHAPES, tmp.resolve("b"));
         editJson(b.resolve("config.json"), n -> n.put("hidden_size", 64));
         ModelBundle bundle = ModelBundle.open(b);
-        GlimpseException e = assertThrows(GlimpseException.class, () -> TokenizerMain.start(
-                TokenizerMain.Config.defaults(bundle, OrtSessionFactory.cpu(), ServerConfig.inProcess("check-" + tmp.hashCode())),
+        GlimpseException e = assertThrows(GlimpseException.class, () -> TokenizerServer.start(
+                TokenizerServer.Config.defaults(bundle, OrtSessionFactory.cpu(), ServerConfig.inProcess("check-" + tmp.hashCode())),
                 List.of()));
         assertEquals(GlimpseException.Kind.FAILED_PRECONDITION, e.kind());
         assertTrue(e.getMessage().contains("'image_features' has shape"), e.getMessage());

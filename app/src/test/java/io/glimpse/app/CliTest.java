@@ -119,7 +119,7 @@ class CliTest {
     /** In 'serve all' the backends listen on loopback whatever the gateway binds. */
     @Test
     void embeddedBackendsListenOnLoopback() {
-        var c = EmbeddedStack.Services.defaults(StackFixture.bundle(), io.glimpse.common.onnx.OrtSessionFactory.cpu());
+        var c = EmbeddedStack.Services.defaults(StackFixture.bundle(), io.glimpse.model.onnx.OrtSessionFactory.cpu());
         try (EmbeddedStack s = EmbeddedStack.start(c.withGatewayServer(c.gatewayServer().withBind("0.0.0.0")),
                 EmbeddedStack.Transport.LOOPBACK, 0,
                 new io.micrometer.core.instrument.simple.SimpleMeterRegistry())) {

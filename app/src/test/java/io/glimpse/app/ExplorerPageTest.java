@@ -1,6 +1,6 @@
 package io.glimpse.app;
 
-import io.glimpse.common.onnx.OrtSessionFactory;
+import io.glimpse.model.onnx.OrtSessionFactory;
 import io.glimpse.gateway.http.HttpApiConfig;
 import io.glimpse.proto.v1.AskResponse;
 import io.glimpse.proto.v1.Pruning;
@@ -160,7 +160,7 @@ class ExplorerPageTest {
     @Test
     void aTiledModelsTokensAreDrawnTileByTile() {
         try (EmbeddedStack smol = EmbeddedStack.start(EmbeddedStack.Services.defaults(
-                        io.glimpse.common.bundle.ModelBundle.open(StackFixture.HOME.resolve("models/smolvlm-tiny")),
+                        io.glimpse.model.bundle.ModelBundle.open(StackFixture.HOME.resolve("models/smolvlm-tiny")),
                         OrtSessionFactory.cpu()).withHttp(HttpApiConfig.defaults(0)),
                 EmbeddedStack.Transport.IN_PROCESS, -1, new SimpleMeterRegistry())) {
             browser.get(smol.http().url("127.0.0.1") + "/");

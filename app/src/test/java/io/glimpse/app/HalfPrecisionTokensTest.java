@@ -1,9 +1,9 @@
 package io.glimpse.app;
 
-import io.glimpse.common.bundle.ModelBundle;
+import io.glimpse.model.bundle.ModelBundle;
 import io.glimpse.common.cancel.Cancellation;
 import io.glimpse.common.grpc.TensorCodec;
-import io.glimpse.common.onnx.OrtSessionFactory;
+import io.glimpse.model.onnx.OrtSessionFactory;
 import io.glimpse.common.tokens.TokenSet;
 import io.glimpse.common.tokens.TokenizationMode;
 import io.glimpse.proto.v1.DType;

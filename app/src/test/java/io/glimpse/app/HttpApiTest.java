@@ -20,7 +20,7 @@ import com.openai.models.chat.completions.ChatCompletionStreamOptions;
 import com.openai.models.models.Model;
 import com.sun.net.httpserver.HttpServer;
 import io.glimpse.common.methods.PruningMethods;
-import io.glimpse.common.onnx.OrtSessionFactory;
+import io.glimpse.model.onnx.OrtSessionFactory;
 import io.glimpse.common.server.TlsFiles;
 import io.glimpse.gateway.auth.AccessPolicy;
 import io.glimpse.gateway.auth.ApiKeys;

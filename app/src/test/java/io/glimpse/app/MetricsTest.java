@@ -2,7 +2,7 @@ package io.glimpse.app;
 
 import io.glimpse.common.metrics.MetricsEndpoint;
 import io.glimpse.common.metrics.ProcessMetrics;
-import io.glimpse.common.onnx.OrtSessionFactory;
+import io.glimpse.model.onnx.OrtSessionFactory;
 import io.glimpse.proto.v1.Pruning;
 import io.glimpse.proto.v1.TokenPolicy;
 import io.micrometer.prometheusmetrics.PrometheusConfig;

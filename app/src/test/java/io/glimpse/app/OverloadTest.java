@@ -1,6 +1,6 @@
 package io.glimpse.app;
 
-import io.glimpse.common.onnx.OrtSessionFactory;
+import io.glimpse.model.onnx.OrtSessionFactory;
 import io.glimpse.proto.v1.AskEvent;
 import io.glimpse.proto.v1.AskRequest;
 import io.glimpse.proto.v1.Generation;

@@ -1,10 +1,10 @@
 package io.glimpse.app;
 
 import com.google.protobuf.ByteString;
-import io.glimpse.common.onnx.OrtSessionFactory;
+import io.glimpse.model.onnx.OrtSessionFactory;
 import io.glimpse.common.server.ServerConfig;
 import io.glimpse.common.server.ServiceHost;
-import io.glimpse.gateway.GatewayMain;
+import io.glimpse.gateway.GatewayServer;
 import io.glimpse.gateway.chain.BackendTargets;
 import io.glimpse.gateway.chain.GatewayLimits;
 import io.glimpse.gateway.discovery.StaticDiscovery;
@@ -17,7 +17,7 @@ import io.glimpse.proto.v1.ImageTokenizerGrpc;
 import io.glimpse.proto.v1.TokenizeRequest;
 import io.glimpse.proto.v1.TokenizeResponse;
 import io.glimpse.proto.v1.VlmRunnerGrpc;
-import io.glimpse.pruner.PrunerMain;
+import io.glimpse.pruner.PrunerServer;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
@@ -109,9 +109,9 @@ class ProcessFaultsTest {
         ServiceProcess r2 = ServiceProcess.start("runner", "256m");
         ServiceProcess t1 = ServiceProcess.start("tokenizer", "256m");
         ServiceProcess t2 = ServiceProcess.start("tokenizer", "256m");
-        ServiceHost pruner = PrunerMain.start(new PrunerMain.Config(8, StackFixture.bundle(), OrtSessionFactory.cpu(),
+        ServiceHost pruner = PrunerServer.start(new PrunerServer.Config(8, StackFixture.bundle(), OrtSessionFactory.cpu(),
                 ServerConfig.tcp(0)), List.of());
-        ServiceHost gateway = GatewayMain.start(new GatewayMain.Config(new BackendTargets(
+        ServiceHost gateway = GatewayServer.start(new GatewayServer.Config(new BackendTargets(
                 t1.target() + "," + t2.target(), "127.0.0.1:" + pruner.port(), r1.target() + "," + r2.target()),
                 GatewayLimits.defaults(), ServerConfig.tcp(0), new StaticDiscovery()), List.of());
         ManagedChannel ch = channel("127.0.0.1:" + gateway.port());

@@ -2,7 +2,7 @@ package io.glimpse.app;
 
 import com.google.protobuf.ByteString;
 import io.glimpse.common.grpc.StatusMapping;
-import io.glimpse.common.onnx.OrtSessionFactory;
+import io.glimpse.model.onnx.OrtSessionFactory;
 import io.glimpse.gateway.chain.GatewayLimits;
 import io.glimpse.proto.v1.AskEvent;
 import io.glimpse.proto.v1.AskRequest;
@@ -244,7 +244,7 @@ class ProductionSurvivalTest {
         var c = EmbeddedStack.Services.defaults(StackFixture.bundle(), OrtSessionFactory.cpu());
         try (EmbeddedStack s = EmbeddedStack.start(c, EmbeddedStack.Transport.LOOPBACK, 0, meters)) {
             var b = s.backends();
-            var gw = io.glimpse.gateway.GatewayMain.start(new io.glimpse.gateway.GatewayMain.Config(
+            var gw = io.glimpse.gateway.GatewayServer.start(new io.glimpse.gateway.GatewayServer.Config(
                     new io.glimpse.gateway.chain.BackendTargets("127.0.0.1:" + b.get(0).port(), "127.0.0.1:" + b.get(1).port(),
                             "127.0.0.1:" + port), GatewayLimits.defaults(), io.glimpse.common.server.ServerConfig.tcp(0),
                     new io.glimpse.gateway.discovery.StaticDiscovery()), java.util.List.of());
@@ -277,7 +277,7 @@ class ProductionSurvivalTest {
                 assertTrue(again.getStatus().getDescription().contains("no reachable replica"));
                 assertEquals(after, meters.counter("glimpse.tokenizer.images").count(), "no tokenizing for a refused call");
                 assertTrue(after - before <= 2, "at most the first calls reached the tokenizer, " + (after - before));
-                try (var late = io.glimpse.runner.RunnerMain.start(new io.glimpse.runner.RunnerMain.Config(StackFixture.bundle(),
+                try (var late = io.glimpse.runner.RunnerServer.start(new io.glimpse.runner.RunnerServer.Config(StackFixture.bundle(),
                         OrtSessionFactory.cpu(), RunnerLimits.defaults(), io.glimpse.common.server.ServerConfig.tcp(port)),
                         java.util.List.of()).host()) {
                     assertEquals(HealthCheckResponse.ServingStatus.SERVING, awaitReadiness(ch,

@@ -1,8 +1,8 @@
 package io.glimpse.app;
 
 import com.google.protobuf.ByteString;
-import io.glimpse.common.bundle.ModelBundle;
-import io.glimpse.common.onnx.OrtSessionFactory;
+import io.glimpse.model.bundle.ModelBundle;
+import io.glimpse.model.onnx.OrtSessionFactory;
 import io.glimpse.proto.v1.AskRequest;
 import io.glimpse.proto.v1.AskResponse;
 import io.glimpse.proto.v1.Image;

@@ -1,7 +1,7 @@
 package io.glimpse.app;
 
 import io.glimpse.common.grpc.StatusMapping;
-import io.glimpse.common.onnx.OrtSessionFactory;
+import io.glimpse.model.onnx.OrtSessionFactory;
 import io.glimpse.common.server.ServerConfig;
 import io.glimpse.common.server.ServiceHost;
 import io.glimpse.common.server.TlsFiles;

@@ -1,7 +1,7 @@
 package io.glimpse.app;
 
-import io.glimpse.common.bundle.ModelBundle;
-import io.glimpse.common.onnx.OrtSessionFactory;
+import io.glimpse.model.bundle.ModelBundle;
+import io.glimpse.model.onnx.OrtSessionFactory;
 import io.glimpse.proto.v1.AskRequest;
 
 import java.nio.file.Path;

@@ -2,11 +2,11 @@ package io.glimpse.app;
 
 import io.glimpse.common.server.ServerConfig;
 import io.glimpse.common.server.ServiceHost;
-import io.glimpse.gateway.GatewayMain;
+import io.glimpse.gateway.GatewayServer;
 import io.glimpse.gateway.chain.BackendTargets;
 import io.glimpse.gateway.chain.GatewayLimits;
 import io.glimpse.proto.v1.GlimpseGrpc;
-import io.glimpse.pruner.PrunerMain;
+import io.glimpse.pruner.PrunerServer;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -23,7 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class StageFailureTest {
     @Test
     void unreachableBackendIsNamed() {
-        ServiceHost gateway = GatewayMain.start(new GatewayMain.Config(
+        ServiceHost gateway = GatewayServer.start(new GatewayServer.Config(
                 new BackendTargets("in-process:nobody-tokenizer", "in-process:nobody-pruner", "in-process:nobody-runner"),
                 GatewayLimits.defaults(), ServerConfig.inProcess("stage-failure-gw")), List.of());
         ManagedChannel ch = InProcessChannelBuilder.forName("stage-failure-gw").build();
@@ -41,7 +41,7 @@ class StageFailureTest {
 
     @Test
     void prunerValidatesTokensItIsSent() {
-        ServiceHost pruner = PrunerMain.start(new PrunerMain.Config(8, ServerConfig.inProcess("stage-failure-pruner")), List.of());
+        ServiceHost pruner = PrunerServer.start(new PrunerServer.Config(8, ServerConfig.inProcess("stage-failure-pruner")), List.of());
         ManagedChannel ch = InProcessChannelBuilder.forName("stage-failure-pruner").build();
         try {
             var stub = io.glimpse.proto.v1.TokenPrunerGrpc.newBlockingStub(ch);

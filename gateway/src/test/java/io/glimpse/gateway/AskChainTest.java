@@ -105,7 +105,7 @@ class AskChainTest {
                 out.onCompleted();
             }
         }));
-        ServiceHost gateway = GatewayMain.start(new GatewayMain.Config(new BackendTargets("in-process:" + id + "-tok",
+        ServiceHost gateway = GatewayServer.start(new GatewayServer.Config(new BackendTargets("in-process:" + id + "-tok",
                 "in-process:" + id + "-prune", "in-process:" + id + "-run"),
                 new GatewayLimits(8, 1 << 20, 2000, Duration.ofSeconds(7)), ServerConfig.inProcess(id + "-gw")), List.of());
         hosts.add(gateway);

@@ -1,8 +1,8 @@
 package io.glimpse.tokenizer;
 
-import io.glimpse.common.bundle.ModelBundle;
+import io.glimpse.model.bundle.ModelBundle;
 import io.glimpse.common.error.GlimpseException;
-import io.glimpse.common.onnx.OrtSessionFactory;
+import io.glimpse.model.onnx.OrtSessionFactory;
 import io.glimpse.common.tensor.FloatTensor;
 import io.glimpse.common.tokens.TokenKind;
 import io.glimpse.common.tokens.TokenSet;

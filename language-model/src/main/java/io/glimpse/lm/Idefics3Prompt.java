@@ -2,8 +2,8 @@ package io.glimpse.lm;
 
 import com.hubspot.jinjava.Jinjava;
 import com.hubspot.jinjava.JinjavaConfig;
-import io.glimpse.common.bundle.BundleConfig;
-import io.glimpse.common.bundle.Idefics3Spec;
+import io.glimpse.model.bundle.BundleConfig;
+import io.glimpse.model.bundle.Idefics3Spec;
 import io.glimpse.common.error.GlimpseException;
 import io.glimpse.common.tokens.TokenSet;
 import io.glimpse.common.tokens.Tiles;

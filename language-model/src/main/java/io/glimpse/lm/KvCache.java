@@ -43,7 +43,7 @@ public final class KvCache implements AutoCloseable {
     }
 
     /** This sequence's past as arrays ({@link PaddedPast}'s row form), to continue it in a batch. */
-    public float[][] export(io.glimpse.common.bundle.BundleConfig c) {
+    public float[][] export(io.glimpse.model.bundle.BundleConfig c) {
         if (last == null) {
             int n = 2 * layers;
             float[][] empty = new float[n][];

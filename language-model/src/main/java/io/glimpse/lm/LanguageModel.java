@@ -3,11 +3,11 @@ package io.glimpse.lm;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
-import io.glimpse.common.bundle.BundleConfig;
-import io.glimpse.common.bundle.ModelBundle;
+import io.glimpse.model.bundle.BundleConfig;
+import io.glimpse.model.bundle.ModelBundle;
 import io.glimpse.common.error.GlimpseException;
-import io.glimpse.common.onnx.OrtSessionFactory;
-import io.glimpse.common.onnx.OrtTensors;
+import io.glimpse.model.onnx.OrtSessionFactory;
+import io.glimpse.model.onnx.OrtTensors;
 import io.glimpse.common.tensor.FloatTensor;
 
 import io.glimpse.common.tokens.TokenSet;

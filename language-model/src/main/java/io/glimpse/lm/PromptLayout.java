@@ -1,6 +1,6 @@
 package io.glimpse.lm;
 
-import io.glimpse.common.bundle.BundleConfig;
+import io.glimpse.model.bundle.BundleConfig;
 import io.glimpse.common.error.GlimpseException;
 import io.glimpse.common.tokens.TokenSet;
 

@@ -1,7 +1,7 @@
 package io.glimpse.lm;
 
-import io.glimpse.common.bundle.ModelBundle;
-import io.glimpse.common.onnx.OrtSessionFactory;
+import io.glimpse.model.bundle.ModelBundle;
+import io.glimpse.model.onnx.OrtSessionFactory;
 import io.glimpse.common.tensor.FloatTensor;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;

@@ -1,7 +1,7 @@
 package io.glimpse.runner;
 
-import io.glimpse.common.bundle.ModelBundle;
-import io.glimpse.common.onnx.OrtSessionFactory;
+import io.glimpse.model.bundle.ModelBundle;
+import io.glimpse.model.onnx.OrtSessionFactory;
 import io.glimpse.common.tensor.FloatTensor;
 import io.glimpse.common.tokens.TokenKind;
 import io.glimpse.common.tokens.TokenSet;

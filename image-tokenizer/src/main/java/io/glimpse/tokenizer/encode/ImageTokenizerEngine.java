@@ -1,12 +1,12 @@
 package io.glimpse.tokenizer.encode;
 
-import io.glimpse.common.bundle.BundleConfig;
-import io.glimpse.common.bundle.SufficiencyCandidate;
-import io.glimpse.common.bundle.ModelBundle;
+import io.glimpse.model.bundle.BundleConfig;
+import io.glimpse.model.bundle.SufficiencyCandidate;
+import io.glimpse.model.bundle.ModelBundle;
 import io.glimpse.common.cancel.Cancellation;
 import io.glimpse.common.error.GlimpseException;
 import io.glimpse.common.methods.MethodNeed;
-import io.glimpse.common.onnx.OrtSessionFactory;
+import io.glimpse.model.onnx.OrtSessionFactory;
 import io.glimpse.common.tensor.FloatTensor;
 import io.glimpse.common.tokens.TokenKind;
 import io.glimpse.common.tokens.TokenSet;

@@ -8,7 +8,7 @@ import io.glimpse.common.grpc.StatusMapping;
 import io.glimpse.common.grpc.VisualTokensCodec;
 import io.glimpse.common.tokens.TokenSet;
 import io.glimpse.common.tokens.TokenizationMode;
-import io.glimpse.common.bundle.BundleConfig;
+import io.glimpse.model.bundle.BundleConfig;
 import io.glimpse.proto.v1.DType;
 import io.glimpse.proto.v1.DescribeRequest;
 import io.glimpse.proto.v1.ModelInfo;

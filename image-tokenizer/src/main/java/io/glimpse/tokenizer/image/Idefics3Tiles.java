@@ -1,6 +1,6 @@
 package io.glimpse.tokenizer.image;
 
-import io.glimpse.common.bundle.Idefics3Spec;
+import io.glimpse.model.bundle.Idefics3Spec;
 
 /**
  * One image as Idefics3ImageProcessor prepares it: the longest edge resized to

@@ -1,6 +1,6 @@
 package io.glimpse.tokenizer.image;
 
-import io.glimpse.common.bundle.PreprocessorConfig;
+import io.glimpse.model.bundle.PreprocessorConfig;
 import org.opencv.core.Mat;
 import org.opencv.core.Size;
 import org.opencv.imgproc.Imgproc;

@@ -2,7 +2,7 @@ package io.glimpse.tokenizer.image;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.glimpse.common.bundle.ModelBundle;
+import io.glimpse.model.bundle.ModelBundle;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;

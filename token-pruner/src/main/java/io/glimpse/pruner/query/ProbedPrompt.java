@@ -1,6 +1,6 @@
 package io.glimpse.pruner.query;
 
-import io.glimpse.common.bundle.BundleConfig;
+import io.glimpse.model.bundle.BundleConfig;
 import io.glimpse.common.tokens.TokenSet;
 import io.glimpse.lm.LmProbe;
 import io.glimpse.lm.PromptLayout;

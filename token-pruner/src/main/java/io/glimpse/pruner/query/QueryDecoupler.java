@@ -1,7 +1,7 @@
 package io.glimpse.pruner.query;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.glimpse.common.bundle.BundleConfig;
+import io.glimpse.model.bundle.BundleConfig;
 import io.glimpse.common.error.GlimpseException;
 
 import java.util.ArrayList;

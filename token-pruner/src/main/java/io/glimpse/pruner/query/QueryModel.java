@@ -1,9 +1,9 @@
 package io.glimpse.pruner.query;
 
-import io.glimpse.common.bundle.BundleConfig;
-import io.glimpse.common.bundle.ModelBundle;
+import io.glimpse.model.bundle.BundleConfig;
+import io.glimpse.model.bundle.ModelBundle;
 import io.glimpse.common.error.GlimpseException;
-import io.glimpse.common.onnx.OrtSessionFactory;
+import io.glimpse.model.onnx.OrtSessionFactory;
 import io.glimpse.common.tokens.TokenSet;
 import io.glimpse.lm.Idefics3Prompt;
 import io.glimpse.lm.KvCache;

@@ -2,10 +2,10 @@ package io.glimpse.runner.engine;
 
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtSession;
-import io.glimpse.common.bundle.BundleConfig;
+import io.glimpse.model.bundle.BundleConfig;
 import io.glimpse.common.cancel.Cancellation;
 import io.glimpse.common.error.GlimpseException;
-import io.glimpse.common.onnx.OrtTensors;
+import io.glimpse.model.onnx.OrtTensors;
 import io.glimpse.common.tensor.FloatTensor;
 import io.glimpse.lm.KvSlab;
 import io.glimpse.lm.LanguageModel;

@@ -1,4 +1,4 @@
-package io.glimpse.common.bundle;
+package io.glimpse.model.bundle;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.glimpse.common.error.GlimpseException;

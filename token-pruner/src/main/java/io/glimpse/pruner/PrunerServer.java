@@ -1,10 +1,10 @@
 package io.glimpse.pruner;
 
-import io.glimpse.common.bundle.BundleValidator;
+import io.glimpse.model.bundle.BundleValidator;
 
 import io.glimpse.common.admission.BoundedAdmission;
-import io.glimpse.common.bundle.ModelBundle;
-import io.glimpse.common.onnx.OrtSessionFactory;
+import io.glimpse.model.bundle.ModelBundle;
+import io.glimpse.model.onnx.OrtSessionFactory;
 import io.glimpse.common.server.ServerConfig;
 import io.glimpse.common.server.ServiceHost;
 import io.glimpse.pruner.grpc.TokenPrunerService;
@@ -20,7 +20,7 @@ import org.slf4j.LoggerFactory;
 import java.util.List;
 
 /** Wiring of the token-pruner service; tests and {@code glimpse serve} both use {@link #start}. */
-public final class PrunerMain {
+public final class PrunerServer {
     public static final int DEFAULT_MAX_IMAGES = 8;
     /** The kernels are single-threaded and CPU-bound: one call per core. */
     public static final int DEFAULT_MAX_CONCURRENT = 2;
@@ -54,7 +54,7 @@ public final class PrunerMain {
         }
     }
 
-    private PrunerMain() {
+    private PrunerServer() {
     }
 
     public static ServiceHost start(Config c, List<ServerInterceptor> interceptors) {
@@ -73,7 +73,7 @@ public final class PrunerMain {
         Gauge.builder("glimpse.pruner.queue.depth", admission, BoundedAdmission::queued).register(meters);
         Gauge.builder("glimpse.pruner.in.flight", admission, BoundedAdmission::inFlight).register(meters);
         host.onClose(model);
-        LoggerFactory.getLogger(PrunerMain.class).info("pruning kernels: {}", VectorApi.describe());
+        LoggerFactory.getLogger(PrunerServer.class).info("pruning kernels: {}", VectorApi.describe());
         host.markReady();
         return host;
     }

@@ -26,7 +26,7 @@ import java.util.List;
 import java.util.UUID;
 
 /** Wiring of the gateway; tests and {@code glimpse serve} both use {@link #start}. */
-public final class GatewayMain {
+public final class GatewayServer {
     /**
      * @param discovery   how backend replicas are found; null = each target through gRPC's DNS resolver
      * @param access      API keys and quotas of the public API ({@link AccessPolicy#open()}: none)
@@ -49,7 +49,7 @@ public final class GatewayMain {
         }
     }
 
-    private GatewayMain() {
+    private GatewayServer() {
     }
 
     private static String rootMessage(Throwable t) {

@@ -1,4 +1,4 @@
-package io.glimpse.common.onnx;
+package io.glimpse.model.onnx;
 
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OnnxValue;

@@ -1,4 +1,4 @@
-package io.glimpse.common.bundle;
+package io.glimpse.model.bundle;
 
 import ai.onnxruntime.NodeInfo;
 import ai.onnxruntime.OrtException;
@@ -6,7 +6,7 @@ import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.glimpse.common.error.GlimpseException;
-import io.glimpse.common.onnx.OrtSessionFactory;
+import io.glimpse.model.onnx.OrtSessionFactory;
 
 import java.nio.file.Files;
 import java.nio.file.Path;

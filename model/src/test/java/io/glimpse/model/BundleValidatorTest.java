@@ -1,7 +1,7 @@
-package io.glimpse.common;
+package io.glimpse.model;
 
-import io.glimpse.common.bundle.BundleValidator;
-import io.glimpse.common.bundle.ModelBundle;
+import io.glimpse.model.bundle.BundleValidator;
+import io.glimpse.model.bundle.ModelBundle;
 import io.glimpse.common.error.GlimpseException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -1,4 +1,4 @@
-package io.glimpse.common.bundle;
+package io.glimpse.model.bundle;
 
 /**
  * One count ADAPTIVE may choose, in the order of the resampler's {@code sufficiency} output: the first

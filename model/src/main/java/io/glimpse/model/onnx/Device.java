@@ -1,4 +1,4 @@
-package io.glimpse.common.onnx;
+package io.glimpse.model.onnx;
 
 import io.glimpse.common.error.GlimpseException;
 

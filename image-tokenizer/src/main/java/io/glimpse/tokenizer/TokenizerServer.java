@@ -1,9 +1,9 @@
 package io.glimpse.tokenizer;
 
 import io.glimpse.common.admission.BoundedAdmission;
-import io.glimpse.common.bundle.BundleValidator;
-import io.glimpse.common.bundle.ModelBundle;
-import io.glimpse.common.onnx.OrtSessionFactory;
+import io.glimpse.model.bundle.BundleValidator;
+import io.glimpse.model.bundle.ModelBundle;
+import io.glimpse.model.onnx.OrtSessionFactory;
 import io.glimpse.common.server.ServerConfig;
 import io.glimpse.common.server.ServiceHost;
 import io.glimpse.tokenizer.encode.EncoderCache;
@@ -20,8 +20,8 @@ import org.slf4j.LoggerFactory;
 import java.util.List;
 
 /** Wiring of the image-tokenizer service; tests and {@code glimpse serve} both use {@link #start}. */
-public final class TokenizerMain {
-    private static final Logger LOG = LoggerFactory.getLogger(TokenizerMain.class);
+public final class TokenizerServer {
+    private static final Logger LOG = LoggerFactory.getLogger(TokenizerServer.class);
     public static final int DEFAULT_MAX_IMAGES = 8;
     /** Decoding and the encoder are CPU-bound: about one request per core runs at once. */
     public static final int DEFAULT_MAX_CONCURRENT = 2;
@@ -76,7 +76,7 @@ public final class TokenizerMain {
         }
     }
 
-    private TokenizerMain() {
+    private TokenizerServer() {
     }
 
     public static ServiceHost start(Config c, List<ServerInterceptor> interceptors) {

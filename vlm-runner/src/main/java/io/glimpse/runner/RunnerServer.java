@@ -1,9 +1,9 @@
 package io.glimpse.runner;
 
-import io.glimpse.common.bundle.BundleValidator;
+import io.glimpse.model.bundle.BundleValidator;
 
-import io.glimpse.common.bundle.ModelBundle;
-import io.glimpse.common.onnx.OrtSessionFactory;
+import io.glimpse.model.bundle.ModelBundle;
+import io.glimpse.model.onnx.OrtSessionFactory;
 import io.glimpse.common.server.ServerConfig;
 import io.glimpse.common.server.ServiceHost;
 import io.glimpse.runner.engine.RunnerLimits;
@@ -18,7 +18,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.util.List;
 
 /** Wiring of the vlm-runner service; tests and {@code glimpse serve} both use {@link #start}. */
-public final class RunnerMain {
+public final class RunnerServer {
     public record Config(ModelBundle bundle, OrtSessionFactory sessions, RunnerLimits limits, ServerConfig server) {
         public Config withServer(ServerConfig s) {
             return new Config(bundle, sessions, limits, s);
@@ -29,7 +29,7 @@ public final class RunnerMain {
     public record Running(ServiceHost host, VlmEngine engine) {
     }
 
-    private RunnerMain() {
+    private RunnerServer() {
     }
 
     public static Running start(Config c, List<ServerInterceptor> interceptors) {

@@ -1,4 +1,4 @@
-package io.glimpse.common;
+package io.glimpse.model;
 
 import ai.onnxruntime.platform.Fp16Conversions;
 import io.glimpse.common.tensor.Half;
