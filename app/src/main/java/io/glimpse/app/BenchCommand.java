@@ -48,7 +48,7 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        List<AskRequest> reqs = exampleAsks(policy);
+        List<AskRequest> reqs = policy.exampleAsks();
         System.out.printf("glimpse bench: policy %s, %d requests per level, %s%n", policy.describe(), requests,
                 remote.target == null ? "embedded chain over " + transport : "target " + remote.target);
         System.out.printf("%-5s %9s %9s %9s %9s %9s %9s %10s %10s   %s%n", "conc", "p50 ms", "p99 ms", "tok p50",
@@ -85,14 +85,6 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     /** The bundled examples as Asks under the command's policy. */
-    static List<AskRequest> exampleAsks(PolicyOptions policy) {
-        List<AskRequest> reqs = new ArrayList<>();
-        for (ExampleSet.Example e : ExampleSet.read(GlimpseHome.examples().resolve("examples.jsonl")).examples()) {
-            reqs.add(e.askBuilder().setPolicy(policy.policy()).setGeneration(policy.generation()).build());
-        }
-        return reqs;
-    }
-
     static double overheadMs(StageTimings t) {
         long inside = t.getTokenizeComputeMicros() + t.getPruneComputeMicros() + t.getRunnerQueueMicros()
                 + t.getPrefillMicros() + t.getDecodeMicros();

@@ -110,11 +110,11 @@ final class EvalGrid {
     }
 
     /** Runs the grid and writes results.{md,csv,json} and the plots into {@code out}; returns the JSON. */
-    static ObjectNode run(List<EvalCommand.Item> items, GlimpseConnection c, List<Cell> cells, Generation generation,
+    static ObjectNode run(List<EvalItem> items, GlimpseConnection c, List<Cell> cells, Generation generation,
                           Path out, String source) throws IOException {
         ObjectMapper json = new ObjectMapper();
         ProgressLine progress = new ProgressLine(cells.size() * items.size());
-        Map<Cell, EvalCommand.Report> reports = new LinkedHashMap<>();
+        Map<Cell, EvalReport> reports = new LinkedHashMap<>();
         String[] fullAnswers = new String[items.size()];
         for (int i = 0; i < Math.min(5, items.size()); i++) {   // warm-up: first calls pay for lazy initialisation
             for (Cell cell : cells) {
@@ -122,9 +122,9 @@ final class EvalGrid {
             }
         }
         for (Cell cell : cells) {
-            EvalCommand.Report report = new EvalCommand.Report();
+            EvalReport report = new EvalReport();
             for (int i = 0; i < items.size(); i++) {
-                EvalCommand.Item it = items.get(i);
+                EvalItem it = items.get(i);
                 AskResponse r = c.blocking().ask(it.ask().setPolicy(cell.policy()).setGeneration(generation).build());
                 report.add(it, r);
                 if (fullAnswers[i] == null) {

@@ -92,7 +92,7 @@ final class LoadCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        List<AskRequest> reqs = BenchCommand.exampleAsks(policy);
+        List<AskRequest> reqs = policy.exampleAsks();
         System.out.printf("glimpse bench load: %d clients for %d s, then a burst of %d; policy %s; %s%n", clients, seconds,
                 burst, policy.describe(), remote.target == null ? "embedded chain over loopback TCP" : "target " + remote.target);
         try (GlimpseConnection c = GlimpseConnection.open(remote, model, EmbeddedStack.Transport.LOOPBACK, false)) {

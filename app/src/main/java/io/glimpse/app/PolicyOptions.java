@@ -159,4 +159,13 @@ final class PolicyOptions {
                     .map(Enum::name).iterator();
         }
     }
+
+    /** The bundled single-image examples asked under this policy (what the benchmarks send). */
+    java.util.List<io.glimpse.proto.v1.AskRequest> exampleAsks() {
+        java.util.List<io.glimpse.proto.v1.AskRequest> reqs = new java.util.ArrayList<>();
+        for (ExampleSet.Example e : ExampleSet.read(GlimpseHome.examples().resolve("examples.jsonl")).examples()) {
+            reqs.add(e.askBuilder().setPolicy(policy()).setGeneration(generation()).build());
+        }
+        return reqs;
+    }
 }

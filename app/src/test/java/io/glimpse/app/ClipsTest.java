@@ -21,7 +21,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** Clips of frames as one request's images, through the real chain on the bundled model. */
 class ClipsTest {
     static EmbeddedStack stack;
-    static List<EvalCommand.Item> clips;
+    static List<EvalItem> clips;
 
     @BeforeAll
     static void start() {
@@ -34,7 +34,7 @@ class ClipsTest {
         stack.close();
     }
 
-    private static AskRequest ask(EvalCommand.Item it, Pruning.Builder p) {
+    private static AskRequest ask(EvalItem it, Pruning.Builder p) {
         return it.ask().setPolicy(TokenPolicy.newBuilder().setPruning(p)).build();
     }
 
@@ -42,7 +42,7 @@ class ClipsTest {
     @Test
     void eightFullFramesFitAndAreAnswered() {
         int right = 0;
-        for (EvalCommand.Item it : clips) {
+        for (EvalItem it : clips) {
             AskResponse r = stack.blocking().ask(it.ask().build());
             assertEquals(8 * 144, r.getUsage().getVisualTokensUsed());
             right += r.getAnswer().equals(it.answer()) ? 1 : 0;
@@ -57,7 +57,7 @@ class ClipsTest {
     void quotaAssignsAGlobalBudgetAcrossFramesByRelevance() {
         int uneven = 0;
         StringBuilder seen = new StringBuilder();
-        for (EvalCommand.Item it : clips.subList(0, 12)) {
+        for (EvalItem it : clips.subList(0, 12)) {
             AskResponse r = stack.blocking().ask(ask(it, Pruning.newBuilder().setMethod(Pruning.Method.QUOTA)
                     .setKeepRatio(0.25f).setGlobalBudget(true)));
             assertTrue(r.getUsage().getVisualTokensUsed() <= 8 * 36, "at most a quarter: " + r.getUsage().getVisualTokensUsed());
@@ -78,7 +78,7 @@ class ClipsTest {
     /** Methods that read the LM probe or ViT attention work over several frames. */
     @Test
     void attentionAndProbeMethodsServeClips() {
-        EvalCommand.Item it = clips.get(0);
+        EvalItem it = clips.get(0);
         for (Pruning.Builder p : List.of(Pruning.newBuilder().setMethod(Pruning.Method.FASTV).setKeepTokens(36),
                 Pruning.newBuilder().setMethod(Pruning.Method.QUOTA).setKeepTokens(8 * 36).setGlobalBudget(true)
                         .putParams("scorer", "attention"),
@@ -92,11 +92,11 @@ class ClipsTest {
     /** More frames than the prompt can name: refused before tokenizing, saying how many fit. */
     @Test
     void nineFramesAreRefusedWithWhatFits() {
-        EvalCommand.Item it = clips.get(0);
+        EvalItem it = clips.get(0);
         AskRequest nine = it.ask().addImages(it.ask().getImages(0)).build();
         StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> stack.blocking().ask(nine));
         assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
         assertTrue(e.getStatus().getDescription().matches(".*(at most 8|limit is 8).*"), e.getStatus().getDescription());
-        assertEquals(VideoFamily.values().length, clips.stream().map(EvalCommand.Item::family).distinct().count());
+        assertEquals(VideoFamily.values().length, clips.stream().map(EvalItem::family).distinct().count());
     }
 }
