@@ -1,7 +1,5 @@
 package io.glimpse.app;
 
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.glimpse.model.bundle.ModelBundle;
 import io.glimpse.common.metrics.MetricsEndpoint;
 import io.glimpse.common.metrics.ProcessMetrics;
@@ -19,8 +17,6 @@ import io.glimpse.gateway.chain.BackendTargets;
 import io.glimpse.gateway.chain.GatewayLimits;
 import io.glimpse.gateway.http.HttpApiConfig;
 import io.glimpse.gateway.discovery.BackendDiscovery;
-import io.glimpse.gateway.discovery.KubernetesDiscovery;
-import io.glimpse.gateway.discovery.StaticDiscovery;
 import io.grpc.ServerInterceptor;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -263,28 +259,13 @@ final class ServeCommand implements Callable<Integer> {
             description = "Gateway: include question text in the access log (off by default).")
     boolean logQuestions;
 
-    /** The gateway's backend discovery; null = gRPC's DNS resolver. */
-    private BackendDiscovery discovery() {
-        return switch (discovery.trim().toLowerCase(java.util.Locale.ROOT)) {
-            case "static" -> new StaticDiscovery();
-            case "dns" -> null;
-            case "kubernetes" -> {
-                KubernetesClient client = new KubernetesClientBuilder().build();
-                String ns = namespace == null || namespace.isBlank() ? client.getNamespace() : namespace;
-                yield new KubernetesDiscovery(client, ns == null ? "default" : ns);
-            }
-            default -> throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
-                    "--discovery must be static, kubernetes or dns, got " + discovery);
-        };
-    }
-
     /** Every service's typed config from the flags (and their environment variables): the one source for 'serve X' and 'serve all'. */
     EmbeddedStack.Services services(ModelBundle bundle, OrtSessionFactory sessions) {
         Duration reload = Duration.ofSeconds(Math.max(1, tlsReloadSeconds));
         TlsFiles tls = tlsCert == null && tlsKey == null ? null : new TlsFiles(tlsCert, tlsKey, tlsClientCa, reload);
         ServerConfig server = new ServerConfig(bind, port, null, maxMessageBytes, Duration.ofSeconds(30),
                 Duration.ofSeconds(10), Duration.ofSeconds(drainSeconds), 64, tls, true, healthPort,
-                Duration.ofSeconds(maxConnectionAgeSeconds));
+                Duration.ofSeconds(maxConnectionAgeSeconds)).withPlaintextChosen(plaintext);
         RunnerLimits runnerLimits = new RunnerLimits(maxNewTokensCap, Math.min(RunnerLimits.DEFAULT_MAX_NEW_TOKENS, maxNewTokensCap),
                 GatewayLimits.defaults().maxQuestionChars(), maxImages, maxConcurrent, maxQueued,
                 Math.max(1, Math.min(decodeBatch, maxConcurrent)));
@@ -348,7 +329,7 @@ final class ServeCommand implements Callable<Integer> {
             case runner -> RunnerServer.start(c.runner(), interceptors, meters).host();
             case gateway -> GatewayServer.start(new GatewayServer.Config(
                     new BackendTargets(tokenizerTarget, prunerTarget, runnerTarget), c.gateway(), c.gatewayServer(),
-                    discovery(), c.access(), backendTls(), c.http()), interceptors, meters);
+                    BackendDiscovery.named(discovery, namespace), c.access(), backendTls(), c.http()), interceptors, meters);
             case all -> null;
         };
         if (metrics != null) {

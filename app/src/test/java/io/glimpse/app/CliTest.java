@@ -120,7 +120,7 @@ class CliTest {
     @Test
     void embeddedBackendsListenOnLoopback() {
         var c = EmbeddedStack.Services.defaults(StackFixture.bundle(), io.glimpse.model.onnx.OrtSessionFactory.cpu());
-        try (EmbeddedStack s = EmbeddedStack.start(c.withGatewayServer(c.gatewayServer().withBind("0.0.0.0")),
+        try (EmbeddedStack s = EmbeddedStack.start(c.withGatewayServer(c.gatewayServer().withBind("0.0.0.0").withPlaintextChosen(true)),
                 EmbeddedStack.Transport.LOOPBACK, 0,
                 new io.micrometer.core.instrument.simple.SimpleMeterRegistry())) {
             for (var b : s.backends()) {
@@ -150,6 +150,10 @@ class CliTest {
         ServeCommand metricsLocal = new ServeCommand();
         new picocli.CommandLine(metricsLocal).parseArgs("gateway", "--metrics-port", "9090");
         metricsLocal.checkExposure();
+        // the rule holds wherever a server starts, not only in 'serve'
+        IllegalArgumentException direct = assertThrows(IllegalArgumentException.class, () -> io.glimpse.common.server.ServiceHost.start(
+                "exposed", io.glimpse.common.server.ServerConfig.tcp(0).withBind("0.0.0.0"), java.util.List.of(), java.util.List.of()));
+        assertTrue(direct.getMessage().contains("without TLS"), direct.getMessage());
         ServeCommand named = new ServeCommand();
         new picocli.CommandLine(named).parseArgs("gateway", "--bind", "localhost");
         named.checkExposure();

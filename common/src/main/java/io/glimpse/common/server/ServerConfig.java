@@ -22,10 +22,12 @@ import java.time.Duration;
  * @param maxConnectionAge connections are asked to reconnect after this long (GOAWAY), with the
  *                        drain timeout as grace: clients that pick one address and keep it (the
  *                        default pick_first) spread again over replicas the autoscaler adds
+ * @param plaintextChosen plaintext beyond loopback was chosen explicitly ({@code --plaintext}); without
+ *                        it a server that others can reach refuses to start without TLS ({@link Exposure})
  */
 public record ServerConfig(String bind, int port, String inProcessName, int maxInboundBytes, Duration keepAliveTime,
                            Duration keepAliveTimeout, Duration drainTimeout, int handlerThreads, TlsFiles tls,
-                           boolean reflection, int healthPort, Duration maxConnectionAge) {
+                           boolean reflection, int healthPort, Duration maxConnectionAge, boolean plaintextChosen) {
     public static final Duration DEFAULT_MAX_CONNECTION_AGE = Duration.ofMinutes(5);
 
     public static final int DEFAULT_MAX_INBOUND_BYTES = 32 * 1024 * 1024;
@@ -37,6 +39,13 @@ public record ServerConfig(String bind, int port, String inProcessName, int maxI
         if (handlerThreads < 1) {
             throw new IllegalArgumentException("handlerThreads must be >= 1");
         }
+    }
+
+    public ServerConfig(String bind, int port, String inProcessName, int maxInboundBytes, Duration keepAliveTime,
+                        Duration keepAliveTimeout, Duration drainTimeout, int handlerThreads, TlsFiles tls,
+                        boolean reflection, int healthPort, Duration maxConnectionAge) {
+        this(bind, port, inProcessName, maxInboundBytes, keepAliveTime, keepAliveTimeout, drainTimeout, handlerThreads,
+                tls, reflection, healthPort, maxConnectionAge, false);
     }
 
     public static ServerConfig tcp(int port) {
@@ -51,32 +60,38 @@ public record ServerConfig(String bind, int port, String inProcessName, int maxI
 
     public ServerConfig withInProcessName(String name) {
         return new ServerConfig(bind, port, name, maxInboundBytes, keepAliveTime, keepAliveTimeout, drainTimeout,
-                handlerThreads, tls, reflection, healthPort, maxConnectionAge);
+                handlerThreads, tls, reflection, healthPort, maxConnectionAge, plaintextChosen);
     }
 
     public ServerConfig withPort(int p) {
         return new ServerConfig(bind, p, inProcessName, maxInboundBytes, keepAliveTime, keepAliveTimeout, drainTimeout,
-                handlerThreads, tls, reflection, healthPort, maxConnectionAge);
+                handlerThreads, tls, reflection, healthPort, maxConnectionAge, plaintextChosen);
     }
 
     public ServerConfig withBind(String address) {
         return new ServerConfig(address, port, inProcessName, maxInboundBytes, keepAliveTime, keepAliveTimeout,
-                drainTimeout, handlerThreads, tls, reflection, healthPort, maxConnectionAge);
+                drainTimeout, handlerThreads, tls, reflection, healthPort, maxConnectionAge, plaintextChosen);
     }
 
     public ServerConfig withTls(TlsFiles t) {
         return new ServerConfig(bind, port, inProcessName, maxInboundBytes, keepAliveTime, keepAliveTimeout,
-                drainTimeout, handlerThreads, t, reflection, healthPort, maxConnectionAge);
+                drainTimeout, handlerThreads, t, reflection, healthPort, maxConnectionAge, plaintextChosen);
     }
 
     public ServerConfig withReflection(boolean on) {
         return new ServerConfig(bind, port, inProcessName, maxInboundBytes, keepAliveTime, keepAliveTimeout,
-                drainTimeout, handlerThreads, tls, on, healthPort, maxConnectionAge);
+                drainTimeout, handlerThreads, tls, on, healthPort, maxConnectionAge, plaintextChosen);
+    }
+
+    public ServerConfig withPlaintextChosen(boolean chosen) {
+        return new ServerConfig(bind, port, inProcessName, maxInboundBytes, keepAliveTime, keepAliveTimeout, drainTimeout,
+                handlerThreads, tls, reflection, healthPort, maxConnectionAge, chosen);
     }
 
     /** Threads for a service admitting {@code running} calls with {@code queued} more waiting. */
     public ServerConfig withHandlerThreadsFor(int running, int queued) {
         return new ServerConfig(bind, port, inProcessName, maxInboundBytes, keepAliveTime, keepAliveTimeout,
-                drainTimeout, running + queued + HEADROOM_THREADS, tls, reflection, healthPort, maxConnectionAge);
+                drainTimeout, running + queued + HEADROOM_THREADS, tls, reflection, healthPort, maxConnectionAge,
+                plaintextChosen);
     }
 }

@@ -68,6 +68,9 @@ public final class ServiceHost implements AutoCloseable {
     /** Starts listening; readiness stays NOT_SERVING until {@link #markReady()}. */
     public static ServiceHost start(String name, ServerConfig config, List<BindableService> services,
                                     List<ServerInterceptor> interceptors) {
+        if (config.port() >= 0) {   // whoever starts a server: beyond loopback it carries TLS, or plaintext was chosen
+            Exposure.check("--bind", config.bind(), config.tls() != null, config.plaintextChosen());
+        }
         ServiceHost host = new ServiceHost(name, config);
         host.health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.SERVING);
         host.health.setStatus(READINESS, ServingStatus.NOT_SERVING);

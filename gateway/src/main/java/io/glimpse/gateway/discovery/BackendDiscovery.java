@@ -20,4 +20,18 @@ public interface BackendDiscovery extends AutoCloseable {
 
     @Override
     void close();
+
+    /**
+     * The discovery {@code --discovery} names: {@code static} (fixed addresses), {@code kubernetes}
+     * (EndpointSlices in {@code namespace}, or the pod's own when blank), or {@code dns}, which is
+     * gRPC's own resolver and so no discovery here (null).
+     */
+    static BackendDiscovery named(String kind, String namespace) {
+        return switch (kind.trim().toLowerCase(java.util.Locale.ROOT)) {
+            case "static" -> new StaticDiscovery();
+            case "dns" -> null;
+            case "kubernetes" -> KubernetesDiscovery.inCluster(namespace);
+            default -> throw new IllegalArgumentException("--discovery must be static, kubernetes or dns, got " + kind);
+        };
+    }
 }

@@ -30,6 +30,13 @@ public final class KubernetesDiscovery implements BackendDiscovery {
     private final String namespace;
     private final List<SharedIndexInformer<EndpointSlice>> informers = new ArrayList<>();
 
+    /** From inside a pod (or a kubeconfig): {@code namespace}, or the pod's own when blank, else "default". */
+    public static KubernetesDiscovery inCluster(String namespace) {
+        KubernetesClient client = new io.fabric8.kubernetes.client.KubernetesClientBuilder().build();
+        String ns = namespace == null || namespace.isBlank() ? client.getNamespace() : namespace;
+        return new KubernetesDiscovery(client, ns == null ? "default" : ns);
+    }
+
     public KubernetesDiscovery(KubernetesClient client, String namespace) {
         this.client = client;
         this.namespace = namespace;
