@@ -31,6 +31,11 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--data", description = "JSONL of {image (or images), question, answer[, family]} instead of generated samples.")
     Path data;
 
+    @Option(names = "--distribution", defaultValue = "classic",
+            description = "Generated scenes (docs/design/model.md): classic (96 x 96; models v1-v3) or detail (192 x 192,"
+                    + " 576 patches); accuracy is also reported per size bucket of the question's object (obj_small < 24 px ...).")
+    String distribution;
+
     @Option(names = "--frames", paramLabel = "N|MIN-MAX",
             description = "Shapes-Video clips of N (or MIN to MAX) frames instead of single images; each clip is one Ask with"
                     + " its frames as images. With --grid a comma list (e.g. 2,4,8) is a frames axis: one grid per length.")
@@ -80,6 +85,10 @@ final class EvalCommand implements Callable<Integer> {
 
 
     static List<EvalItem> generate(long seed, int count, String frames) {
+        return generate(seed, count, frames, io.glimpse.shapes.SceneSpec.CLASSIC);
+    }
+
+    static List<EvalItem> generate(long seed, int count, String frames, io.glimpse.shapes.SceneSpec spec) {
         List<EvalItem> items = new ArrayList<>();
         if (frames != null) {
             FrameRange range = FrameRange.parse(frames);
@@ -91,10 +100,11 @@ final class EvalCommand implements Callable<Integer> {
             }
             return items;
         }
-        ShapesVqaGenerator gen = new ShapesVqaGenerator(seed);
+        ShapesVqaGenerator gen = new ShapesVqaGenerator(seed, spec);
         for (int i = 0; i < count; i++) {
             Sample s = gen.next();
-            items.add(new EvalItem(List.of(ScenePng.encode(s.scene())), s.question(), s.answer(), s.family().key()));
+            items.add(new EvalItem(List.of(ScenePng.encode(s.scene())), s.question(), s.answer(), s.family().key(),
+                    io.glimpse.shapes.SizeBucket.of(s).map(b -> b.word()).orElse("")));
         }
         return items;
     }
@@ -111,7 +121,7 @@ final class EvalCommand implements Callable<Integer> {
                 items.add(new EvalItem(bytes, e.question(), e.answer(), e.family()));
             }
         } else if (!(grid && frames != null && frames.contains(","))) {
-            items = generate(seed, count, frames);
+            items = generate(seed, count, frames, io.glimpse.shapes.SceneSpec.of(distribution));
         }
         if (grid) {
             try (GlimpseConnection c = GlimpseConnection.open(remote, model, EmbeddedStack.Transport.IN_PROCESS, false)) {

@@ -37,6 +37,11 @@ final class EvalReport {
         int[] f = families.computeIfAbsent(it.family().isEmpty() ? "all" : it.family(), k -> new int[2]);
         f[0] += ok ? 1 : 0;
         f[1]++;
+        if (!it.bucket().isEmpty()) {   // reported beside the families, as obj_small / obj_medium / obj_large
+            int[] b = families.computeIfAbsent("obj_" + it.bucket(), k -> new int[2]);
+            b[0] += ok ? 1 : 0;
+            b[1]++;
+        }
         tokensUsed += r.getUsage().getVisualTokensUsed();
         flopsUsed += r.getUsage().getPrefillFlopsUsed();
         flopsFull += r.getUsage().getPrefillFlopsFull();

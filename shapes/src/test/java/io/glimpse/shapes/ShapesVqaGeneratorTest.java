@@ -108,8 +108,15 @@ class ShapesVqaGeneratorTest {
         int fewest = Integer.MAX_VALUE;
         int smallSizeTargets = 0;
         int largeSizeTargets = 0;
+        java.util.Map<SizeBucket, Integer> buckets = new java.util.EnumMap<>(SizeBucket.class);
         for (int i = 0; i < 1500; i++) {
             Sample s = g.next();
+            var bucket = SizeBucket.of(s);
+            boolean names = s.family() == QuestionFamily.COLOR || s.family() == QuestionFamily.SHAPE
+                    || s.family() == QuestionFamily.WHERE || s.family() == QuestionFamily.SIZE || s.family() == QuestionFamily.CLOSEST
+                    || s.family() == QuestionFamily.EXIST && s.answer().equals("yes");
+            assertEquals(names, bucket.isPresent(), "a question naming one object has its bucket: " + s.question());
+            bucket.ifPresent(b -> buckets.merge(b, 1, Integer::sum));
             assertEquals(192, s.scene().size());
             assertEquals(192 * 192 * 3, s.scene().rgb().length);
             assertEquals(expected(s), s.answer(), s.question());
@@ -143,6 +150,10 @@ class ShapesVqaGeneratorTest {
         assertEquals(20, most);
         assertTrue(cluttered > 600 && cluttered < 900, "about half cluttered: " + cluttered);
         assertTrue(smallSizeTargets > 50 && largeSizeTargets > 50, smallSizeTargets + " / " + largeSizeTargets);
+        // questions about objects smaller than one cell of an 8 x 8 pooling are a good share, as are the rest
+        for (SizeBucket b : SizeBucket.values()) {
+            assertTrue(buckets.getOrDefault(b, 0) > 120, buckets.toString());
+        }
         // the classic distribution is unchanged by the parameterisation: the same seed gives the same bytes
         assertTrue(java.util.Arrays.equals(new ShapesVqaGenerator(5).next().scene().rgb(),
                 new ShapesVqaGenerator(5, SceneSpec.CLASSIC).next().scene().rgb()));
