@@ -26,6 +26,15 @@ def v4_config():
     return c
 
 
+def load_trained(model, weights):
+    """Loads a checkpoint that may hold only the encoder and probe; anything else it lacks must be the LM's or
+    the resampler's, which keep their seeded initial values."""
+    missing, unexpected = model.load_state_dict(weights, strict=False)
+    stray = [k for k in missing if not k.startswith(("lm.", "resampler."))]
+    if unexpected or stray:
+        raise ValueError(f"checkpoint does not fit the model: unexpected {unexpected[:5]}, missing {stray[:5]}")
+
+
 def patch_accuracy(model, data, count, batch=32):
     """Share of object-covered patches whose colour and shape the probe names right (background excluded)."""
     model.eval()
@@ -75,14 +84,17 @@ def main():
     step = 0
     if os.path.exists(ckpt_path):
         state = torch.load(ckpt_path)
-        model.load_state_dict(state["model"])
+        load_trained(model, state["model"])
         opt.load_state_dict(state["opt"])
         step = state["step"]
         log(f"resumed at step {step}")
 
     def save():
+        """Only what stage 1 trains (encoder and probe, 6 MB with the optimizer): small enough to commit so the
+        next session resumes; the untrained LM and resampler come from the seed."""
         tmp = ckpt_path + ".tmp"
-        torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "step": step, "config": c.to_dict()}, tmp)
+        trained = {k: v for k, v in model.state_dict().items() if k.startswith(("vision.", "patch_probe."))}
+        torch.save({"model": trained, "opt": opt.state_dict(), "step": step, "config": c.to_dict()}, tmp)
         os.replace(tmp, ckpt_path)
 
     model.train()

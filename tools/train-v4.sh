@@ -4,7 +4,9 @@
 #   stage 1 the vision encoder alone on per-patch targets (tools/pretrain_vision.py);
 #   stage 2 the encoder frozen, its features cached once; the LM and resampler trained on them, most
 #           steps on reduced inputs (pooled, QuoTA resizes, prefixes, subsets), 15% on the full grid.
-# Every stage resumes where it stopped: run the script again. Clips at the detail scale, the
+# Every stage resumes where it stopped: run the script again. Between sessions (whose work directory is
+# gone) stage 1 resumes from tools/v4-resume/stage1, which a session commits when it stops:
+#   mkdir -p tools/v4-resume/stage1 && cp tools/work-v4/stage1/{vision.pt,pretrain.log} tools/v4-resume/stage1/ Clips at the detail scale, the
 # question-aware sufficiency head, export and evaluation follow in later commits; when v4 ships this
 # becomes tools/train-default-model.sh.
 #
@@ -25,6 +27,10 @@ gen() { [ -f "$WORK/$1/meta.json" ] || ./glimpse shapes generate --distribution 
 gen data 30000 11
 gen dev 512 4244
 
+# a later session resumes stage 1 from the checkpoint the last one committed (tools/v4-resume)
+if [ ! -f "$WORK/stage1/vision.pt" ] && [ -f tools/v4-resume/stage1/vision.pt ]; then
+    mkdir -p "$WORK/stage1" && cp tools/v4-resume/stage1/* "$WORK/stage1/"
+fi
 (cd tools && "$PY" pretrain_vision.py --data "$WORK/data" --heldout "$WORK/dev" --out "$WORK/stage1" \
     --steps "$STAGE1_STEPS")
 

@@ -270,7 +270,8 @@ def main():
         step = state["step"]
         log(f"resumed at step {step}")
     elif init is not None:
-        model.load_state_dict(init["model"])
+        from pretrain_vision import load_trained   # stage 1's checkpoint holds the encoder alone
+        load_trained(model, init["model"])
         log(f"starting from {args.init}")
     cache = None
     if args.freeze_vision and args.feature_cache:
