@@ -1,11 +1,11 @@
 package io.glimpse.app;
 
-import io.glimpse.proto.v1.Pruning;
 import io.glimpse.common.grpc.TensorCodec;
 import io.glimpse.model.onnx.OrtSessionFactory;
 import io.glimpse.common.tensor.FloatTensor;
 import io.glimpse.common.tokens.TokenSet;
 import io.glimpse.proto.v1.DType;
+import io.glimpse.pruner.select.PruningMethod;
 import io.glimpse.pruner.select.PruningSpec;
 import io.glimpse.pruner.select.TokenPrunerEngine;
 import io.glimpse.shapes.ScenePng;
@@ -66,7 +66,7 @@ class AttentionPrecisionTest {
     }
 
     static Set<Integer> kept(TokenPrunerEngine pruner, TokenSet t, int keep, Map<String, String> params) {
-        TokenSet out = pruner.prune(List.of(t), new PruningSpec(Pruning.Method.ZERO_TPRUNE, keep, 0f, false, 0L, params), "q")
+        TokenSet out = pruner.prune(List.of(t), new PruningSpec(PruningMethod.ZERO_TPRUNE, keep, 0f, false, 0L, params), "q")
                 .images().get(0);
         Set<Integer> s = new HashSet<>();
         for (int o : out.origin()) {

@@ -1,8 +1,8 @@
 package io.glimpse.bench;
 
-import io.glimpse.proto.v1.Pruning;
 import io.glimpse.pruner.query.QueryModel;
 import io.glimpse.pruner.select.DivPruneSelector;
+import io.glimpse.pruner.select.PruningMethod;
 import io.glimpse.pruner.select.QueryContext;
 import io.glimpse.pruner.select.TomeSelector;
 import io.glimpse.pruner.select.ZeroTPruneSelector;
@@ -20,13 +20,13 @@ public final class FlopCounts {
         QueryContext q = new QueryContext("q", List.of(s.tokens), QueryModel.none());
         int n = PruningBenchmarks.N;
         System.out.println("zeroTPrune30Iterations " + new ZeroTPruneSelector().select(s.tokens, 64,
-                PruningBenchmarks.spec(Pruning.Method.ZERO_TPRUNE, 64, Map.of("iterations", "30", "tolerance", "0")), q, 0).flops());
+                PruningBenchmarks.spec(PruningMethod.ZERO_TPRUNE, 64, Map.of("iterations", "30", "tolerance", "0")), q, 0).flops());
         System.out.println("tomeQuarter " + new TomeSelector().select(s.tokens, n - n / 4,
-                PruningBenchmarks.spec(Pruning.Method.TOME, n - n / 4, Map.of()), q, 0).flops());
+                PruningBenchmarks.spec(PruningMethod.TOME, n - n / 4, Map.of()), q, 0).flops());
         System.out.println("divPrune64 " + new DivPruneSelector().select(s.tokens, 64,
-                PruningBenchmarks.spec(Pruning.Method.DIVPRUNE, 64, Map.of()), q, 0).flops());
+                PruningBenchmarks.spec(PruningMethod.DIVPRUNE, 64, Map.of()), q, 0).flops());
         System.out.println("divPrune64Mean " + new DivPruneSelector().select(s.tokens, 64,
-                PruningBenchmarks.spec(Pruning.Method.DIVPRUNE, 64, Map.of("first", "mean")), q, 0).flops());
+                PruningBenchmarks.spec(PruningMethod.DIVPRUNE, 64, Map.of("first", "mean")), q, 0).flops());
         System.out.println("coreMatchingScores " + ((long) (n + PruningBenchmarks.PROMPT_TEXT) * PruningBenchmarks.FFN
                 + (long) n * PruningBenchmarks.FFN) + " comparisons (no multiply-adds)");
     }

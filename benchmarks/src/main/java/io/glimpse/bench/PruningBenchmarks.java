@@ -1,6 +1,5 @@
 package io.glimpse.bench;
 
-import io.glimpse.proto.v1.Pruning;
 import io.glimpse.common.tensor.FloatTensor;
 import io.glimpse.common.tokens.TokenKind;
 import io.glimpse.common.tokens.TokenSet;
@@ -9,6 +8,7 @@ import io.glimpse.pruner.kernel.GridResize;
 import io.glimpse.pruner.kernel.WaterFilling;
 import io.glimpse.pruner.query.QueryModel;
 import io.glimpse.pruner.select.DivPruneSelector;
+import io.glimpse.pruner.select.PruningMethod;
 import io.glimpse.pruner.select.PruningSpec;
 import io.glimpse.pruner.select.QueryContext;
 import io.glimpse.pruner.select.Selection;
@@ -113,33 +113,33 @@ public class PruningBenchmarks {
         return o;
     }
 
-    static PruningSpec spec(Pruning.Method m, int keep, Map<String, String> params) {
+    static PruningSpec spec(PruningMethod m, int keep, Map<String, String> params) {
         return new PruningSpec(m, keep, 0f, false, 0L, params);
     }
 
     /** 30 full WPR iterations (tolerance 0 so none stops early), keep 64. */
     @Benchmark
     public Selection zeroTPrune30Iterations() {
-        return new ZeroTPruneSelector().select(tokens, 64, spec(Pruning.Method.ZERO_TPRUNE, 64,
+        return new ZeroTPruneSelector().select(tokens, 64, spec(PruningMethod.ZERO_TPRUNE, 64,
                 Map.of("iterations", "30", "tolerance", "0")), query, 0);
     }
 
     /** One round of bipartite soft matching, r = N/4. */
     @Benchmark
     public Selection tomeQuarter() {
-        return new TomeSelector().select(tokens, N - N / 4, spec(Pruning.Method.TOME, N - N / 4, Map.of()), query, 0);
+        return new TomeSelector().select(tokens, N - N / 4, spec(PruningMethod.TOME, N - N / 4, Map.of()), query, 0);
     }
 
     /** k = 64, first pick as the released code (most isolated token: all pairs). */
     @Benchmark
     public Selection divPrune64() {
-        return new DivPruneSelector().select(tokens, 64, spec(Pruning.Method.DIVPRUNE, 64, Map.of("first", "isolated")), query, 0);
+        return new DivPruneSelector().select(tokens, 64, spec(PruningMethod.DIVPRUNE, 64, Map.of("first", "isolated")), query, 0);
     }
 
     /** k = 64, first pick farthest from the mean direction: O(kNd) overall. */
     @Benchmark
     public Selection divPrune64Mean() {
-        return new DivPruneSelector().select(tokens, 64, spec(Pruning.Method.DIVPRUNE, 64, Map.of("first", "mean")), query, 0);
+        return new DivPruneSelector().select(tokens, 64, spec(PruningMethod.DIVPRUNE, 64, Map.of("first", "mean")), query, 0);
     }
 
     /** Core neurons over N + 32 prompt tokens of F = 4096 activations, then the N visual tokens' scores. */

@@ -1,11 +1,11 @@
 package io.glimpse.pruner;
 
-import io.glimpse.proto.v1.Pruning;
 import io.glimpse.common.error.GlimpseException;
 import io.glimpse.common.tensor.FloatTensor;
 import io.glimpse.common.tokens.TokenKind;
 import io.glimpse.common.tokens.TokenSet;
 import io.glimpse.pruner.select.Budget;
+import io.glimpse.pruner.select.PruningMethod;
 import io.glimpse.pruner.select.PruningSpec;
 import io.glimpse.pruner.select.TokenPrunerEngine;
 import org.junit.jupiter.api.Test;
@@ -33,16 +33,16 @@ class PrunerEngineTest {
         return new TokenSet(FloatTensor.of(d, n, h), TokenKind.GRID, origin, n, 12, 12, 0, null, null, null, null);
     }
 
-    static PruningSpec spec(Pruning.Method m, int keep, long seed) {
+    static PruningSpec spec(PruningMethod m, int keep, long seed) {
         return new PruningSpec(m, keep, 0f, false, seed, Map.of());
     }
 
     @Test
     void randomIsSeededSortedUniqueAndKeepsRowsWithTheirOrigins() {
         TokenSet in = grid(144, 4);
-        TokenSet a = engine.prune(List.of(in), spec(Pruning.Method.RANDOM, 16, 7), "q").images().get(0);
-        TokenSet b = engine.prune(List.of(in), spec(Pruning.Method.RANDOM, 16, 7), "q").images().get(0);
-        TokenSet c = engine.prune(List.of(in), spec(Pruning.Method.RANDOM, 16, 8), "q").images().get(0);
+        TokenSet a = engine.prune(List.of(in), spec(PruningMethod.RANDOM, 16, 7), "q").images().get(0);
+        TokenSet b = engine.prune(List.of(in), spec(PruningMethod.RANDOM, 16, 7), "q").images().get(0);
+        TokenSet c = engine.prune(List.of(in), spec(PruningMethod.RANDOM, 16, 8), "q").images().get(0);
         assertArrayEquals(a.origin(), b.origin());
         assertFalse(Arrays.equals(a.origin(), c.origin()));
         assertEquals(16, a.count());
@@ -61,7 +61,7 @@ class PrunerEngineTest {
     void randomIsUnbiased() {
         int[] hits = new int[20];
         for (long seed = 0; seed < 2000; seed++) {
-            for (int o : engine.prune(List.of(grid(20, 1)), spec(Pruning.Method.RANDOM, 5, seed), "q").images().get(0).origin()) {
+            for (int o : engine.prune(List.of(grid(20, 1)), spec(PruningMethod.RANDOM, 5, seed), "q").images().get(0).origin()) {
                 hits[o]++;
             }
         }
@@ -72,15 +72,15 @@ class PrunerEngineTest {
 
     @Test
     void uniformStrideSpreadsOverTheSpan() {
-        assertArrayEquals(new int[]{4, 13, 22, 31}, engine.prune(List.of(grid(36, 1)), spec(Pruning.Method.UNIFORM, 4, 0), "q").images()
+        assertArrayEquals(new int[]{4, 13, 22, 31}, engine.prune(List.of(grid(36, 1)), spec(PruningMethod.UNIFORM, 4, 0), "q").images()
                 .get(0).origin());
-        assertArrayEquals(new int[]{0, 1, 2}, engine.prune(List.of(grid(3, 1)), spec(Pruning.Method.UNIFORM, 3, 0), "q").images()
+        assertArrayEquals(new int[]{0, 1, 2}, engine.prune(List.of(grid(3, 1)), spec(PruningMethod.UNIFORM, 3, 0), "q").images()
                 .get(0).origin());
     }
 
     @Test
     void budgetAtLeastNKeepsAll() {
-        TokenSet out = engine.prune(List.of(grid(10, 2)), spec(Pruning.Method.RANDOM, 50, 1), "q").images().get(0);
+        TokenSet out = engine.prune(List.of(grid(10, 2)), spec(PruningMethod.RANDOM, 50, 1), "q").images().get(0);
         assertEquals(10, out.count());
         assertArrayEquals(grid(10, 2).embeddings().data(), out.embeddings().data());
     }
@@ -88,29 +88,29 @@ class PrunerEngineTest {
     @Test
     void ratioAndGlobalBudgets() {
         assertArrayEquals(new int[]{36, 5}, Budget.perImage(new int[]{144, 20},
-                new PruningSpec(Pruning.Method.RANDOM, 0, 0.25f, false, 0, Map.of())));
-        int[] global = Budget.perImage(new int[]{144, 36, 20}, new PruningSpec(Pruning.Method.RANDOM, 50, 0f, true, 0, Map.of()));
+                new PruningSpec(PruningMethod.RANDOM, 0, 0.25f, false, 0, Map.of())));
+        int[] global = Budget.perImage(new int[]{144, 36, 20}, new PruningSpec(PruningMethod.RANDOM, 50, 0f, true, 0, Map.of()));
         assertEquals(50, Arrays.stream(global).sum());
         assertArrayEquals(new int[]{36, 9, 5}, global);
         // a global ratio is a share of all the request's tokens: 25% of 8 x 144 = 288
         int[] clip = Budget.perImage(new int[]{144, 144, 144, 144, 144, 144, 144, 144},
-                new PruningSpec(Pruning.Method.RANDOM, 0, 0.25f, true, 0, Map.of()));
+                new PruningSpec(PruningMethod.RANDOM, 0, 0.25f, true, 0, Map.of()));
         assertEquals(288, Arrays.stream(clip).sum());
         assertArrayEquals(new int[]{36, 36, 36, 36, 36, 36, 36, 36}, clip);
     }
 
     @Test
     void invalidBudgetsAndMissingMethodsAreRefused() {
-        assertKind(GlimpseException.Kind.INVALID_ARGUMENT, spec(Pruning.Method.RANDOM, -1, 0));
-        assertKind(GlimpseException.Kind.INVALID_ARGUMENT, new PruningSpec(Pruning.Method.RANDOM, 0, 1.5f, false, 0, Map.of()));
-        assertKind(GlimpseException.Kind.INVALID_ARGUMENT, new PruningSpec(Pruning.Method.RANDOM, 5, 0.5f, false, 0, Map.of()));
-        assertKind(GlimpseException.Kind.INVALID_ARGUMENT, new PruningSpec(Pruning.Method.RANDOM, 0, 0f, true, 0, Map.of()));
-        assertKind(GlimpseException.Kind.FAILED_PRECONDITION, spec(Pruning.Method.FASTV, 5, 0));
-        assertKind(GlimpseException.Kind.INVALID_ARGUMENT, new PruningSpec(Pruning.Method.ZERO_TPRUNE, 5, 0f, false, 0,
+        assertKind(GlimpseException.Kind.INVALID_ARGUMENT, spec(PruningMethod.RANDOM, -1, 0));
+        assertKind(GlimpseException.Kind.INVALID_ARGUMENT, new PruningSpec(PruningMethod.RANDOM, 0, 1.5f, false, 0, Map.of()));
+        assertKind(GlimpseException.Kind.INVALID_ARGUMENT, new PruningSpec(PruningMethod.RANDOM, 5, 0.5f, false, 0, Map.of()));
+        assertKind(GlimpseException.Kind.INVALID_ARGUMENT, new PruningSpec(PruningMethod.RANDOM, 0, 0f, true, 0, Map.of()));
+        assertKind(GlimpseException.Kind.FAILED_PRECONDITION, spec(PruningMethod.FASTV, 5, 0));
+        assertKind(GlimpseException.Kind.INVALID_ARGUMENT, new PruningSpec(PruningMethod.ZERO_TPRUNE, 5, 0f, false, 0,
                 Map.of("iteration", "3")));
-        assertKind(GlimpseException.Kind.INVALID_ARGUMENT, new PruningSpec(Pruning.Method.ZERO_TPRUNE, 5, 0f, false, 0,
+        assertKind(GlimpseException.Kind.INVALID_ARGUMENT, new PruningSpec(PruningMethod.ZERO_TPRUNE, 5, 0f, false, 0,
                 Map.of("iterations", "many")));
-        assertKind(GlimpseException.Kind.INVALID_ARGUMENT, new PruningSpec(Pruning.Method.QUOTA, 0, 0f, false, 0, Map.of()));
+        assertKind(GlimpseException.Kind.INVALID_ARGUMENT, new PruningSpec(PruningMethod.QUOTA, 0, 0f, false, 0, Map.of()));
     }
 
     private void assertKind(GlimpseException.Kind kind, PruningSpec s) {
@@ -130,8 +130,8 @@ class PrunerEngineTest {
     @Test
     void budgetCoveringEveryTokenStillScoresEachOne() {
         TokenSet in = grid(16, 4);
-        for (Pruning.Method m : List.of(Pruning.Method.RANDOM, Pruning.Method.UNIFORM, Pruning.Method.ZERO_TPRUNE,
-                Pruning.Method.TOME, Pruning.Method.VISIONZIP, Pruning.Method.DIVPRUNE)) {
+        for (PruningMethod m : List.of(PruningMethod.RANDOM, PruningMethod.UNIFORM, PruningMethod.ZERO_TPRUNE,
+                PruningMethod.TOME, PruningMethod.VISIONZIP, PruningMethod.DIVPRUNE)) {
             TokenSet out = engine.prune(List.of(in), spec(m, 16, 1), "q").images().get(0);
             assertEquals(16, out.count(), m + " keeps every token");
             assertEquals(16, out.scores() == null ? 0 : out.scores().length, m + " scores every input token");

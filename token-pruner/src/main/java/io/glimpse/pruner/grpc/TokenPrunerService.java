@@ -11,9 +11,9 @@ import io.glimpse.common.tokens.TokenSet;
 import io.glimpse.proto.v1.DType;
 import io.glimpse.proto.v1.PruneRequest;
 import io.glimpse.proto.v1.PruneResponse;
-import io.glimpse.common.methods.PruningMethods;
 import io.glimpse.proto.v1.Pruning;
 import io.glimpse.proto.v1.TokenPrunerGrpc;
+import io.glimpse.pruner.select.PruningMethod;
 import io.glimpse.pruner.select.PruningSpec;
 import io.glimpse.pruner.select.TokenPrunerEngine;
 import io.grpc.Context;
@@ -86,11 +86,11 @@ public final class TokenPrunerService extends TokenPrunerGrpc.TokenPrunerImplBas
     }
 
     private static PruningSpec step(Pruning p) {
-        Pruning.Method method = switch (p.getMethod()) {
-            case METHOD_UNSPECIFIED, NONE -> Pruning.Method.NONE;
+        PruningMethod method = switch (p.getMethod()) {
+            case METHOD_UNSPECIFIED, NONE -> PruningMethod.NONE;
             case UNRECOGNIZED -> throw GlimpseException.invalid("unknown pruning method " + p.getMethodValue()
-                    + "; known: " + String.join(", ", PruningMethods.names()));
-            default -> p.getMethod();
+                    + "; known: NONE, RANDOM, UNIFORM, ZERO_TPRUNE, CORE_MATCHING, QUOTA, TOME, FASTV, VISIONZIP, DIVPRUNE");
+            default -> PruningMethod.valueOf(p.getMethod().name());
         };
         List<PruningSpec> then = new ArrayList<>();
         for (Pruning step : p.getThenList()) {

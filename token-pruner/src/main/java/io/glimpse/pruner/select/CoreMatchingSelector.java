@@ -1,6 +1,5 @@
 package io.glimpse.pruner.select;
 
-import io.glimpse.proto.v1.Pruning;
 import io.glimpse.common.methods.MethodDescriptor;
 import io.glimpse.common.methods.PruningMethods;
 
@@ -17,7 +16,7 @@ import io.glimpse.pruner.query.ProbedPrompt;
  * scored by the core neurons it activates; keep the top k, or without a budget the elbow's count.
  */
 public final class CoreMatchingSelector implements TokenSelector {
-    private static final MethodDescriptor D = PruningMethods.of(Pruning.Method.CORE_MATCHING.name());
+    private static final MethodDescriptor D = PruningMethods.of(PruningMethod.CORE_MATCHING.name());
 
     @Override
     public boolean decidesCount() {

@@ -1,6 +1,5 @@
 package io.glimpse.pruner.select;
 
-import io.glimpse.proto.v1.Pruning;
 import io.glimpse.common.methods.MethodDescriptor;
 import io.glimpse.common.methods.PruningMethods;
 
@@ -15,7 +14,7 @@ import java.util.Arrays;
  * from the token farthest from the mean direction and avoids the O(N^2 d) all-pairs pass.
  */
 public final class DivPruneSelector implements TokenSelector {
-    private static final MethodDescriptor D = PruningMethods.of(Pruning.Method.DIVPRUNE.name());
+    private static final MethodDescriptor D = PruningMethods.of(PruningMethod.DIVPRUNE.name());
 
     @Override
     public Selection select(TokenSet tokens, int keep, PruningSpec spec, QueryContext query, int image) {

@@ -1,6 +1,5 @@
 package io.glimpse.pruner.select;
 
-import io.glimpse.proto.v1.Pruning;
 import io.glimpse.common.tokens.TokenSet;
 
 import java.util.ArrayList;
@@ -23,7 +22,7 @@ final class MethodShrinker implements UnitShrinker {
     public List<Piece> shrink(TokenSet t, QuotaAssignment.Unit unit, float[] x, int k, long[] flops) {
         int d = t.hidden();
         TokenSet part = t.keep(unit.rows(), null);
-        Pruning.Method m = Pruning.Method.valueOf(spec.params().getOrDefault("within", "").trim().toUpperCase(java.util.Locale.ROOT));
+        PruningMethod m = PruningMethod.valueOf(spec.params().getOrDefault("within", "").trim().toUpperCase(java.util.Locale.ROOT));
         Selection sel = selector.select(part, k, spec.withMethod(m, k), new QueryContext(query.question(), List.of(part),
                 query.model()), 0);
         flops[0] += sel.flops();

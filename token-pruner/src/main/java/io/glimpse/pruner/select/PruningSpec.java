@@ -1,6 +1,5 @@
 package io.glimpse.pruner.select;
 
-import io.glimpse.proto.v1.Pruning;
 import io.glimpse.common.error.GlimpseException;
 import io.glimpse.common.methods.MethodParam;
 
@@ -14,20 +13,20 @@ import java.util.Set;
  * (keep all, or the method's own count); with {@code globalBudget}, keepTokens is a total over all
  * images. {@code then} lists further steps applied in order to this step's output (a pipeline).
  */
-public record PruningSpec(Pruning.Method method, int keepTokens, float keepRatio, boolean globalBudget, long seed,
+public record PruningSpec(PruningMethod method, int keepTokens, float keepRatio, boolean globalBudget, long seed,
                           Map<String, String> params, List<PruningSpec> then) {
     public PruningSpec {
         params = Map.copyOf(params);
         then = List.copyOf(then);
     }
 
-    public PruningSpec(Pruning.Method method, int keepTokens, float keepRatio, boolean globalBudget, long seed,
+    public PruningSpec(PruningMethod method, int keepTokens, float keepRatio, boolean globalBudget, long seed,
                        Map<String, String> params) {
         this(method, keepTokens, keepRatio, globalBudget, seed, params, List.of());
     }
 
     public static PruningSpec none() {
-        return new PruningSpec(Pruning.Method.NONE, 0, 0f, false, 0L, Map.of());
+        return new PruningSpec(PruningMethod.NONE, 0, 0f, false, 0L, Map.of());
     }
 
     public boolean hasBudget() {
@@ -45,7 +44,7 @@ public record PruningSpec(Pruning.Method method, int keepTokens, float keepRatio
     }
 
     /** The same step with another method and budget (QuoTA's selection inside a unit). */
-    public PruningSpec withMethod(Pruning.Method m, int keep) {
+    public PruningSpec withMethod(PruningMethod m, int keep) {
         return new PruningSpec(m, keep, 0f, false, seed, params);
     }
 

@@ -1,6 +1,5 @@
 package io.glimpse.pruner.select;
 
-import io.glimpse.proto.v1.Pruning;
 import io.glimpse.common.methods.MethodDescriptor;
 import io.glimpse.common.methods.PruningMethods;
 
@@ -24,10 +23,10 @@ import java.util.Set;
  * average pooling, FlexTok prefix for ordered register tokens, or another method's selection.
  */
 final class QuotaAssignment {
-    private static final MethodDescriptor D = PruningMethods.of(Pruning.Method.QUOTA.name());
-    private final Map<Pruning.Method, TokenSelector> selectors;
+    private static final MethodDescriptor D = PruningMethods.of(PruningMethod.QUOTA.name());
+    private final Map<PruningMethod, TokenSelector> selectors;
 
-    QuotaAssignment(Map<Pruning.Method, TokenSelector> selectors) {
+    QuotaAssignment(Map<PruningMethod, TokenSelector> selectors) {
         this.selectors = selectors;
     }
 
@@ -226,7 +225,7 @@ final class QuotaAssignment {
             }
             UnitShrinker shrinker = within.equals("resize") || within.equals("pool")
                     ? (unit.gridRows() > 0 ? new GridShrinker(within.equals("resize")) : new PrefixShrinker())
-                    : new MethodShrinker(selectors.get(Pruning.Method.valueOf(within.toUpperCase(java.util.Locale.ROOT))), spec, query);
+                    : new MethodShrinker(selectors.get(PruningMethod.valueOf(within.toUpperCase(java.util.Locale.ROOT))), spec, query);
             for (UnitShrinker.Piece p : shrinker.shrink(t, unit, x, k, flops)) {
                 add(rowsOut, data, p.row(), p.x());
             }

@@ -1,6 +1,5 @@
 package io.glimpse.pruner.select;
 
-import io.glimpse.proto.v1.Pruning;
 import io.glimpse.common.error.GlimpseException;
 import io.glimpse.common.methods.PruningMethods;
 import io.glimpse.common.tokens.TokenSet;
@@ -17,7 +16,7 @@ import java.util.Map;
  * the first step (later steps score tokens that are no longer the input's).
  */
 public final class TokenPrunerEngine {
-    private final Map<Pruning.Method, TokenSelector> selectors = new EnumMap<>(Pruning.Method.class);
+    private final Map<PruningMethod, TokenSelector> selectors = new EnumMap<>(PruningMethod.class);
     private final QuotaAssignment quota;
     private final QueryModel model;
 
@@ -31,20 +30,14 @@ public final class TokenPrunerEngine {
 
     public TokenPrunerEngine(QueryModel model) {
         this.model = model;
-        selectors.put(Pruning.Method.RANDOM, new RandomSelector());
-        selectors.put(Pruning.Method.UNIFORM, new UniformSelector());
-        selectors.put(Pruning.Method.ZERO_TPRUNE, new ZeroTPruneSelector());
-        selectors.put(Pruning.Method.TOME, new TomeSelector());
-        selectors.put(Pruning.Method.VISIONZIP, new VisionZipSelector());
-        selectors.put(Pruning.Method.DIVPRUNE, new DivPruneSelector());
-        selectors.put(Pruning.Method.FASTV, new FastVSelector());
-        selectors.put(Pruning.Method.CORE_MATCHING, new CoreMatchingSelector());
-        // the catalog is the list of methods: each one runs here (NONE and QUOTA are the engine's own)
-        for (var d : io.glimpse.common.methods.PruningMethods.all()) {
-            if (d.method() != Pruning.Method.NONE && d.method() != Pruning.Method.QUOTA && !selectors.containsKey(d.method())) {
-                throw new IllegalStateException("the method catalog lists " + d.method() + " but the pruner has no selector for it");
-            }
-        }
+        selectors.put(PruningMethod.RANDOM, new RandomSelector());
+        selectors.put(PruningMethod.UNIFORM, new UniformSelector());
+        selectors.put(PruningMethod.ZERO_TPRUNE, new ZeroTPruneSelector());
+        selectors.put(PruningMethod.TOME, new TomeSelector());
+        selectors.put(PruningMethod.VISIONZIP, new VisionZipSelector());
+        selectors.put(PruningMethod.DIVPRUNE, new DivPruneSelector());
+        selectors.put(PruningMethod.FASTV, new FastVSelector());
+        selectors.put(PruningMethod.CORE_MATCHING, new CoreMatchingSelector());
         this.quota = new QuotaAssignment(selectors);
     }
 
@@ -72,12 +65,12 @@ public final class TokenPrunerEngine {
 
     private Result step(List<TokenSet> images, PruningSpec spec, String question) {
         QueryContext query = new QueryContext(question, images, model);
-        if (spec.method() == Pruning.Method.QUOTA) {
+        if (spec.method() == PruningMethod.QUOTA) {
             QuotaAssignment.Outcome o = quota.reduce(images, spec, query);
             return new Result(o.images(), o.flops());
         }
         TokenSelector selector = null;
-        if (spec.method() != Pruning.Method.NONE) {
+        if (spec.method() != PruningMethod.NONE) {
             selector = selectors.get(spec.method());
             if (selector == null) {
                 throw new GlimpseException(GlimpseException.Kind.UNIMPLEMENTED, "pruning method " + spec.method()

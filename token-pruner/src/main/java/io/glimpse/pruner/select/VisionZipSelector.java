@@ -1,6 +1,5 @@
 package io.glimpse.pruner.select;
 
-import io.glimpse.proto.v1.Pruning;
 import io.glimpse.common.methods.MethodDescriptor;
 import io.glimpse.common.methods.PruningMethods;
 
@@ -19,7 +18,7 @@ import java.util.Set;
  * assigned instead. The split follows the paper's 54+10 of 64 ({@code contextual_share}).
  */
 public final class VisionZipSelector implements TokenSelector {
-    private static final MethodDescriptor D = PruningMethods.of(Pruning.Method.VISIONZIP.name());
+    private static final MethodDescriptor D = PruningMethods.of(PruningMethod.VISIONZIP.name());
 
     @Override
     public Selection select(TokenSet tokens, int keep, PruningSpec spec, QueryContext query, int image) {

@@ -1,6 +1,5 @@
 package io.glimpse.pruner.select;
 
-import io.glimpse.proto.v1.Pruning;
 import io.glimpse.common.methods.MethodDescriptor;
 import io.glimpse.common.methods.PruningMethods;
 
@@ -19,7 +18,7 @@ import java.util.Arrays;
  * graph and is never pruned; it is not a visual token the LM sees.
  */
 public final class ZeroTPruneSelector implements TokenSelector {
-    private static final MethodDescriptor D = PruningMethods.of(Pruning.Method.ZERO_TPRUNE.name());
+    private static final MethodDescriptor D = PruningMethods.of(PruningMethod.ZERO_TPRUNE.name());
 
     @Override
     public Selection select(TokenSet tokens, int keep, PruningSpec spec, QueryContext query, int image) {
