@@ -53,9 +53,15 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--grid", description = "Run the evaluation grid (modes x methods x budgets, ADAPTIVE targets) instead of one policy.")
     boolean grid;
 
-    @Option(names = "--methods", split = ",", defaultValue = "RANDOM,UNIFORM,ZERO_TPRUNE,TOME,VISIONZIP,DIVPRUNE,FASTV,CORE_MATCHING,QUOTA",
-            description = "Grid: pruning methods.")
+    @Option(names = "--methods", split = ",", description = "Grid: pruning methods (default: every method of the catalog).")
     List<io.glimpse.proto.v1.Pruning.Method> methods;
+
+    /** The grid's methods: as given, else the catalog's, NONE aside (FULL is the grid's own row). */
+    private List<io.glimpse.proto.v1.Pruning.Method> gridMethods() {
+        return methods != null ? methods : io.glimpse.common.methods.PruningMethods.all().stream()
+                .map(io.glimpse.common.methods.MethodDescriptor::method)
+                .filter(m -> m != io.glimpse.proto.v1.Pruning.Method.NONE).toList();
+    }
 
     @Option(names = "--budgets", split = ",", defaultValue = "4,9,16,36,64,144", description = "Grid: visual-token budgets.")
     int[] budgets;
@@ -128,7 +134,7 @@ final class EvalCommand implements Callable<Integer> {
                 for (String f : axis) {
                     List<EvalItem> set = frameAxis ? generate(seed, count, f.trim()) : items;
                     Path dir = frameAxis ? outDir.resolve("frames-" + f.trim()) : outDir;
-                    List<EvalGrid.Cell> cells = EvalGrid.cells(methods, budgets, qualityTargets, cfg.gridTokens(),
+                    List<EvalGrid.Cell> cells = EvalGrid.cells(gridMethods(), budgets, qualityTargets, cfg.gridTokens(),
                             resampler ? cfg.registers() : 0, !cfg.complexityCalibration().isMissingNode(),
                             set.stream().anyMatch(i -> i.images().size() > 1));
                     String source = data != null ? data.toString()

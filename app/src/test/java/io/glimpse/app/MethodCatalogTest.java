@@ -32,7 +32,11 @@ class MethodCatalogTest {
         }
         Set<String> pruner = Arrays.stream(PruningMethod.values()).map(Enum::name).collect(Collectors.toSet());
         Set<String> catalog = PruningMethods.all().stream().map(d -> d.method().name()).collect(Collectors.toSet());
-        assertEquals(catalog, pruner, "the pruner implements exactly the catalog's methods");
+        assertEquals(catalog, pruner, "the pruner's enum names exactly the catalog's methods");
+        Set<String> proto = Arrays.stream(Pruning.Method.values()).filter(m -> m != Pruning.Method.METHOD_UNSPECIFIED
+                && m != Pruning.Method.UNRECOGNIZED).map(Enum::name).collect(Collectors.toSet());
+        assertEquals(catalog, proto, "and so does the proto enum");
+        new io.glimpse.pruner.select.TokenPrunerEngine();   // refuses to start without a selector for a catalog method
     }
 
     /** The gateway forwards the ViT graph exactly to the pipelines whose steps read it. */

@@ -53,12 +53,13 @@ public final class PruningMethods {
     private PruningMethods() {
     }
 
+    /** QuoTA shrinks a unit by resizing, pooling, or any per-image method of the catalog (added before QUOTA). */
     private static List<String> withinChoices() {
         List<String> c = new java.util.ArrayList<>(List.of("resize", "pool"));
-        for (Pruning.Method m : List.of(Pruning.Method.RANDOM, Pruning.Method.UNIFORM, Pruning.Method.ZERO_TPRUNE,
-                Pruning.Method.TOME, Pruning.Method.VISIONZIP, Pruning.Method.DIVPRUNE, Pruning.Method.FASTV,
-                Pruning.Method.CORE_MATCHING)) {
-            c.add(m.name().toLowerCase(Locale.ROOT));
+        for (Pruning.Method m : ALL.keySet()) {
+            if (m != Pruning.Method.NONE) {
+                c.add(m.name().toLowerCase(Locale.ROOT));
+            }
         }
         return c;
     }
@@ -66,6 +67,11 @@ public final class PruningMethods {
     private static void add(Pruning.Method m, String summary, Set<MethodNeed> needs, Set<MethodNeed> optional,
                             MethodParam... params) {
         ALL.put(m, new MethodDescriptor(m, summary, needs, optional, Arrays.asList(params)));
+    }
+
+    /** Every method's name, in catalog order: what error messages list and what a full grid runs. */
+    public static List<String> names() {
+        return ALL.keySet().stream().map(Enum::name).toList();
     }
 
     /** The methods a request can name (not the proto's UNSPECIFIED and UNRECOGNIZED). */

@@ -89,7 +89,7 @@ public final class TokenPrunerService extends TokenPrunerGrpc.TokenPrunerImplBas
         PruningMethod method = switch (p.getMethod()) {
             case METHOD_UNSPECIFIED, NONE -> PruningMethod.NONE;
             case UNRECOGNIZED -> throw GlimpseException.invalid("unknown pruning method " + p.getMethodValue()
-                    + "; known: NONE, RANDOM, UNIFORM, ZERO_TPRUNE, CORE_MATCHING, QUOTA, TOME, FASTV, VISIONZIP, DIVPRUNE");
+                    + "; known: " + String.join(", ", io.glimpse.common.methods.PruningMethods.names()));
             default -> PruningMethod.valueOf(p.getMethod().name());
         };
         List<PruningSpec> then = new ArrayList<>();

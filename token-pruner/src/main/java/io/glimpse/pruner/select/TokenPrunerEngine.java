@@ -38,6 +38,13 @@ public final class TokenPrunerEngine {
         selectors.put(PruningMethod.DIVPRUNE, new DivPruneSelector());
         selectors.put(PruningMethod.FASTV, new FastVSelector());
         selectors.put(PruningMethod.CORE_MATCHING, new CoreMatchingSelector());
+        // the catalog is the list of methods: each one runs here (NONE and QUOTA are the engine's own)
+        for (String name : io.glimpse.common.methods.PruningMethods.names()) {
+            PruningMethod m = PruningMethod.valueOf(name);   // the enum must name every catalog method
+            if (m != PruningMethod.NONE && m != PruningMethod.QUOTA && !selectors.containsKey(m)) {
+                throw new IllegalStateException("the method catalog lists " + name + " but the pruner has no selector for it");
+            }
+        }
         this.quota = new QuotaAssignment(selectors);
     }
 
