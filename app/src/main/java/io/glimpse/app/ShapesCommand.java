@@ -49,7 +49,8 @@ final class ShapesCommand implements Runnable {
         boolean png;
 
         @Option(names = "--frames", paramLabel = "N|MIN-MAX",
-                description = "Shapes-Video clips of N frames (or MIN to MAX, drawn per clip; 2..8) instead of single images.")
+                description = "Shapes-Video clips of N frames (or MIN to MAX, drawn per clip; 2..8, or 2..16 with --distribution"
+                        + " detail, which adds the BRIEF family) instead of single images.")
         String frames;
 
         @Override
@@ -91,7 +92,8 @@ final class ShapesCommand implements Runnable {
 
         private Integer clips() throws Exception {
             FrameRange range = FrameRange.parse(frames);
-            ShapesVideoGenerator gen = new ShapesVideoGenerator(seed, range.min(), range.max());
+            ShapesVideoGenerator gen = new ShapesVideoGenerator(seed, range.min(), range.max(),
+                    io.glimpse.shapes.SceneSpec.of(distribution));
             if (!png) {
                 DatasetWriter.writeClips(gen, count, seed, out);
             } else {

@@ -97,6 +97,6 @@ class ClipsTest {
         StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> stack.blocking().ask(nine));
         assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
         assertTrue(e.getStatus().getDescription().matches(".*(at most 8|limit is 8).*"), e.getStatus().getDescription());
-        assertEquals(VideoFamily.values().length, clips.stream().map(EvalItem::family).distinct().count());
+        assertEquals(VideoFamily.CLASSIC.length, clips.stream().map(EvalItem::family).distinct().count());
     }
 }

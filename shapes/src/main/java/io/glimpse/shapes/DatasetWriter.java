@@ -58,7 +58,7 @@ public final class DatasetWriter {
 
     /**
      * Clips in the same compact form: {@code images.u8} holds every frame of every clip in order (its
-     * {@code frames_total} x 96 x 96 x 3), and each line of {@code samples.jsonl} names its clip's first
+     * {@code frames_total} x canvas x canvas x 3), and each line of {@code samples.jsonl} names its clip's first
      * frame ({@code offset}), frame count, tracks and the objects drawn in each frame.
      */
     public static void writeClips(ShapesVideoGenerator generator, int count, long seed, Path dir) throws IOException {
@@ -76,7 +76,8 @@ public final class DatasetWriter {
                 frames += c.frames().size();
             }
         }
-        ObjectNode meta = meta(count, seed, ShapesVqaGenerator.CANVAS);
+        ObjectNode meta = meta(count, seed, generator.spec().canvas());
+        meta.put("distribution", generator.spec().name());
         meta.put("video", true);
         meta.put("frames_total", frames);
         writeMeta(dir, meta);

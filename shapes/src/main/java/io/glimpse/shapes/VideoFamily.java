@@ -9,7 +9,15 @@ public enum VideoFamily {
     /** Which way an object moves. */
     MOVE("move"),
     /** The colour of the object that is only in the last frame. */
-    LAST("last");
+    LAST("last"),
+    /**
+     * The colour of the one object of a shape, which shows only briefly (one or two frames) in a long
+     * clip: QuoTA's setting, where the question says which few frames matter. Detail clips only.
+     */
+    BRIEF("brief");
+
+    /** The families of classic clips (models v1-v3): BRIEF needs the detail distribution's long clips. */
+    public static final VideoFamily[] CLASSIC = {FIRST, FRAMES, MOVE, LAST};
 
     private final String key;
 

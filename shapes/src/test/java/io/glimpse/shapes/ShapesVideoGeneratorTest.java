@@ -63,8 +63,49 @@ class ShapesVideoGeneratorTest {
                     assertEquals(1, onlyLast.size(), "exactly one object only in the last frame");
                     assertEquals(onlyLast.get(0).color().word(), c.answer());
                 }
+                case BRIEF -> throw new AssertionError("classic clips have no BRIEF family");
             }
         }
+    }
+
+    /**
+     * Detail clips: the detail canvas and sizes, up to 16 frames, and the BRIEF family — the one object
+     * of its shape, seen in one or two frames while every other object stays at least half the clip.
+     */
+    @Test
+    void detailClipsAskAboutBriefObjects() {
+        ShapesVideoGenerator g = new ShapesVideoGenerator(21, 8, 16, SceneSpec.DETAIL);
+        int brief = 0;
+        int longest = 0;
+        for (int i = 0; i < 300; i++) {
+            Clip c = g.next();
+            int frames = c.frames().size();
+            longest = Math.max(longest, frames);
+            assertTrue(frames >= 8 && frames <= 16);
+            assertEquals(192, c.frames().get(0).size());
+            if (c.family() != VideoFamily.BRIEF) {
+                continue;
+            }
+            brief++;
+            String shape = c.question().replace("what color is the ", "").replace(" ?", "");
+            List<Track> named = c.tracks().stream().filter(t -> t.shape().word().equals(shape)).toList();
+            assertEquals(1, named.size(), "the only " + shape);
+            Track t = named.get(0);
+            assertEquals(t.color().word(), c.answer());
+            assertTrue(t.visibleFrames() <= 2, "seen briefly");
+            for (Track o : c.tracks()) {
+                if (o != t) {
+                    assertTrue(2 * o.visibleFrames() >= frames, "the others stay");
+                }
+            }
+            for (int f = 0; f < frames; f++) {   // the clip draws the brief object in its frames only
+                int frame = f;
+                assertEquals(t.visibleIn(f), c.frames().get(f).objects().stream().anyMatch(o -> o.shape() == t.shape()
+                        && o.color() == t.color()), "frame " + frame);
+            }
+        }
+        assertTrue(brief > 30, "a fifth of the clips: " + brief);
+        assertEquals(16, longest);
     }
 
     @Test
@@ -101,7 +142,7 @@ class ShapesVideoGeneratorTest {
     void familiesAndAnswersAreSpread() {
         Map<VideoFamily, Set<String>> answers = new EnumMap<>(VideoFamily.class);
         CLIPS.forEach(c -> answers.computeIfAbsent(c.family(), k -> new HashSet<>()).add(c.answer()));
-        assertEquals(VideoFamily.values().length, answers.size());
+        assertEquals(VideoFamily.CLASSIC.length, answers.size(), "classic clips keep v1-v3's four families");
         assertEquals(8, answers.get(VideoFamily.FIRST).size(), answers.toString());
         assertEquals(8, answers.get(VideoFamily.FRAMES).size(), answers.toString());
         assertEquals(Set.of("left", "right", "up", "down"), answers.get(VideoFamily.MOVE));
