@@ -126,14 +126,6 @@ public final class NarrowStageLimit {
         return limit;
     }
 
-    public int ceiling() {
-        return ceiling;
-    }
-
-    public int inFlight() {
-        return inFlight.get();
-    }
-
     /** The stage whose refusal set the limit last ("" while none has refused). */
     public String narrowest() {
         return narrowest;

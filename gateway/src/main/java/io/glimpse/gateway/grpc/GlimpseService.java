@@ -49,11 +49,6 @@ public final class GlimpseService extends GlimpseGrpc.GlimpseImplBase {
 
     private final NarrowStageLimit narrow;
 
-    public GlimpseService(Backends backends, GatewayLimits limits, BoundedAdmission admission, ByteBudget bytes,
-                          AccessPolicy access, MeterRegistry meters) {
-        this(backends, limits, admission, bytes, access, meters, new NarrowStageLimit(limits.maxInFlight()));
-    }
-
     /** @param narrow the in-flight limit learned from the backends' load refusals */
     public GlimpseService(Backends backends, GatewayLimits limits, BoundedAdmission admission, ByteBudget bytes,
                           AccessPolicy access, MeterRegistry meters, NarrowStageLimit narrow) {

@@ -59,12 +59,12 @@ public final class HttpGateway implements AutoCloseable {
     private volatile String servedModel;
     private volatile long servedModelAt;
 
-    private final org.eclipse.jetty.server.Server[] jetty = new org.eclipse.jetty.server.Server[1];
     private final HeaderDeadline headerDeadline;
     private final int maxNewTokensCap;
 
     private HttpGateway(HttpApiConfig config, String bind, TlsFiles tls, String gatewayInProcessName, GatewayLimits limits,
                         ApiKeys keys, MeterRegistry meters) {
+        org.eclipse.jetty.server.Server[] jetty = new org.eclipse.jetty.server.Server[1];   // Javalin makes it
         this.config = config;
         this.maxNewTokensCap = limits.maxNewTokensCap();
         this.channel = InProcessChannelBuilder.forName(gatewayInProcessName).maxInboundMessageSize(64 << 20).build();
