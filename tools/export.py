@@ -13,7 +13,7 @@ import onnx
 import torch
 import torch.nn as nn
 
-from glimpse_model import (Config, GlimpseVlm, SufficiencyHead, VOCAB, SPECIALS, CANDIDATES, FRAME_WORDS, MAX_FRAMES,
+from glimpse_model import (Config, GlimpseVlm, SufficiencyHead, VOCAB, SPECIALS, CANDIDATES, FRAME_WORDS, frames_in_vocab,
                            PAD, UNK, BOS, EOS, IMAGE)
 
 OPSET = 17
@@ -213,8 +213,8 @@ def export(module, args, path, input_names, output_names, dynamic_axes):
     onnx.checker.check_model(onnx.load(path))
 
 
-def tokenizer_json():
-    vocab = {w: i for i, w in enumerate(VOCAB)}
+def tokenizer_json(size):
+    vocab = {w: i for i, w in enumerate(VOCAB[:size])}   # an older model's vocabulary is a prefix of today's
     return {
         "version": "1.0",
         "truncation": None,
@@ -262,7 +262,7 @@ def config_json(c, calibration=None, pooled_sides=None, selection=None):
         "prompt_template": "<bos> {image} {question} <ans>",
         # image i (1-based) is introduced by its marker, so a question can name frames and the LM knows where
         # each image's tokens start whatever their count
-        "image_prefixes": [f"frame {FRAME_WORDS[i]}" for i in range(1, MAX_FRAMES + 1)],
+        "image_prefixes": [f"frame {FRAME_WORDS[i]}" for i in range(1, frames_in_vocab(c.vocab) + 1)],
         "positions": "compact",
         "position_rule": "every token, text or visual, takes the next position: tokens pruned or pooled away free "
                          "their positions (LLaVA-style pruning renumbers what it keeps)",
@@ -326,7 +326,7 @@ def export_bundle(model, head, out, calibration=None, pooled_sides=None, selecti
                 "attentions": {0: "batch", 2: "sequence", 3: "sequence"}})
     export_core_decoder(model, out)
     export_static_decoder(model, out)
-    json.dump(tokenizer_json(), open(os.path.join(out, "tokenizer.json"), "w"), indent=1)
+    json.dump(tokenizer_json(c.vocab), open(os.path.join(out, "tokenizer.json"), "w"), indent=1)
     json.dump(config_json(c, calibration, pooled_sides, selection), open(os.path.join(out, "config.json"), "w"), indent=2)
     json.dump(preprocessor_json(c), open(os.path.join(out, "preprocessor_config.json"), "w"), indent=2)
 

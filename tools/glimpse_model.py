@@ -17,6 +17,8 @@ WORDS = (
     "zero one two three four five six yes no "
     "top bottom left right center small large "
     "seven eight in which frame does first appear frames visible way move that only last up down"
+    # v4: frame words for clips of up to 16 frames, appended so that v1-v3's token ids stay as they were
+    " nine ten eleven twelve thirteen fourteen fifteen sixteen"
 ).split()
 VOCAB = SPECIALS + WORDS
 PAD, UNK, BOS, EOS, IMAGE, ANS = range(6)
@@ -26,8 +28,14 @@ TOKEN_ID = {w: i for i, w in enumerate(VOCAB)}
 CANDIDATES = [("prefix", 1, 1), ("prefix", 2, 2), ("pool", 2, 4), ("prefix", 4, 4), ("prefix", 8, 8),
               ("pool", 3, 9), ("pool", 4, 16), ("prefix", 16, 16), ("prefix", 32, 32), ("pool", 6, 36),
               ("pool", 8, 64)]
-MAX_FRAMES = 8
-FRAME_WORDS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight"]
+MAX_FRAMES = 16
+FRAME_WORDS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
+               "twelve", "thirteen", "fourteen", "fifteen", "sixteen"]
+
+
+def frames_in_vocab(vocab_size):
+    """How many frames a model with this vocabulary can name (v1-v3: eight)."""
+    return max(i for i in range(1, MAX_FRAMES + 1) if TOKEN_ID[FRAME_WORDS[i]] < vocab_size)
 
 
 def encode_words(text):

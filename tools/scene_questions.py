@@ -84,7 +84,7 @@ def _sample(q, k, rng):
     return out
 
 
-FRAME_WORDS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight"]
+from glimpse_model import FRAME_WORDS
 
 
 def direction(t):

@@ -10,7 +10,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from glimpse_model import Config, GlimpseVlm, encode_words, ANS, EOS
+from glimpse_model import Config, GlimpseVlm, encode_words, ANS, EOS, VOCAB
 from scene_questions import sample_questions, sample_clip_questions
 from shapes_data import ShapesData
 from vlm_forward import reduce_frames, prefix_embeddings, assemble, greedy_answers
@@ -250,6 +250,8 @@ def main():
     random.seed(args.seed)
     init = torch.load(args.init) if args.init else None
     c = Config.from_dict(init["config"]) if init is not None and "config" in init else Config()
+    if init is not None and "lm.embed.weight" not in init["model"]:
+        c.vocab = len(VOCAB)   # stage 1 trained no LM: it takes today's vocabulary
     c.layout = "ifirst"
     c.positions = "compact"
     global GRID, REGISTERS
