@@ -16,13 +16,23 @@ final class RunnerOptions {
 
     @Option(names = {"--runner-max-concurrent", "--max-concurrent"},
             defaultValue = "${env:GLIMPSE_RUNNER_MAX_CONCURRENT:-" + RunnerLimits.DEFAULT_MAX_CONCURRENT + "}",
-            description = "Runner: generations at once; prefills run at most one per core (default ${DEFAULT-VALUE}).")
+            description = "Runner: generations admitted at once (default ${DEFAULT-VALUE}).")
     int maxConcurrent;
 
     @Option(names = "--runner-decode-batch", defaultValue = "${env:GLIMPSE_RUNNER_DECODE_BATCH:-" + RunnerLimits.DEFAULT_DECODE_BATCH + "}",
-            description = "Runner: decode steps of up to this many generations run as one batch; 1 = each on its own"
+            description = "Runner: decode steps of up to this many generations run as one batch; 1 = one at a time"
                     + " (default ${DEFAULT-VALUE}, at most --runner-max-concurrent).")
     int decodeBatch;
+
+    @Option(names = "--runner-prefill-lanes", defaultValue = "${env:GLIMPSE_RUNNER_PREFILL_LANES:--1}",
+            description = "Runner: threads that prefill prompt chunks beside the decode batch; 0 = chunks run between"
+                    + " decode steps; -1 = one when the runner has two cores or more, else 0 (default ${DEFAULT-VALUE}).")
+    int prefillLanes;
+
+    @Option(names = "--runner-prefill-chunk", defaultValue = "${env:GLIMPSE_RUNNER_PREFILL_CHUNK:-0}",
+            description = "Runner: prompt tokens per prefill chunk; 0 = 128 in a prefill lane, and between decode steps"
+                    + " as many as cost under one decode step, so running streams keep their pace (default ${DEFAULT-VALUE}).")
+    int prefillChunk;
 
     @Option(names = {"--runner-max-queued", "--max-queued"},
             defaultValue = "${env:GLIMPSE_RUNNER_MAX_QUEUED:-" + RunnerLimits.DEFAULT_MAX_QUEUED + "}",
@@ -33,7 +43,8 @@ final class RunnerOptions {
     /** Generations at once and waiting, the new-token cap and the decode batch (at most the generations at once). */
     RunnerLimits limits(ServerOptions s) {
         return new RunnerLimits(maxNewTokensCap, defaultMaxNewTokens(), GatewayLimits.defaults().maxQuestionChars(),
-                s.maxImages, maxConcurrent, maxQueued, Math.max(1, Math.min(decodeBatch, maxConcurrent)));
+                s.maxImages, maxConcurrent, maxQueued, Math.max(1, Math.min(decodeBatch, maxConcurrent)),
+                prefillLanes < 0 ? RunnerLimits.defaultPrefillLanes() : prefillLanes, prefillChunk);
     }
 
     int defaultMaxNewTokens() {

@@ -33,7 +33,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Batched decoding gives exactly what each generation gives alone: greedy and seeded sampling, on
- * prompts of different lengths and visual-token counts that stop at different steps; a cancelled
+ * prompts of different lengths and visual-token counts that stop at different steps, prompts
+ * prefilled at once or in chunks (in a lane beside the batch or between its steps); a cancelled
  * generation leaves the batch at once while the others go on.
  */
 class BatchedDecodingTest {
@@ -41,6 +42,8 @@ class BatchedDecodingTest {
     private static VlmEngine alone;
     private static VlmEngine batched;
     private static VlmEngine padded;   // a bundle without the static-cache decoder: the batch's past re-padded
+    private static VlmEngine laneChunks;     // prompts in chunks of 5 tokens in a prefill lane beside the batch
+    private static VlmEngine steppedChunks;  // prompts in chunks of 7 tokens between decode steps
     @org.junit.jupiter.api.io.TempDir
     static java.nio.file.Path tmp;
     private static final List<Request> REQUESTS = new ArrayList<>();
@@ -51,7 +54,9 @@ class BatchedDecodingTest {
     @BeforeAll
     static void start() throws Exception {
         OrtSessionFactory sessions = OrtSessionFactory.cpu();
-        alone = new VlmEngine(BUNDLE, sessions, RunnerLimits.defaults().withConcurrency(1, 1));
+        alone = new VlmEngine(BUNDLE, sessions, RunnerLimits.defaults().withConcurrency(1, 1).withPrefill(0, 0));
+        laneChunks = new VlmEngine(BUNDLE, sessions, RunnerLimits.defaults().withConcurrency(16, 16).withPrefill(1, 5));
+        steppedChunks = new VlmEngine(BUNDLE, sessions, RunnerLimits.defaults().withConcurrency(16, 16).withPrefill(0, 7));
         batched = new VlmEngine(BUNDLE, sessions, RunnerLimits.defaults().withConcurrency(16, 16));
         padded = new VlmEngine(StackFixture.bundleWithout(tmp, "decoder_model_static.onnx"), sessions,
                 RunnerLimits.defaults().withConcurrency(16, 16));
@@ -80,11 +85,14 @@ class BatchedDecodingTest {
         alone.close();
         batched.close();
         padded.close();
+        laneChunks.close();
+        steppedChunks.close();
     }
 
+    /** Alone, a prompt prefills in one run and decodes as a batch of one; chunked prompts must give the same. */
     @Test
     void batchedGenerationsEqualEachGenerationAlone() throws Exception {
-        for (VlmEngine engine : List.of(batched, padded)) {
+        for (VlmEngine engine : List.of(batched, padded, laneChunks, steppedChunks)) {
             batchedGenerationsEqualEachGenerationAlone(engine);
         }
     }

@@ -57,6 +57,11 @@ final class GenerationProgress {
         return generated.get(generated.size() - 1);
     }
 
+    /** The text generated so far. */
+    String text() {
+        return tokenizer.decode(ids()).trim();
+    }
+
     long[] ids() {
         return generated.stream().mapToLong(Long::longValue).toArray();
     }

@@ -10,10 +10,13 @@ package io.glimpse.runner.engine;
  * @param maxConcurrent    generations running at once (prefilling or decoding)
  * @param maxQueued        generations waiting; beyond that RESOURCE_EXHAUSTED
  * @param decodeBatch      decode steps of up to this many generations run as one batch (Orca-style
- *                         iteration-level scheduling); 1 = every generation decodes on its own
+ *                         iteration-level scheduling); 1 = one generation at a time
+ * @param prefillLanes     threads that prefill prompt chunks beside the decode batch; 0 = chunks run
+ *                         between decode steps (for one core)
+ * @param prefillChunk     prompt tokens per chunk; 0 = the scheduler's choice (see StepScheduler.Limits)
  */
 public record RunnerLimits(int maxNewTokensCap, int defaultMaxNewTokens, int maxQuestionChars, int maxImages,
-                           int maxConcurrent, int maxQueued, int decodeBatch) {
+                           int maxConcurrent, int maxQueued, int decodeBatch, int prefillLanes, int prefillChunk) {
     public static final int DEFAULT_MAX_NEW_TOKENS_CAP = 256;
     public static final int DEFAULT_MAX_NEW_TOKENS = 32;
     /** As many as one gateway admits: with batched decoding they share decoder runs. */
@@ -25,6 +28,16 @@ public record RunnerLimits(int maxNewTokensCap, int defaultMaxNewTokens, int max
         if (decodeBatch < 1) {
             throw new IllegalArgumentException("decode batch must be at least 1, got " + decodeBatch);
         }
+        if (prefillChunk < 0 || prefillLanes < 0) {
+            throw new IllegalArgumentException("prefill lanes and chunk must be >= 0, got " + prefillLanes + " and "
+                    + prefillChunk);
+        }
+    }
+
+    public RunnerLimits(int maxNewTokensCap, int defaultMaxNewTokens, int maxQuestionChars, int maxImages,
+                        int maxConcurrent, int maxQueued, int decodeBatch) {
+        this(maxNewTokensCap, defaultMaxNewTokens, maxQuestionChars, maxImages, maxConcurrent, maxQueued, decodeBatch,
+                defaultPrefillLanes(), 0);
     }
 
     public RunnerLimits(int maxNewTokensCap, int defaultMaxNewTokens, int maxQuestionChars, int maxImages,
@@ -39,6 +52,17 @@ public record RunnerLimits(int maxNewTokensCap, int defaultMaxNewTokens, int max
     }
 
     public RunnerLimits withConcurrency(int concurrent, int batch) {
-        return new RunnerLimits(maxNewTokensCap, defaultMaxNewTokens, maxQuestionChars, maxImages, concurrent, maxQueued, batch);
+        return new RunnerLimits(maxNewTokensCap, defaultMaxNewTokens, maxQuestionChars, maxImages, concurrent, maxQueued,
+                batch, prefillLanes, prefillChunk);
+    }
+
+    public RunnerLimits withPrefill(int lanes, int chunk) {
+        return new RunnerLimits(maxNewTokensCap, defaultMaxNewTokens, maxQuestionChars, maxImages, maxConcurrent, maxQueued,
+                decodeBatch, lanes, chunk);
+    }
+
+    /** One lane beside the decode batch when there is a core for it: a prefill is compute-bound, a decode step memory-bound. */
+    public static int defaultPrefillLanes() {
+        return Runtime.getRuntime().availableProcessors() >= 2 ? 1 : 0;
     }
 }

@@ -3,31 +3,30 @@ package io.glimpse.runner.engine;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import io.glimpse.common.admission.BoundedAdmission;
-import io.glimpse.common.admission.FifoSlots;
-import io.glimpse.model.bundle.BundleConfig;
 import io.glimpse.common.cancel.Cancellation;
-import io.glimpse.model.bundle.ModelBundle;
 import io.glimpse.common.cost.PrefillCost;
 import io.glimpse.common.error.GlimpseException;
-import io.glimpse.model.onnx.OrtSessionFactory;
-import io.glimpse.common.tensor.FloatTensor;
 import io.glimpse.common.tokens.TokenSet;
-import io.glimpse.common.methods.PruningMethods;
-import io.glimpse.lm.CoreFfn;
-import io.glimpse.lm.CoreNeurons;
-import io.glimpse.lm.KvCache;
-import io.glimpse.lm.LanguageModel;
 import io.glimpse.lm.Idefics3Prompt;
+import io.glimpse.lm.LanguageModel;
 import io.glimpse.lm.PromptLayout;
 import io.glimpse.lm.TextTokenizer;
+import io.glimpse.model.bundle.BundleConfig;
+import io.glimpse.model.bundle.ModelBundle;
+import io.glimpse.model.onnx.OrtSessionFactory;
+import io.glimpse.runner.schedule.Sequence;
+import io.glimpse.runner.schedule.StepScheduler;
 
 import java.util.List;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The decode loop of docs/design/model.md: lay out the prompt, embed it, write the visual embeddings over the
- * image-token rows, prefill, then one token at a time with the KV cache until end-of-sequence or
- * the token limit, streaming text. Concurrency is bounded; cancellation aborts the in-flight run.
+ * The runner of docs/design/model.md: lays out the prompt and embeds it (the visual embeddings
+ * written over the image-token rows) on the caller's thread, then hands the generation to the
+ * {@link StepScheduler}, whose one {@link StepLoop} prefills it in chunks and decodes it in the
+ * shared batch until end-of-sequence or its token limit, streaming text. Admission is bounded;
+ * a caller that gives up is released at once and its generation leaves at the next step.
  */
 public final class VlmEngine implements AutoCloseable {
     private final BundleConfig config;
@@ -38,13 +37,8 @@ public final class VlmEngine implements AutoCloseable {
     private final AtomicLong decodeSteps = new AtomicLong();
     private final int maxTokensPerImage;
     private final Idefics3Prompt idefics3;   // null for a Glimpse bundle
-    private final DecodeScheduler scheduler; // null: every generation decodes on its own
-    private final FifoSlots prefills;
-    /** Core-neuron generations decoding at once: each holds its own gathered FFN rows. */
-    private final FifoSlots coreDecodes;
-    /** CoreMatching's per-token share of positive activations (the method's default, as the pruner's). */
-    private static final double CORE_RHO = PruningMethods.of("CORE_MATCHING").param("rho").defaultNumber();
-    private final java.util.concurrent.atomic.AtomicInteger prefilling = new java.util.concurrent.atomic.AtomicInteger();
+    private final StepScheduler<Generation> scheduler;
+    private final StepLoop loop;
 
     public VlmEngine(ModelBundle bundle, OrtSessionFactory sessions, RunnerLimits limits) {
         this.config = bundle.config();
@@ -54,12 +48,10 @@ public final class VlmEngine implements AutoCloseable {
         this.admission = new BoundedAdmission("vlm-runner", limits.maxConcurrent(), limits.maxQueued());
         this.maxTokensPerImage = bundle.maxVisualTokensPerImage();
         this.idefics3 = bundle.idefics3() == null ? null : new Idefics3Prompt(bundle.idefics3(), config, tokenizer);
-        this.scheduler = limits.decodeBatch() > 1
-                ? new DecodeScheduler(lm, limits.decodeBatch(), decodeSteps, prefilling::get) : null;
-        // prefills are compute-bound: more at once than cores only makes each one slower; in arrival order, so
-        // that under load no generation waits behind later ones
-        this.prefills = new FifoSlots(Math.max(1, Math.min(limits.maxConcurrent(), Runtime.getRuntime().availableProcessors())));
-        this.coreDecodes = new FifoSlots(Math.max(1, Runtime.getRuntime().availableProcessors()));
+        int rows = Math.max(1, Math.min(limits.decodeBatch(), limits.maxConcurrent()));
+        this.scheduler = new StepScheduler<>(new StepScheduler.Limits(rows, (long) rows * (config.maxPositions() + 1),
+                limits.prefillLanes(), limits.prefillChunk()), System::nanoTime);
+        this.loop = new StepLoop(scheduler, new BatchExecutor(lm, rows, decodeSteps));
     }
 
     public BundleConfig config() {
@@ -102,6 +94,15 @@ public final class VlmEngine implements AutoCloseable {
 
     public GenerationResult generate(String question, List<TokenSet> images, GenerationParams params,
                                      TokenStream stream, Cancellation cancel) {
+        return generate(question, images, params, stream, cancel, Long.MAX_VALUE);
+    }
+
+    /**
+     * @param deadlineNanos on {@link System#nanoTime()}'s clock ({@link Long#MAX_VALUE} = none): a
+     *                      generation still queued or running then leaves with DEADLINE_EXCEEDED
+     */
+    public GenerationResult generate(String question, List<TokenSet> images, GenerationParams params,
+                                     TokenStream stream, Cancellation cancel, long deadlineNanos) {
         int maxNew = validate(question, images, params);
         // the whole prompt is checked before the call takes a slot: a refusal costs no queueing
         PromptLayout layout = idefics3 != null ? idefics3.build(question.trim(), images)
@@ -112,103 +113,31 @@ public final class VlmEngine implements AutoCloseable {
                     + maxNew + " new) but the model has " + config.maxPositions()
                     + "; shorten the question, use fewer visual tokens or lower max_new_tokens");
         }
-        long queued = System.nanoTime();
-        try (BoundedAdmission.Permit ignored = admission.admit(() -> !cancel.isCancelled());
-             OrtSession.RunOptions options = new OrtSession.RunOptions();
-             KvCache cache = lm.newCache()) {
-            long queueMicros = (System.nanoTime() - queued) / 1000;
-            cancel.onCancel(() -> terminate(options));
+        try (BoundedAdmission.Permit ignored = admission.admit(() -> !cancel.isCancelled())) {
             checkCancelled(cancel);
-            long t0;
-            FloatTensor logits;
-            LanguageModel.CoreStep corePrefill = null;
-            prefilling.incrementAndGet();   // the decode batch waits a little for generations on their way
-            try {
-                prefills.acquire(() -> !cancel.isCancelled(), "a prefill slot");
-                t0 = System.nanoTime();
-                try {
-                    float[] embeds = lm.embedPrompt(layout, images);
-                    checkCancelled(cancel);
-                    if (params.coreNeurons() > 0f) {
-                        corePrefill = lm.forwardCore(embeds, layout.positions(), cache, lm.fullFfn(), true, options);
-                        logits = corePrefill.logits();
-                    } else {
-                        logits = lm.forward(embeds, layout.positions(), cache, options);
-                    }
-                } finally {
-                    prefills.release();
-                }
-            } finally {
-                prefilling.decrementAndGet();
-            }
-            long prefill = (System.nanoTime() - t0) / 1000;
-            float[] last = lastRow(logits);
             GenerationProgress progress = new GenerationProgress(new Sampler(params.temperature(), params.topP(), params.seed()),
                     maxNew, params.minNewTokens(), stream, tokenizer, config.eosTokenId());
-            if (corePrefill != null) {
-                return decodeOverCoreNeurons(corePrefill.activations(), last, progress, layout, cache, params, cancel,
-                        options, queueMicros, prefill);
-            }
-            if (scheduler != null) {
-                DecodeScheduler.Outcome o = scheduler.decode(cache.export(config), (int) cache.length(),
-                        layout.nextPosition(), last, progress, cancel);
-                String text = tokenizer.decode(o.generated().stream().mapToLong(Long::longValue).toArray());
-                return new GenerationResult(text.trim(), layout.length(), layout.visualTokens(), o.generated().size(),
-                        o.finish(), queueMicros, prefill, o.decodeMicros());
-            }
-            long position = layout.nextPosition();
-            long t1 = System.nanoTime();
-            while (progress.next(last)) {
-                checkCancelled(cancel);
-                logits = lm.forward(lm.embed(new long[]{progress.last()}), new long[]{position++}, cache, options);
-                decodeSteps.incrementAndGet();
-                last = lastRow(logits);
-            }
-            String text = tokenizer.decode(progress.ids());
-            return new GenerationResult(text.trim(), layout.length(), layout.visualTokens(), progress.generated().size(),
-                    progress.finish(), queueMicros, prefill, (System.nanoTime() - t1) / 1000);
+            Generation g = new Generation(layout, lm.embedPrompt(layout, images), progress, cancel, params.coreNeurons(),
+                    new OrtSession.RunOptions());
+            cancel.onCancel(() -> {
+                terminate(g.options);   // a prefill chunk or core-neuron step of its own stops at once
+                g.done.completeExceptionally(GlimpseException.cancelled("generation stopped: the call was cancelled"));
+            });
+            scheduler.submit(new Sequence<>(g, layout.length(), maxNew, System.nanoTime(), deadlineNanos,
+                    cancel::isCancelled));
+            return g.done.get();
         } catch (OrtException e) {
             throw new GlimpseException(GlimpseException.Kind.INTERNAL, "ONNX Runtime: " + e.getMessage(), e);
-        }
-    }
-
-    /**
-     * CoreMatching's neuron half: the prefill ran the whole FFN and returned every layer's activations;
-     * each layer's core neurons (per token its top {@code rho} share of positive activations, then the
-     * {@code beta} share most often among them) are gathered once, and every decode step runs the FFN
-     * over them only. The FFN differs per request, so these generations decode on their own (not in
-     * the shared batch), at most one per core at a time, each holding its gathered rows.
-     */
-    private GenerationResult decodeOverCoreNeurons(FloatTensor[] act, float[] last, GenerationProgress progress,
-                                                   PromptLayout layout, KvCache cache, GenerationParams params,
-                                                   Cancellation cancel, OrtSession.RunOptions options, long queueMicros,
-                                                   long prefill) {
-        long t1 = System.nanoTime();
-        // the first token comes from the dense prefill: it is streamed before the core neurons are found
-        if (progress.next(last)) {
-            coreDecodes.acquire(() -> !cancel.isCancelled(), "a core-neuron decode slot");
-            try {
-                int[][] kept = new int[act.length][];
-                for (int l = 0; l < act.length; l++) {
-                    kept[l] = CoreNeurons.indices(CoreNeurons.select(act[l].data(), act[l].dim(0), act[l].dim(1), CORE_RHO,
-                            params.coreNeurons()));
-                }
-                try (CoreFfn.Gathered weights = lm.ffn().gather(kept)) {
-                    long position = layout.nextPosition();
-                    do {
-                        checkCancelled(cancel);
-                        last = lastRow(lm.forwardCore(lm.embed(new long[]{progress.last()}), new long[]{position++}, cache,
-                                weights.tensors(), false, options).logits());
-                        decodeSteps.incrementAndGet();
-                    } while (progress.next(last));
-                }
-            } finally {
-                coreDecodes.release();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
             }
+            throw new GlimpseException(GlimpseException.Kind.INTERNAL, "generation failed: " + e.getCause(), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            cancel.cancel();
+            throw GlimpseException.cancelled("generation interrupted");
         }
-        String text = tokenizer.decode(progress.ids());
-        return new GenerationResult(text.trim(), layout.length(), layout.visualTokens(), progress.generated().size(),
-                progress.finish(), queueMicros, prefill, (System.nanoTime() - t1) / 1000);
     }
 
     private int validate(String question, List<TokenSet> images, GenerationParams p) {
@@ -260,13 +189,6 @@ public final class VlmEngine implements AutoCloseable {
         return maxNew;
     }
 
-    private static float[] lastRow(FloatTensor logits) {
-        int vocab = logits.dim(1);
-        float[] row = new float[vocab];
-        System.arraycopy(logits.data(), (logits.dim(0) - 1) * vocab, row, 0, vocab);
-        return row;
-    }
-
     private static void checkCancelled(Cancellation cancel) {
         if (cancel.isCancelled()) {
             throw GlimpseException.cancelled("generation stopped: the call was cancelled");
@@ -283,9 +205,7 @@ public final class VlmEngine implements AutoCloseable {
 
     @Override
     public void close() throws Exception {
-        if (scheduler != null) {
-            scheduler.close();
-        }
+        loop.close();
         lm.close();
         tokenizer.close();
     }

@@ -64,7 +64,7 @@ public final class VlmRunnerService extends VlmRunnerGrpc.VlmRunnerImplBase {
                         if (!out.isCancelled()) {
                             out.onNext(GenerateEvent.newBuilder().setDelta(delta).build());
                         }
-                    }, cancel);
+                    }, cancel, deadlineNanos());
             generated.increment(r.generatedTokens());
             if (r.decodeMicros() > 0) {
                 tokensPerSecond.record(r.generatedTokens() * 1e6 / r.decodeMicros());
@@ -83,6 +83,12 @@ public final class VlmRunnerService extends VlmRunnerGrpc.VlmRunnerImplBase {
                 out.onError(StatusMapping.toStatus(t));
             }
         }
+    }
+
+    /** The call's deadline on {@link System#nanoTime()}'s clock, so that queued work past it never runs. */
+    private static long deadlineNanos() {
+        io.grpc.Deadline d = Context.current().getDeadline();
+        return d == null ? Long.MAX_VALUE : System.nanoTime() + d.timeRemaining(java.util.concurrent.TimeUnit.NANOSECONDS);
     }
 
     public static GenerationParams params(Generation g) {
