@@ -87,7 +87,7 @@ class SmolVlmAgreementTest {
         try (ImageTokenizerEngine tokenizer = new ImageTokenizerEngine(bundle, sessions, ImageLimits.defaults(), 8);
              TextTokenizer text = new TextTokenizer(bundle.require(ModelBundle.TOKENIZER, "test"));
              LanguageModel lm = new LanguageModel(bundle, sessions)) {
-            Idefics3Prompt prompts = new Idefics3Prompt(bundle.idefics3(), bundle.config(), text);
+            Idefics3Prompt prompts = new Idefics3Prompt(((io.glimpse.model.bundle.ModelFamily.Idefics3) bundle.family()).spec(), bundle.config(), text);
             int eos = bundle.config().eosTokenId();
             for (JsonNode c : CASES) {
                 List<Supplier<byte[]>> images = new ArrayList<>();

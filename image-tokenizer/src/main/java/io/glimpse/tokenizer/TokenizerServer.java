@@ -56,20 +56,9 @@ public final class TokenizerServer {
          * Worst-case memory of requests in the tokenizer at these limits (docs/operations.md): every
          * admitted or queued call holds its message; each running call also holds one image's bytes
          * twice (Java and native copies), one decoded image (3 bytes a pixel) and the encoder input:
-         * every image at the encoder's size, or for a tiled (Idefics3) bundle one image's tiles at a
-         * time plus its resized copies.
+         * {@code encoderInput} (the family's vision side says how much: {@link ImageTokenizerEngine#worstCaseInputBytes}).
          */
-        public long worstCaseRequestBytes() {
-            long encoderInput;
-            if (bundle.idefics3() != null) {
-                long tile = bundle.idefics3().tileSize();
-                long edge = bundle.idefics3().splitEdge();
-                long tiles = bundle.maxVisualTokensPerImage() / bundle.idefics3().imageSeqLen();
-                encoderInput = (4L * 3 + 1) * tile * tile * tiles + 2L * 3 * (edge + tile) * (edge + tile);
-            } else {
-                int side = Math.max(bundle.preprocessor().height(), bundle.preprocessor().width());
-                encoderInput = 4L * 3 * side * side * maxImages;
-            }
+        public long worstCaseRequestBytes(long encoderInput) {
             long perRunning = 2L * limits.maxBytes() + 3L * limits.maxPixels() + encoderInput;
             return (long) (maxConcurrent + maxQueued) * server.maxInboundBytes() + maxConcurrent * perRunning
                     + encoderCacheBytes;
@@ -102,7 +91,7 @@ public final class TokenizerServer {
             Gauge.builder("glimpse.tokenizer.encoder.cache.bytes", engine.cache(), EncoderCache::bytes).register(meters);
         }
         host.onClose(engine);
-        long worst = c.worstCaseRequestBytes();
+        long worst = c.worstCaseRequestBytes(engine.worstCaseInputBytes());
         long heap = Runtime.getRuntime().maxMemory();
         if (worst > heap * 3 / 4) {
             LOG.warn("image-tokenizer: requests may need up to {} MiB at these limits, more than 3/4 of the {} MiB heap;"

@@ -34,7 +34,7 @@ import java.util.function.Supplier;
  * n x n, so a tile is the unit the budget divides over. The other modes need parts these bundles
  * do not have (a resampler, a calibration) and are refused naming them.
  */
-final class Idefics3ImageTokenizer implements AutoCloseable {
+final class Idefics3ImageTokenizer implements VisionSide {
     private final ModelBundle bundle;
     private final Idefics3Spec spec;
     private final OrtSessionFactory sessions;
@@ -44,11 +44,11 @@ final class Idefics3ImageTokenizer implements AutoCloseable {
     private final int hidden;
     private final EncoderCache cache;   // null: every image is encoded
 
-    Idefics3ImageTokenizer(ModelBundle bundle, OrtSessionFactory sessions, ImageDecoder decoder, ImageLimits limits,
-                           EncoderCache cache) {
+    Idefics3ImageTokenizer(ModelBundle bundle, Idefics3Spec spec, OrtSessionFactory sessions, ImageDecoder decoder,
+                           ImageLimits limits, EncoderCache cache) {
         this.cache = cache;
         this.bundle = bundle;
-        this.spec = bundle.idefics3();
+        this.spec = spec;
         this.sessions = sessions;
         this.encoder = sessions.open(bundle.require(ModelBundle.VISION_ENCODER, "the image tokenizer"));
         this.decoder = decoder;
@@ -67,12 +67,15 @@ final class Idefics3ImageTokenizer implements AutoCloseable {
         }
     }
 
-    void warmUp() {
+    @Override
+    public void warmUp() {
         int s = spec.tileSize();
         encode(new float[3 * s * s], new boolean[s * s], 1);
     }
 
-    List<TokenSet> tokenize(List<Supplier<byte[]>> images, TokenizationSpec ts) {
+    /** Attention maps are a Glimpse-layout encoder's output; a tiled encoder's tokens carry none. */
+    @Override
+    public List<TokenSet> tokenize(List<Supplier<byte[]>> images, TokenizationSpec ts, boolean includeAttention) {
         int side = spec.tileGridSide();
         int pooledSide = switch (ts.mode()) {
             case FULL -> side;
@@ -160,6 +163,30 @@ final class Idefics3ImageTokenizer implements AutoCloseable {
         } catch (OrtException e) {
             throw new GlimpseException(GlimpseException.Kind.INTERNAL, "vision encoder failed: " + e.getMessage(), e);
         }
+    }
+
+    @Override
+    public List<String> features() {
+        return List.of();
+    }
+
+    @Override
+    public long encoderRuns() {
+        return 0;
+    }
+
+    /** One image's tiles at a time (pixels and mask) plus its resized copies. */
+    @Override
+    public long worstCaseInputBytes(int maxImages) {
+        long tile = spec.tileSize();
+        long edge = spec.splitEdge();
+        long tiles = bundle.maxVisualTokensPerImage() / spec.imageSeqLen();
+        return (4L * 3 + 1) * tile * tile * tiles + 2L * 3 * (edge + tile) * (edge + tile);
+    }
+
+    @Override
+    public int[] tiling() {
+        return new int[]{spec.tileSize(), spec.longestEdge()};
     }
 
     @Override

@@ -69,9 +69,9 @@ public final class ImageTokenizerService extends ImageTokenizerGrpc.ImageTokeniz
                     .setImagePrefixTokens(c.imagePrefixes().stream().mapToInt(s -> s.trim().split("\\s+").length).max().orElse(0))
                     .setMaxImages(c.imagePrefixes().size())
                     .addAllFeatures(engine.features())
-                    .setLayout(engine.bundle().layout().name().toLowerCase(java.util.Locale.ROOT))
-                    .setTileSize(engine.bundle().idefics3() == null ? 0 : engine.bundle().idefics3().tileSize())
-                    .setLongestEdge(engine.bundle().idefics3() == null ? 0 : engine.bundle().idefics3().longestEdge())
+                    .setLayout(engine.bundle().family().name())
+                    .setTileSize(engine.tiling()[0])
+                    .setLongestEdge(engine.tiling()[1])
                     .build();
             out.onNext(TokenizerInfo.newBuilder().setModel(model)
                     .setMaxPixels(engine.limits().maxPixels())

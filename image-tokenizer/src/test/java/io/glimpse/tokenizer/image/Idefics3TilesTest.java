@@ -32,7 +32,7 @@ class Idefics3TilesTest {
             byte[] png = Files.readAllBytes(BUNDLE.resolve("reference").resolve(c.get("images").get(0).asText()));
             Idefics3Tiles t;
             try (DecodedImage img = decoder.decode(png, "test")) {
-                t = Idefics3Tiles.of(img.rgbBytes(), img.width(), img.height(), bundle.idefics3());
+                t = Idefics3Tiles.of(img.rgbBytes(), img.width(), img.height(), ((io.glimpse.model.bundle.ModelFamily.Idefics3) bundle.family()).spec());
             }
             assertEquals(c.get("grids").get(0).get(0).asInt(), t.rows(), c.toString());
             assertEquals(c.get("grids").get(0).get(1).asInt(), t.cols());

@@ -67,48 +67,53 @@ public final class BundleValidator {
         Path dir = bundle.dir();
         BundleConfig c = bundle.config();
         OrtSessionFactory sessions = OrtSessionFactory.cpu();
-        notes.add("layout: " + (bundle.layout() == ModelBundle.Layout.IDEFICS3
-                ? "Idefics3 / SmolVLM (onnx-community), " + bundle.idefics3().imageSeqLen() + " tokens per "
-                + bundle.idefics3().tileSize() + " px tile, images split up to " + bundle.idefics3().longestEdge() + " px"
-                : "Glimpse (" + c.gridH() + " x " + c.gridW() + " grid)"));
+        notes.add("layout: " + bundle.family().describe());
         if (parts.contains(Part.LANGUAGE)) {
             tokenizer(dir, problems);
         }
         long h = c.hiddenSize();
         if (parts.contains(Part.VISION)) {
-            if (bundle.layout() == ModelBundle.Layout.IDEFICS3) {
-                Idefics3Spec s = bundle.idefics3();
-                graph(bundle, sessions, ModelBundle.VISION_ENCODER, true, problems, notes, (in, out, p) -> {
-                    expect(in, "pixel_values", new long[]{-1, -1, 3, s.tileSize(), s.tileSize()}, p);
-                    floats(in, "pixel_values", p);
-                    expect(in, "pixel_attention_mask", new long[]{-1, -1, s.tileSize(), s.tileSize()}, p);
-                    expect(out, "image_features", new long[]{-1, s.imageSeqLen(), h}, p);
-                });
-            } else {
-                PreprocessorConfig pre = bundle.preprocessor();
-                if (pre.height() != c.imageSize() || pre.width() != c.imageSize()) {
-                    problems.add(ModelBundle.PREPROCESSOR + " resizes to " + pre.height() + " x " + pre.width()
-                            + " but the vision encoder takes " + c.imageSize() + " x " + c.imageSize()
-                            + " (config.json vision.image_size)");
+            bundle.family().accept(new ModelFamily.Visitor<Void>() {
+                @Override
+                public Void idefics3(ModelFamily.Idefics3 family) {
+                    Idefics3Spec s = family.spec();
+                    graph(bundle, sessions, ModelBundle.VISION_ENCODER, true, problems, notes, (in, out, p) -> {
+                        expect(in, "pixel_values", new long[]{-1, -1, 3, s.tileSize(), s.tileSize()}, p);
+                        floats(in, "pixel_values", p);
+                        expect(in, "pixel_attention_mask", new long[]{-1, -1, s.tileSize(), s.tileSize()}, p);
+                        expect(out, "image_features", new long[]{-1, s.imageSeqLen(), h}, p);
+                    });
+                    return null;
                 }
-                graph(bundle, sessions, ModelBundle.VISION_ENCODER, true, problems, notes, (in, out, p) -> {
-                    expect(in, "pixel_values", new long[]{-1, 3, c.imageSize(), c.imageSize()}, p);
-                    floats(in, "pixel_values", p);
-                    expect(out, "image_features", new long[]{-1, c.gridTokens(), h}, p);
-                    if (out.containsKey("attentions")) {
-                        expect(out, "attentions", new long[]{-1, c.visionHeads(), c.gridTokens() + 1, c.gridTokens() + 1}, p);
-                        notes.add("vision encoder exports attentions of ViT layer " + c.attentionLayer());
+
+                @Override
+                public Void glimpse(ModelFamily.Glimpse family) {
+                    PreprocessorConfig pre = bundle.preprocessor();
+                    if (pre.height() != c.imageSize() || pre.width() != c.imageSize()) {
+                        problems.add(ModelBundle.PREPROCESSOR + " resizes to " + pre.height() + " x " + pre.width()
+                                + " but the vision encoder takes " + c.imageSize() + " x " + c.imageSize()
+                                + " (config.json vision.image_size)");
                     }
-                    if (out.containsKey("keys")) {
-                        expect(out, "keys", new long[]{-1, c.visionHeads(), c.gridTokens() + 1, -1}, p);
-                    }
-                });
-                graph(bundle, sessions, ModelBundle.RESAMPLER, false, problems, notes, (in, out, p) -> {
-                    expect(in, "image_features", new long[]{-1, c.gridTokens(), h}, p);
-                    expect(out, "registers", new long[]{-1, c.registers(), h}, p);
-                    expect(out, "sufficiency", new long[]{-1, c.sufficiency().size()}, p);
-                });
-            }
+                    graph(bundle, sessions, ModelBundle.VISION_ENCODER, true, problems, notes, (in, out, p) -> {
+                        expect(in, "pixel_values", new long[]{-1, 3, c.imageSize(), c.imageSize()}, p);
+                        floats(in, "pixel_values", p);
+                        expect(out, "image_features", new long[]{-1, c.gridTokens(), h}, p);
+                        if (out.containsKey("attentions")) {
+                            expect(out, "attentions", new long[]{-1, c.visionHeads(), c.gridTokens() + 1, c.gridTokens() + 1}, p);
+                            notes.add("vision encoder exports attentions of ViT layer " + c.attentionLayer());
+                        }
+                        if (out.containsKey("keys")) {
+                            expect(out, "keys", new long[]{-1, c.visionHeads(), c.gridTokens() + 1, -1}, p);
+                        }
+                    });
+                    graph(bundle, sessions, ModelBundle.RESAMPLER, false, problems, notes, (in, out, p) -> {
+                        expect(in, "image_features", new long[]{-1, c.gridTokens(), h}, p);
+                        expect(out, "registers", new long[]{-1, c.registers(), h}, p);
+                        expect(out, "sufficiency", new long[]{-1, c.sufficiency().size()}, p);
+                    });
+                    return null;
+                }
+            });
         }
         if (parts.contains(Part.LANGUAGE)) {
             graph(bundle, sessions, ModelBundle.EMBED_TOKENS, true, problems, notes, (in, out, p) -> {

@@ -37,16 +37,16 @@ public final class ModelBundle {
     private final Path dir;
     private final BundleConfig config;
     private final PreprocessorConfig preprocessor;
-    private final Idefics3Spec idefics3;
+    private final ModelFamily family;
     private final String suffix;
     private volatile String version;
 
-    private ModelBundle(Path dir, BundleConfig config, PreprocessorConfig preprocessor, Idefics3Spec idefics3,
+    private ModelBundle(Path dir, BundleConfig config, PreprocessorConfig preprocessor, ModelFamily family,
                         String suffix) {
         this.dir = dir;
         this.config = config;
         this.preprocessor = preprocessor;
-        this.idefics3 = idefics3;
+        this.family = family;
         this.suffix = suffix;
     }
 
@@ -59,29 +59,14 @@ public final class ModelBundle {
             "fp32", "", "fp16", "_fp16", "q8", "_quantized", "int8", "_int8", "uint8", "_uint8",
             "q4", "_q4", "q4f16", "_q4f16", "bnb4", "_bnb4");
 
-    /** Glimpse's own layout, or Idefics3 / SmolVLM in the onnx-community layout. */
-    public enum Layout { GLIMPSE, IDEFICS3 }
-
-    public Layout layout() {
-        return idefics3 == null ? Layout.GLIMPSE : Layout.IDEFICS3;
+    /** The model family, resolved when the bundle opened. */
+    public ModelFamily family() {
+        return family;
     }
 
-    /**
-     * The most visual tokens one image can bring: the grid or the registers of a Glimpse bundle;
-     * for Idefics3, the tiles the largest image splits into (plus the global image) times the tokens per tile.
-     */
+    /** The most visual tokens one image can carry (the family's grid, registers or tiles). */
     public int maxVisualTokensPerImage() {
-        if (idefics3 == null) {
-            return Math.max(config.gridTokens(), config.registers());
-        }
-        int perSide = idefics3.doImageSplitting()
-                ? (int) Math.ceil((double) idefics3.splitEdge() / idefics3.tileSize()) : 0;
-        return (perSide * perSide + 1) * idefics3.imageSeqLen();
-    }
-
-    /** The Idefics3 facts (tiles, connector, chat template), or null for a Glimpse bundle. */
-    public Idefics3Spec idefics3() {
-        return idefics3;
+        return family.maxVisualTokensPerImage();
     }
 
     /** Reads config files; fails with FAILED_PRECONDITION naming what is missing or malformed. */
@@ -112,11 +97,11 @@ public final class ModelBundle {
             BundleConfig config = BundleConfig.ofIdefics3(raw, spec, eosId);
             PreprocessorConfig pre = new PreprocessorConfig(spec.tileSize(), spec.tileSize(), "lanczos", spec.doRescale(),
                     spec.rescaleFactor(), spec.doNormalize(), spec.mean(), spec.std());
-            return new ModelBundle(dir.toAbsolutePath().normalize(), config, pre, spec, suffix);
+            return new ModelBundle(dir.toAbsolutePath().normalize(), config, pre, new ModelFamily.Idefics3(spec), suffix);
         }
         BundleConfig config = BundleConfig.parse(raw);
         PreprocessorConfig pre = PreprocessorConfig.parse(preprocessorJson, config.imageSize());
-        return new ModelBundle(dir.toAbsolutePath().normalize(), config, pre, null, suffix);
+        return new ModelBundle(dir.toAbsolutePath().normalize(), config, pre, new ModelFamily.Glimpse(config), suffix);
     }
 
     private static JsonNode json(Path p) {

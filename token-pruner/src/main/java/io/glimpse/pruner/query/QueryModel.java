@@ -5,7 +5,7 @@ import io.glimpse.model.bundle.ModelBundle;
 import io.glimpse.common.error.GlimpseException;
 import io.glimpse.model.onnx.OrtSessionFactory;
 import io.glimpse.common.tokens.TokenSet;
-import io.glimpse.lm.Idefics3Prompt;
+import io.glimpse.lm.PromptBuilder;
 import io.glimpse.lm.KvCache;
 import io.glimpse.lm.LanguageModel;
 import io.glimpse.lm.LmProbe;
@@ -26,7 +26,7 @@ public final class QueryModel implements AutoCloseable {
     private TextTokenizer tokenizer;
     private LanguageModel lm;
     private LmProbe probe;
-    private Idefics3Prompt chat;
+    private PromptBuilder prompts;
 
     public QueryModel(ModelBundle bundle, OrtSessionFactory sessions) {
         this.bundle = bundle;
@@ -80,16 +80,13 @@ public final class QueryModel implements AutoCloseable {
         return probe;
     }
 
-    /** The prompt exactly as the runner lays it out: the bundle's template, or its chat template (Idefics3). */
+    /** The prompt exactly as the runner lays it out (the family's own prompt side). */
     private synchronized PromptLayout layout(String question, List<TokenSet> images, String feature) {
         ModelBundle b = bundle(feature);
-        if (b.idefics3() == null) {
-            return fits(PromptLayout.build(b.config(), tokenizer(feature), question, images), b, feature);
+        if (prompts == null) {
+            prompts = PromptBuilder.of(b, tokenizer(feature));
         }
-        if (chat == null) {
-            chat = new Idefics3Prompt(b.idefics3(), b.config(), tokenizer(feature));
-        }
-        return fits(chat.build(question, images), b, feature);
+        return fits(prompts.build(question, images), b, feature);
     }
 
     /** A prompt longer than the model's positions is the request's fault, said before the model runs. */

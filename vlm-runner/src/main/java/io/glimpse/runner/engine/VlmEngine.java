@@ -7,8 +7,8 @@ import io.glimpse.common.cancel.Cancellation;
 import io.glimpse.common.cost.PrefillCost;
 import io.glimpse.common.error.GlimpseException;
 import io.glimpse.common.tokens.TokenSet;
-import io.glimpse.lm.Idefics3Prompt;
 import io.glimpse.lm.LanguageModel;
+import io.glimpse.lm.PromptBuilder;
 import io.glimpse.lm.PromptLayout;
 import io.glimpse.lm.TextTokenizer;
 import io.glimpse.model.bundle.BundleConfig;
@@ -36,7 +36,7 @@ public final class VlmEngine implements AutoCloseable {
     private final BoundedAdmission admission;
     private final AtomicLong decodeSteps = new AtomicLong();
     private final int maxTokensPerImage;
-    private final Idefics3Prompt idefics3;   // null for a Glimpse bundle
+    private final PromptBuilder prompts;
     private final StepScheduler<Generation> scheduler;
     private final StepLoop loop;
 
@@ -47,7 +47,7 @@ public final class VlmEngine implements AutoCloseable {
         this.limits = limits;
         this.admission = new BoundedAdmission("vlm-runner", limits.maxConcurrent(), limits.maxQueued());
         this.maxTokensPerImage = bundle.maxVisualTokensPerImage();
-        this.idefics3 = bundle.idefics3() == null ? null : new Idefics3Prompt(bundle.idefics3(), config, tokenizer);
+        this.prompts = PromptBuilder.of(bundle, tokenizer);
         int rows = Math.max(1, Math.min(limits.decodeBatch(), limits.maxConcurrent()));
         this.scheduler = new StepScheduler<>(new StepScheduler.Limits(rows, (long) rows * (config.maxPositions() + 1),
                 limits.prefillLanes(), limits.prefillChunk()), System::nanoTime);
@@ -87,7 +87,7 @@ public final class VlmEngine implements AutoCloseable {
 
     /** A short generation so the first request does not pay for lazy initialisation. */
     public void warmUp() {
-        if (idefics3 == null) {   // a chat template needs at least the text; Idefics3 warms on its first call
+        if (prompts.takesTextOnly()) {
             generate("warm up", List.of(), GenerationParams.greedy(2), t -> { }, new Cancellation());
         }
     }
@@ -105,8 +105,7 @@ public final class VlmEngine implements AutoCloseable {
                                      TokenStream stream, Cancellation cancel, long deadlineNanos) {
         int maxNew = validate(question, images, params);
         // the whole prompt is checked before the call takes a slot: a refusal costs no queueing
-        PromptLayout layout = idefics3 != null ? idefics3.build(question.trim(), images)
-                : PromptLayout.build(config, tokenizer, question.trim(), images);
+        PromptLayout layout = prompts.build(question.trim(), images);
         if (layout.nextPosition() + maxNew > config.maxPositions()) {
             throw GlimpseException.invalid("prompt needs positions up to " + (layout.nextPosition() + maxNew)
                     + " (" + layout.length() + " prompt tokens incl. " + layout.visualTokens() + " visual, plus "
