@@ -1,4 +1,4 @@
-package io.glimpse.app;
+package io.glimpse.runner;
 
 import io.glimpse.model.bundle.ModelBundle;
 import io.glimpse.common.cancel.Cancellation;
@@ -9,10 +9,6 @@ import io.glimpse.runner.engine.GenerationParams;
 import io.glimpse.runner.engine.GenerationResult;
 import io.glimpse.runner.engine.RunnerLimits;
 import io.glimpse.runner.engine.VlmEngine;
-import io.glimpse.tokenizer.encode.ImageTokenizerEngine;
-import io.glimpse.tokenizer.encode.TokenizationSpec;
-import io.glimpse.common.tokens.TokenizationMode;
-import io.glimpse.tokenizer.image.ImageLimits;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -38,7 +34,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * generation leaves the batch at once while the others go on.
  */
 class BatchedDecodingTest {
-    private static final ModelBundle BUNDLE = StackFixture.bundle();
+    private static final java.nio.file.Path HOME = java.nio.file.Path.of(System.getProperty("glimpse.bundle"));
+    private static final ModelBundle BUNDLE = ModelBundle.open(HOME);
     private static VlmEngine alone;
     private static VlmEngine batched;
     private static VlmEngine padded;   // a bundle without the static-cache decoder: the batch's past re-padded
@@ -58,26 +55,38 @@ class BatchedDecodingTest {
         laneChunks = new VlmEngine(BUNDLE, sessions, RunnerLimits.defaults().withConcurrency(16, 16).withPrefill(1, 5));
         steppedChunks = new VlmEngine(BUNDLE, sessions, RunnerLimits.defaults().withConcurrency(16, 16).withPrefill(0, 7));
         batched = new VlmEngine(BUNDLE, sessions, RunnerLimits.defaults().withConcurrency(16, 16));
-        padded = new VlmEngine(StackFixture.bundleWithout(tmp, "decoder_model_static.onnx"), sessions,
+        padded = new VlmEngine(bundleWithout(tmp, "decoder_model_static.onnx"), sessions,
                 RunnerLimits.defaults().withConcurrency(16, 16));
         assertTrue(batched.languageModel().hasStaticCache(), "the bundled model keeps the batch's keys and values in place");
         assertFalse(padded.languageModel().hasStaticCache());
-        List<ExampleSet.Example> examples = StackFixture.examples().examples();
-        try (ImageTokenizerEngine tokenizer = new ImageTokenizerEngine(BUNDLE, sessions, ImageLimits.defaults(), 8)) {
-            for (int i = 0; i < 12; i++) {
-                ExampleSet.Example e = examples.get(i % examples.size());
-                // visual-token counts 144, 36, 16 or 4; lengths and stopping points differ per request
-                TokenizationSpec spec = i % 4 == 0 ? TokenizationSpec.full()
-                        : new TokenizationSpec(TokenizationMode.POOLED, new int[]{36, 16, 4}[i % 4 - 1], 0, 0, 0f,
-                        TokenizationSpec.full().estimator());
-                List<TokenSet> sets = tokenizer.tokenize(List.of(Files.readAllBytes(e.image())), spec, false);
-                int max = 2 + i;
-                GenerationParams p = i % 3 == 2
-                        ? new GenerationParams(max, Math.min(max, i / 2), 0.9f, 0.95f, 1000L + i)     // seeded sampling
-                        : new GenerationParams(max, i % 2 == 0 ? Math.min(max, i) : 0, 0f, 0f, 0L); // greedy, some forced long
-                REQUESTS.add(new Request(i % 5 == 4 ? e.question() + " " + e.question() : e.question(), sets, p));
+        String[] questions = {"what color is the circle ?", "how many objects are there ?", "is there a red square ?",
+                "where is the triangle ?", "what shape is the blue object ?"};
+        for (int i = 0; i < 12; i++) {
+            // visual-token counts 144, 36, 16 or 4; lengths and stopping points differ per request
+            int count = new int[]{144, 36, 16, 4}[i % 4];
+            int max = 2 + i;
+            GenerationParams p = i % 3 == 2
+                    ? new GenerationParams(max, Math.min(max, i / 2), 0.9f, 0.95f, 1000L + i)     // seeded sampling
+                    : new GenerationParams(max, i % 2 == 0 ? Math.min(max, i) : 0, 0f, 0f, 0L); // greedy, some forced long
+            String q = questions[i % questions.length];
+            REQUESTS.add(new Request(i % 5 == 4 ? q + " " + q : q, List.of(DecoderTest.visual(count, 144, 40L + i)), p));
+        }
+    }
+
+    /** The bundled model without some of its files. */
+    private static ModelBundle bundleWithout(java.nio.file.Path dir, String... fileNames) throws java.io.IOException {
+        java.util.Set<String> skip = java.util.Set.of(fileNames);
+        try (java.util.stream.Stream<java.nio.file.Path> files = Files.walk(HOME)) {
+            for (java.nio.file.Path f : files.toList()) {
+                java.nio.file.Path to = dir.resolve(HOME.relativize(f).toString());
+                if (Files.isDirectory(f)) {
+                    Files.createDirectories(to);
+                } else if (!skip.contains(f.getFileName().toString())) {
+                    Files.copy(f, to);
+                }
             }
         }
+        return ModelBundle.open(dir);
     }
 
     @AfterAll
