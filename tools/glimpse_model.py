@@ -28,6 +28,17 @@ TOKEN_ID = {w: i for i, w in enumerate(VOCAB)}
 CANDIDATES = [("prefix", 1, 1), ("prefix", 2, 2), ("pool", 2, 4), ("prefix", 4, 4), ("prefix", 8, 8),
               ("pool", 3, 9), ("pool", 4, 16), ("prefix", 16, 16), ("prefix", 32, 32), ("pool", 6, 36),
               ("pool", 8, 64)]
+# v4 (576 patches, 64 registers): the same kinds up to 64 registers and 12 x 12 pooling; the full grid is 576
+CANDIDATES_576 = [("prefix", 1, 1), ("prefix", 2, 2), ("pool", 2, 4), ("prefix", 4, 4), ("prefix", 8, 8),
+                  ("pool", 3, 9), ("pool", 4, 16), ("prefix", 16, 16), ("prefix", 32, 32), ("pool", 6, 36),
+                  ("pool", 8, 64), ("prefix", 64, 64), ("pool", 12, 144)]
+
+
+def candidates_for(c):
+    """The counts ADAPTIVE chooses among for a model of this config."""
+    return CANDIDATES_576 if c.grid >= 24 else CANDIDATES
+
+
 MAX_FRAMES = 16
 FRAME_WORDS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
                "twelve", "thirteen", "fourteen", "fifteen", "sixteen"]
@@ -205,6 +216,31 @@ class SufficiencyHead(nn.Module):
         # spread across tokens says how much differs from place to place (what pooling loses)
         pooled = torch.cat([f.mean(dim=1), f.amax(dim=1), f.std(dim=1)], dim=-1)
         return self.net(pooled)
+
+
+class QuerySufficiencyHead(nn.Module):
+    """ADAPTIVE that sees the question: one pass over the image's grid features and the question's words
+    predicts, per candidate count, the probability that it reproduces the full grid's answer to that question.
+    The question's mean word embedding asks the tokens how relevant each is (one attention); what it finds
+    (the attended mean, and how much the tokens differ) says whether a coarse view keeps it: a colour
+    question about a large object survives 2 x 2 pooling, a count over twenty small ones does not.
+    Fitted after the VLM on labels measured per question (tools/fit_sufficiency.py --query)."""
+
+    def __init__(self, width, vocab, candidates, hidden=128):
+        super().__init__()
+        self.words = nn.Embedding(vocab, hidden)
+        self.tokens = nn.Linear(width, hidden)
+        self.query = nn.Linear(hidden, hidden)
+        self.net = nn.Sequential(nn.Linear(5 * hidden, hidden), nn.GELU(), nn.Linear(hidden, hidden), nn.GELU(),
+                                 nn.Linear(hidden, candidates))
+
+    def forward(self, features, question_ids, question_mask):
+        f = self.tokens(features.detach())
+        m = question_mask.unsqueeze(-1).to(f.dtype)
+        q = (self.words(question_ids) * m).sum(1) / m.sum(1).clamp(min=1.0)
+        score = torch.einsum("bnh,bh->bn", f, self.query(q)) / math.sqrt(f.shape[-1])
+        focus = torch.einsum("bn,bnh->bh", torch.softmax(score, dim=1), f)
+        return self.net(torch.cat([f.mean(dim=1), f.amax(dim=1), f.std(dim=1), focus, q], dim=-1))
 
 
 class LanguageModel(nn.Module):

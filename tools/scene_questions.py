@@ -99,13 +99,17 @@ def direction(t):
 
 def clip_questions(tracks, frames):
     """family -> list of (question, answer) for a Shapes-Video clip (the Java generator's rules)."""
-    q = {f: [] for f in ("first", "frames", "move", "last")}
+    q = {f: [] for f in ("first", "frames", "move", "last", "brief")}
     for t in tracks:
         name = f'{t["color"]} {t["shape"]}'
         q["first"].append((f"in which frame does the {name} first appear ?", FRAME_WORDS[t["first"] + 1]))
         q["frames"].append((f"in how many frames is the {name} visible ?", FRAME_WORDS[t["last"] - t["first"] + 1]))
         if direction(t) is not None and t["last"] > t["first"]:
             q["move"].append((f"which way does the {name} move ?", direction(t)))
+    for t in tracks:
+        # BRIEF (detail clips): the only object of its shape is named by its shape, however few frames show it
+        if sum(1 for u in tracks if u["shape"] == t["shape"]) == 1:
+            q["brief"].append((f'what color is the {t["shape"]} ?', t["color"]))
     only_last = [t for t in tracks if t["first"] == t["last"] == frames - 1]
     if len(only_last) == 1:
         q["last"].append(("what color is the object that is only in the last frame ?", only_last[0]["color"]))

@@ -4,11 +4,11 @@
 #   stage 1 the vision encoder alone on per-patch targets (tools/pretrain_vision.py);
 #   stage 2 the encoder frozen, its features cached once; the LM and resampler trained on them, most
 #           steps on reduced inputs (pooled, QuoTA resizes, prefixes, subsets), 15% on the full grid.
-# Every stage resumes where it stopped: run the script again. Between sessions (whose work directory is
-# gone) stage 1 resumes from tools/v4-resume/stage1, which a session commits when it stops:
-#   mkdir -p tools/v4-resume/stage1 && cp tools/work-v4/stage1/{vision.pt,pretrain.log} tools/v4-resume/stage1/ Clips at the detail scale, the
-# question-aware sufficiency head, export and evaluation follow in later commits; when v4 ships this
-# becomes tools/train-default-model.sh.
+#   stage 3 clips join (detail clips of 4-16 frames, each frame pooled to 12 x 12 at full resolution).
+# Every stage resumes where it stopped: run the script again. Between sessions (whose work directory may
+# be gone) the stages resume from tools/v4-resume, which a session commits when it stops (slim copies:
+# stage 1's encoder, stage 2's and 3's checkpoints). The question-aware sufficiency head, export and
+# evaluation follow in later commits; when v4 ships this becomes tools/train-default-model.sh.
 #
 #   tools/train-v4.sh                   # WORK=tools/work-v4
 # Needs Debian's python3-torch, python3-numpy (run with /usr/bin/python3).
@@ -18,6 +18,7 @@ WORK="${WORK:-tools/work-v4}"
 PY="${PYTHON:-/usr/bin/python3}"
 STAGE1_STEPS="${STAGE1_STEPS:-4000}"
 STAGE2_STEPS="${STAGE2_STEPS:-4000}"
+STAGE3_STEPS="${STAGE3_STEPS:-3000}"
 export OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1   # one process per core
 mkdir -p "$WORK"
 WORK="$(cd "$WORK" && pwd)"
@@ -26,14 +27,26 @@ WORK="$(cd "$WORK" && pwd)"
 gen() { [ -f "$WORK/$1/meta.json" ] || ./glimpse shapes generate --distribution detail --count "$2" --seed "$3" --out "$WORK/$1"; }
 gen data 30000 11
 gen dev 512 4244
+clips() { [ -f "$WORK/$1/meta.json" ] || ./glimpse shapes generate --distribution detail --frames 4-16 --count "$2" --seed "$3" --out "$WORK/$1"; }
+clips clips 6000 21
+clips clips-dev 256 4245
 
-# a later session resumes stage 1 from the checkpoint the last one committed (tools/v4-resume)
-if [ ! -f "$WORK/stage1/vision.pt" ] && [ -f tools/v4-resume/stage1/vision.pt ]; then
-    mkdir -p "$WORK/stage1" && cp tools/v4-resume/stage1/* "$WORK/stage1/"
-fi
+# a later session resumes each stage from the checkpoint the last one committed (tools/v4-resume)
+for stage in stage1 stage2 stage3; do
+    if [ -d "tools/v4-resume/$stage" ] && [ ! -d "$WORK/$stage" ]; then
+        mkdir -p "$WORK/$stage" && cp "tools/v4-resume/$stage"/* "$WORK/$stage/"
+    fi
+done
 (cd tools && "$PY" pretrain_vision.py --data "$WORK/data" --heldout "$WORK/dev" --out "$WORK/stage1" \
     --steps "$STAGE1_STEPS")
 
 (cd tools && "$PY" train.py --data "$WORK/data" --heldout "$WORK/dev" --out "$WORK/stage2" \
     --init "$WORK/stage1/vision.pt" --freeze-vision --feature-cache "$WORK/cache" \
     --steps "$STAGE2_STEPS" --lr 1e-3 --warmup 200 --batch 32 --eval-every 500)
+
+# stage 3: clips join, half the steps (each frame pooled to 12 x 12 at full resolution, as LLaVA-OneVision
+# pools video frames; QuoTA-style per-frame budgets and uniform splits below it); images keep their cache
+(cd tools && "$PY" train.py --data "$WORK/data" --heldout "$WORK/dev" --out "$WORK/stage3" \
+    --init "$WORK/stage2/checkpoint.pt" --freeze-vision --feature-cache "$WORK/cache" \
+    --video "$WORK/clips" --video-heldout "$WORK/clips-dev" --video-share 0.5 --video-batch 4 \
+    --steps "$STAGE3_STEPS" --lr 5e-4 --warmup 100 --batch 32 --eval-every 500)

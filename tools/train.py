@@ -51,7 +51,13 @@ IMAGE_MODES = [(0.45, FULL), (0.2, POOLED), (0.25, PREFIX), (0.1, SUBSET)]
 # reduced inputs (pooled, QuoTA resizes, prefixes, subsets) with a share of full grids
 IMAGE_MODES_576 = [(0.15, FULL), (0.35, POOLED), (0.2, PREFIX), (0.15, SUBSET), (0.15, RESIZE)]
 # a frame of a clip batch whose frames each get their own mode
-FRAME_MODES = [(0.25, FULL), (0.3, POOLED), (0.15, RESIZE), (0.15, SUBSET), (0.15, PREFIX)]
+FRAME_MODES = [(0.25, lambda rng: frame_full()), (0.3, POOLED), (0.15, RESIZE), (0.15, SUBSET), (0.15, PREFIX)]
+
+
+def frame_full():
+    """What a clip's frame enters as at full resolution: its whole grid on 144 patches; on 576, pooled to
+    12 x 12 (as LLaVA-OneVision pools video frames), so that sixteen frames fit the positions."""
+    return ("pool", 12) if GRID >= 24 else ("full", 0)
 
 
 def clip_batch_modes(rng, small_share):
@@ -66,7 +72,7 @@ def clip_batch_modes(rng, small_share):
         return lambda n: [("pool", int(rng.integers(2, 4)))] * n
     r = rng.random()
     if r < 0.3:
-        return lambda n: [FULL(rng)] * n
+        return lambda n: [frame_full()] * n
     if r < 0.5:
         return lambda n: [POOLED(rng)] * n
     if r < 0.6:
@@ -321,7 +327,7 @@ def main():
             acc, fam = evaluate(model, heldout, 256)
             log(f"eval step {step} image full acc {acc:.3f} {fam}")
             if video_heldout is not None:
-                acc, fam = evaluate(model, video_heldout, 64)
+                acc, fam = evaluate(model, video_heldout, 64, lambda n: [frame_full()] * n)
                 log(f"eval step {step} clip full acc {acc:.3f} {fam}")
     log("training done")
 
