@@ -13,7 +13,8 @@ import onnx
 import torch
 import torch.nn as nn
 
-from glimpse_model import (Config, GlimpseVlm, SufficiencyHead, VOCAB, SPECIALS, CANDIDATES, FRAME_WORDS, frames_in_vocab,
+from glimpse_model import (Config, GlimpseVlm, SufficiencyHead, QuerySufficiencyHead, VOCAB, SPECIALS, candidates_for,
+                           FRAME_WORDS, frames_in_vocab,
                            PAD, UNK, BOS, EOS, IMAGE)
 
 OPSET = 17
@@ -152,6 +153,18 @@ class ResamplerExport(nn.Module):
         return regs, torch.sigmoid(self.head(image_features))
 
 
+class QuerySufficiencyExport(nn.Module):
+    """ADAPTIVE's question-aware head: grid features and the question's word ids -> each candidate's
+    probability of reproducing the full grid's answer to that question (config "sufficiency.query")."""
+
+    def __init__(self, head):
+        super().__init__()
+        self.head = head
+
+    def forward(self, image_features, question_ids, question_mask):
+        return torch.sigmoid(self.head(image_features, question_ids, question_mask))
+
+
 class StaticDecoderExport(LmExport):
     """One decode step over a fixed-capacity past (Hugging Face's "static cache"): every row attends to its
     past slots [0, C) as its mask says and to its new token, scored apart so that nothing concatenates
@@ -241,7 +254,7 @@ QUERY_DECOUPLING = {
 }
 
 
-def config_json(c, calibration=None, pooled_sides=None, selection=None):
+def config_json(c, calibration=None, pooled_sides=None, selection=None, query_selection=None):
     cfg = {
         "model_type": "glimpse-shapes",
         "architectures": ["GlimpseVlm"],
@@ -271,7 +284,7 @@ def config_json(c, calibration=None, pooled_sides=None, selection=None):
                    "attention_layer": c.attn_layer},
         "resampler": {"registers": c.registers},
         # ADAPTIVE's candidates, cheapest first; the resampler's "sufficiency" output has one probability each
-        "sufficiency": {"candidates": [{"kind": k, "param": p, "tokens": t} for k, p, t in CANDIDATES]},
+        "sufficiency": {"candidates": [{"kind": k, "param": p, "tokens": t} for k, p, t in candidates_for(c)]},
         "probe": {"layers": c.probe_layers, "layer_index": c.probe_layers - 1},
         "pooled_sides": pooled_sides or [s for s in [1, 2, 3, 4, 6, 8, c.grid] if s <= c.grid],
         # QuoTA's query decoupling: the entities a question can name and the model's own yes/no
@@ -282,6 +295,10 @@ def config_json(c, calibration=None, pooled_sides=None, selection=None):
         # per quality target, the threshold on the head's probabilities at which ADAPTIVE's picks reproduced
         # that share of full-grid answers on held-out images (fit_sufficiency.py); targets between interpolate
         cfg["sufficiency"]["selection"] = [{"target": r["target"], "threshold": r["threshold"]} for r in selection]
+    if query_selection:
+        # the question-aware head's thresholds, set per question on held-out images (fit_sufficiency.py --query)
+        cfg["sufficiency"]["query"] = {"selection": [{"target": r["target"], "threshold": r["threshold"]}
+                                                     for r in query_selection]}
     if calibration is not None:
         cfg["complexity_calibration"] = calibration
     return cfg
@@ -300,7 +317,8 @@ def preprocessor_json(c):
     }
 
 
-def export_bundle(model, head, out, calibration=None, pooled_sides=None, selection=None):
+def export_bundle(model, head, out, calibration=None, pooled_sides=None, selection=None, query=None):
+    """query: (QuerySufficiencyHead, its selection rows), or None for a bundle without the question-aware head."""
     c = model.c
     model.eval()
     os.makedirs(os.path.join(out, "onnx"), exist_ok=True)
@@ -318,6 +336,12 @@ def export_bundle(model, head, out, calibration=None, pooled_sides=None, selecti
         feats = torch.randn(2, c.grid * c.grid, c.width)
         export(ResamplerExport(model, head.eval()), (feats,), o("resampler.onnx"), ["image_features"], ["registers", "sufficiency"],
                {"image_features": {0: "batch"}, "registers": {0: "batch"}, "sufficiency": {0: "batch"}})
+        if query is not None:
+            ids = torch.tensor([[10, 11, 12, 13], [14, 15, PAD, PAD]])
+            export(QuerySufficiencyExport(query[0].eval()), (feats, ids, (ids != PAD).long()), o("sufficiency_query.onnx"),
+                   ["image_features", "question_ids", "question_mask"], ["sufficiency"],
+                   {"image_features": {0: "batch"}, "question_ids": {0: "batch", 1: "words"},
+                    "question_mask": {0: "batch", 1: "words"}, "sufficiency": {0: "batch"}})
         emb, pos = args[0], args[2]
         export(ProbeExport(model), (emb, torch.ones(*emb.shape[:2], dtype=torch.long), pos), o("lm_probe.onnx"),
                ["inputs_embeds", "attention_mask", "position_ids"], ["ffn_activations", "attentions"],
@@ -327,7 +351,8 @@ def export_bundle(model, head, out, calibration=None, pooled_sides=None, selecti
     export_core_decoder(model, out)
     export_static_decoder(model, out)
     json.dump(tokenizer_json(c.vocab), open(os.path.join(out, "tokenizer.json"), "w"), indent=1)
-    json.dump(config_json(c, calibration, pooled_sides, selection), open(os.path.join(out, "config.json"), "w"), indent=2)
+    json.dump(config_json(c, calibration, pooled_sides, selection, query[1] if query else None),
+              open(os.path.join(out, "config.json"), "w"), indent=2)
     json.dump(preprocessor_json(c), open(os.path.join(out, "preprocessor_config.json"), "w"), indent=2)
 
 
@@ -347,6 +372,7 @@ def main():
     args = ap.parse_args()
     torch.set_num_threads(1)
     selection = None
+    query = None
     if args.untrained:
         torch.manual_seed(args.seed)
         grid = int(math.isqrt(args.patches))
@@ -366,7 +392,7 @@ def main():
         c = Config.from_dict(state["config"])
         model = GlimpseVlm(c)
         model.load_state_dict(state["model"])
-        head = SufficiencyHead(c.width)
+        head = SufficiencyHead(c.width, candidates=len(candidates_for(c)))
         sides = None
         head_path = os.path.join(os.path.dirname(args.checkpoint), "sufficiency.pt")
         fit_path = os.path.join(os.path.dirname(args.checkpoint), "sufficiency.json")
@@ -376,6 +402,12 @@ def main():
                 selection = json.load(open(fit_path)).get("selection")
         else:
             print("warning: no", head_path, "- the sufficiency head is untrained (run fit_sufficiency.py)")
+        query_path = os.path.join(os.path.dirname(args.checkpoint), "sufficiency_query.pt")
+        if os.path.exists(query_path):
+            qhead = QuerySufficiencyHead(c.width, c.vocab, len(candidates_for(c)))
+            qhead.load_state_dict(torch.load(query_path))
+            query = (qhead, json.load(open(os.path.join(os.path.dirname(args.checkpoint), "sufficiency_query.json")))
+                     .get("selection"))
     if args.core_only:
         model.eval()
         export_core_decoder(model, args.out)
@@ -386,7 +418,7 @@ def main():
     calib_path = os.path.join(os.path.dirname(args.checkpoint or ""), "calibration.json")
     if args.checkpoint and os.path.exists(calib_path):
         calib = json.load(open(calib_path))
-    export_bundle(model, head, args.out, calib, sides, selection)
+    export_bundle(model, head, args.out, calib, sides, selection, query)
     print("exported", args.out)
 
 

@@ -111,7 +111,8 @@ def main():
     t0 = time.time()
     feats_all, labels_all = [], []
     # the labels cost minutes; they are reused only for the same checkpoint step and sampling
-    cache = os.path.join(os.path.dirname(args.out), "sufficiency-labels.pt")
+    stem = os.path.splitext(args.out)[0]   # run/sufficiency(.pt, .json, -labels.pt); --query: run/sufficiency_query
+    cache = stem + "-labels.pt"
     key = [model.trained_step, args.data, args.images, args.questions, args.seed, args.query]
     candidates = candidates_for(model.c)
     full_tokens = model.c.grid * model.c.grid
@@ -165,7 +166,7 @@ def main():
         def predict(rows):
             return head(feats_all[image_of[rows]].float(), qids[rows], qmask[rows])
     else:
-        head = SufficiencyHead(model.c.width)
+        head = SufficiencyHead(model.c.width, candidates=len(candidates))
 
         def predict(rows):
             return head(feats_all[rows])
@@ -193,7 +194,7 @@ def main():
         print(f"target {t}: threshold {theta:.3f} reproduces {share:.4f} with {tokens:.1f} tokens on held-out images")
     torch.save(head.state_dict(), args.out + ".tmp")
     os.replace(args.out + ".tmp", args.out)
-    with open(os.path.join(os.path.dirname(args.out), "sufficiency.json"), "w") as f:
+    with open(stem + ".json", "w") as f:
         import json
         selection = [{"target": t, "threshold": theta, "reproduced": round(share, 4), "tokens": round(tokens, 2)}
                      for t, theta, share, tokens in rows]

@@ -206,10 +206,10 @@ class SufficiencyHead(nn.Module):
     that each candidate count of CANDIDATES reproduces the full grid's answer. Fitted after the VLM on
     labels measured by running the VLM at every candidate (tools/fit_sufficiency.py)."""
 
-    def __init__(self, width, hidden=128):
+    def __init__(self, width, hidden=128, candidates=len(CANDIDATES)):
         super().__init__()
         self.net = nn.Sequential(nn.Linear(3 * width, hidden), nn.GELU(), nn.Linear(hidden, hidden), nn.GELU(),
-                                 nn.Linear(hidden, len(CANDIDATES)))
+                                 nn.Linear(hidden, candidates))
 
     def forward(self, features):
         f = features.detach()

@@ -24,14 +24,14 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
- * {@code glimpse bench decode}: decode throughput of the runner with N concurrent streams, each
- * generation on its own (the runner before batching: two at a time) and batched, in one run on
- * one bundle. Every stream carries a full grid of visual tokens and is forced to generate the same
+ * {@code glimpse bench decode}: decode throughput of the runner with N concurrent streams, one
+ * generation at a time (a batch of one) and batched, in one run on one bundle. Every stream carries a full grid of visual tokens and is forced to generate the same
  * number of tokens, so the two configurations do the same work.
  */
 @Command(name = "decode", mixinStandardHelpOptions = true,
-        description = "Runner decode throughput (tokens/s) with N concurrent streams: one generation at a time per slot"
-                + " (2 slots) against batched decoding, same bundle, same run.")
+        description = "Runner decode throughput (tokens/s) with N concurrent streams: one generation at a time against"
+                + " batched decoding, same bundle, same run; or (--arrivals) the gaps between running streams' tokens"
+                + " while full-grid prompts arrive.")
 final class DecodeBenchCommand implements java.util.concurrent.Callable<Integer> {
     @Mixin
     ModelOptions model;
@@ -43,7 +43,7 @@ final class DecodeBenchCommand implements java.util.concurrent.Callable<Integer>
     int tokens;
 
     @Option(names = "--core-neurons", defaultValue = "0",
-            description = "Also decode over this share (beta) of each layer's core neurons, one generation per slot"
+            description = "Also decode over this share (beta) of each layer's core neurons, one generation at a time"
                     + " (CoreMatching's neuron half; 0 = skip).")
     float coreNeurons;
 
@@ -80,16 +80,16 @@ final class DecodeBenchCommand implements java.util.concurrent.Callable<Integer>
         System.out.printf("%-34s %12s %14s %14s %16s%n", "runner", "decode tok/s", "decode ms/tok", "wall s",
                 "decode ms/gen");
         RunnerLimits alone2 = RunnerLimits.defaults().withConcurrency(Math.min(2, streams), 1);
-        double alone = run("one generation per slot, " + alone2.maxConcurrent() + " slots", bundle, alone2, images, 0f);
+        double alone = run("one generation at a time", bundle, alone2, images, 0f);
         if (streams > 1) {
             double batched = run("batched, up to " + streams + " per step", bundle,
                     RunnerLimits.defaults().withConcurrency(streams, streams), images, 0f);
             System.out.printf("batched / alone: %.2fx%n", batched / alone);
         }
         if (coreNeurons > 0) {
-            double core = run("core neurons " + coreNeurons + ", " + alone2.maxConcurrent() + " slots", bundle, alone2,
+            double core = run("core neurons " + coreNeurons + ", one at a time", bundle, alone2,
                     images, coreNeurons);
-            System.out.printf("core neurons / dense, one generation per slot: %.2fx (decode ms/gen includes finding"
+            System.out.printf("core neurons / dense, one generation at a time: %.2fx (decode ms/gen includes finding"
                     + " and gathering the core neurons)%n", core / alone);
         }
         return 0;

@@ -136,7 +136,8 @@ final class EvalCommand implements Callable<Integer> {
                     Path dir = frameAxis ? outDir.resolve("frames-" + f.trim()) : outDir;
                     List<EvalGrid.Cell> cells = EvalGrid.cells(gridMethods(), budgets, qualityTargets, cfg.gridTokens(),
                             resampler ? cfg.registers() : 0, !cfg.complexityCalibration().isMissingNode(),
-                            set.stream().anyMatch(i -> i.images().size() > 1));
+                            set.stream().anyMatch(i -> i.images().size() > 1),
+                            bundle.has(io.glimpse.model.bundle.ModelBundle.SUFFICIENCY_QUERY));
                     String source = data != null ? data.toString()
                             : (f != null ? "Shapes-Video (" + f.trim() + " frames) seed " : "Shapes-VQA seed ") + seed;
                     EvalGrid.run(set, c, cells, policy.generation(), dir, source);

@@ -46,7 +46,7 @@ final class EvalGrid {
      */
     static List<Cell> cells(List<Pruning.Method> methods, int[] budgets, double[] targets, int gridTokens, int registers,
                             boolean calibrated) {
-        return cells(methods, budgets, targets, gridTokens, registers, calibrated, false);
+        return cells(methods, budgets, targets, gridTokens, registers, calibrated, false, false);
     }
 
     /**
@@ -56,7 +56,7 @@ final class EvalGrid {
      *              query-blind baseline, in equal shares ("QUOTA global uniform b")
      */
     static List<Cell> cells(List<Pruning.Method> methods, int[] budgets, double[] targets, int gridTokens, int registers,
-                            boolean calibrated, boolean clips) {
+                            boolean calibrated, boolean clips, boolean queryHead) {
         List<Cell> cells = new ArrayList<>();
         cells.add(new Cell("FULL", "FULL (" + gridTokens + ")", TokenPolicy.getDefaultInstance()));
         for (int b : budgets) {
@@ -98,10 +98,19 @@ final class EvalGrid {
                 }
             }
         }
-        for (Tokenization.Estimator e : List.of(Tokenization.Estimator.SUFFICIENCY_HEAD, Tokenization.Estimator.COMPLEXITY_PROXY)) {
-            boolean available = e == Tokenization.Estimator.SUFFICIENCY_HEAD ? registers > 0 : calibrated;
+        for (Tokenization.Estimator e : List.of(Tokenization.Estimator.QUERY_SUFFICIENCY_HEAD,
+                Tokenization.Estimator.SUFFICIENCY_HEAD, Tokenization.Estimator.COMPLEXITY_PROXY)) {
+            boolean available = switch (e) {
+                case QUERY_SUFFICIENCY_HEAD -> queryHead;
+                case SUFFICIENCY_HEAD -> registers > 0;
+                default -> calibrated;
+            };
             for (double t : available ? targets : new double[0]) {
-                String name = e == Tokenization.Estimator.SUFFICIENCY_HEAD ? "ADAPTIVE head" : "ADAPTIVE proxy";
+                String name = switch (e) {
+                    case QUERY_SUFFICIENCY_HEAD -> "ADAPTIVE query head";
+                    case SUFFICIENCY_HEAD -> "ADAPTIVE head";
+                    default -> "ADAPTIVE proxy";
+                };
                 cells.add(new Cell(name, name + " " + t, TokenPolicy.newBuilder().setTokenization(Tokenization.newBuilder()
                         .setMode(Tokenization.Mode.ADAPTIVE).setQualityTarget((float) t).setEstimator(e)).build()));
             }

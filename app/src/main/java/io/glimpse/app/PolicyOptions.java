@@ -25,7 +25,8 @@ final class PolicyOptions {
     float quality;
 
     @Option(names = "--estimator", defaultValue = "ESTIMATOR_AUTO",
-            description = "ADAPTIVE: ESTIMATOR_AUTO, SUFFICIENCY_HEAD or COMPLEXITY_PROXY.")
+            description = "ADAPTIVE: ESTIMATOR_AUTO, QUERY_SUFFICIENCY_HEAD (sees the question), SUFFICIENCY_HEAD (the"
+                    + " image alone) or COMPLEXITY_PROXY.")
     Tokenization.Estimator estimator;
 
     @Option(names = "--method", defaultValue = "NONE", completionCandidates = MethodNames.class,

@@ -26,11 +26,11 @@ final class RunnerOptions {
 
     @Option(names = "--runner-prefill-lanes", defaultValue = "${env:GLIMPSE_RUNNER_PREFILL_LANES:--1}",
             description = "Runner: threads that prefill prompt chunks beside the decode batch; 0 = chunks run between"
-                    + " decode steps; -1 = one when the runner has two cores or more, else 0 (default ${DEFAULT-VALUE}).")
+                    + " decode steps; -1 = one per core when the runner has two or more, else 0 (default ${DEFAULT-VALUE}).")
     int prefillLanes;
 
     @Option(names = "--runner-prefill-chunk", defaultValue = "${env:GLIMPSE_RUNNER_PREFILL_CHUNK:-0}",
-            description = "Runner: prompt tokens per prefill chunk; 0 = 128 in a prefill lane, and between decode steps"
+            description = "Runner: prompt tokens per prefill chunk; 0 = 512 in a prefill lane, and between decode steps"
                     + " as many as cost under one decode step, so running streams keep their pace (default ${DEFAULT-VALUE}).")
     int prefillChunk;
 

@@ -15,7 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class LayeringTest {
     static final List<String> DOMAIN = List.of("/encode/", "/image/", "/select/", "/engine/", "/chain/", "/tensor/",
             "/bundle/", "/onnx/", "/tokens/", "/cost/", "/admission/", "/error/", "/shapes/", "/kernel/", "/query/",
-            "/lm/");
+            "/lm/", "/schedule/");
 
     @Test
     void domainPackagesDoNotImportGrpcOrProtos() throws IOException {

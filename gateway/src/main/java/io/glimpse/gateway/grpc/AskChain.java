@@ -131,6 +131,7 @@ final class AskChain {
                 .setIncludeAttention(PruningMethods.readsVisionGraph(pruning))   // the catalog says who reads it
                 .setAttentionDtype(DType.FP16)        // selection-identical to fp32 (docs/pruning.md), half the bytes
                 .setEmbeddingsDtype(DType.FP16)       // answer-identical to fp32 (HalfPrecisionTokensTest), half the bytes
+                .setQuestion(request.getQuestion())   // ADAPTIVE's question-aware head runs beside the encoder
                 .build()));
         long t1 = System.nanoTime();
 

@@ -43,6 +43,8 @@ final class GlimpseVisionSide implements VisionSide {
     private final EncoderBatcher batcher;        // null: every request runs the encoder on its own
     private final RegisterResampler resampler;   // null when the bundle has none
     private final ComplexityCalibration calibration;   // null when the bundle has none
+    private final QuerySufficiencyHead queryHead;       // null when the bundle has none
+    private final io.glimpse.model.bundle.SufficiencySelection querySelection;
     private final ImageLimits limits;
     private final EncoderCache cache;                 // null: every request encodes its images
 
@@ -59,6 +61,8 @@ final class GlimpseVisionSide implements VisionSide {
                 ? new EncoderBatcher(encoder, batching.maxBatch(), batching.maxWaitMicros(), plane, batching.workers()) : null;
         this.resampler = bundle.has(ModelBundle.RESAMPLER) ? new RegisterResampler(bundle, sessions) : null;
         this.calibration = ComplexityCalibration.parse(config.complexityCalibration());
+        this.queryHead = bundle.has(ModelBundle.SUFFICIENCY_QUERY) ? new QuerySufficiencyHead(bundle, sessions) : null;
+        this.querySelection = config.querySelection();
         this.limits = limits;
         LOG.info("image tokenizer: OpenCV {}, bundle {}, grid {}x{}, registers {}", ImageDecoder.openCvVersion(),
                 bundle.dir(), config.gridH(), config.gridW(), resampler == null ? "none" : config.registers());
@@ -90,6 +94,9 @@ final class GlimpseVisionSide implements VisionSide {
         }
         if (calibration != null) {
             f.add("complexity_calibration");
+        }
+        if (queryHead != null) {
+            f.add("query_sufficiency_head");
         }
         return f;
     }
@@ -150,10 +157,14 @@ final class GlimpseVisionSide implements VisionSide {
                 case POOLED -> pooled(grid, side(spec.tokens()), spec, img);
                 case FLEX_PREFIX -> prefix(VisionOutputs.slice(regs.registers(), b), spec.tokens(),
                         report(spec, img, spec.tokens(), 0f, 0f, new int[]{spec.tokens()}));
-                case ADAPTIVE -> estimator == Estimator.SUFFICIENCY_HEAD
-                        ? adaptive(VisionOutputs.slice(regs.registers(), b), VisionOutputs.slice(regs.sufficiency(), b), grid, spec, img)
-                        : adaptiveByProxy(grid, regs == null ? null : VisionOutputs.slice(regs.registers(), b), spec, img,
-                        encoded[b].complexity());
+                case ADAPTIVE -> switch (estimator) {
+                    case SUFFICIENCY_HEAD -> adaptive(VisionOutputs.slice(regs.registers(), b),
+                            VisionOutputs.slice(regs.sufficiency(), b).data(), grid, spec, img, config.selection(), estimator);
+                    case QUERY_HEAD -> adaptive(regs == null ? null : VisionOutputs.slice(regs.registers(), b),
+                            queryHead.predict(grid, spec.question()), grid, spec, img, querySelection, estimator);
+                    default -> adaptiveByProxy(grid, regs == null ? null : VisionOutputs.slice(regs.registers(), b), spec,
+                            img, encoded[b].complexity());
+                };
             });
         }
         return result;
@@ -201,9 +212,17 @@ final class GlimpseVisionSide implements VisionSide {
     }
 
     private boolean needsRegisters(TokenizationSpec spec, Estimator estimator) {
-        return spec.mode() == TokenizationMode.FLEX_PREFIX
-                || (spec.mode() == TokenizationMode.ADAPTIVE && (estimator == Estimator.SUFFICIENCY_HEAD
-                || calibration.tokens().equals("registers")));
+        if (spec.mode() == TokenizationMode.FLEX_PREFIX) {
+            return true;
+        }
+        if (spec.mode() != TokenizationMode.ADAPTIVE) {
+            return false;
+        }
+        return switch (estimator) {
+            case SUFFICIENCY_HEAD -> true;
+            case QUERY_HEAD -> resampler != null;   // its prefix candidates need registers
+            default -> calibration.tokens().equals("registers");
+        };
     }
 
     /** The ADAPTIVE estimator a request gets: AUTO prefers the learned head. */
@@ -212,8 +231,23 @@ final class GlimpseVisionSide implements VisionSide {
             return null;
         }
         boolean head = resampler != null && !config.sufficiency().isEmpty();
-        Estimator e = spec.estimator() == Estimator.AUTO ? (head ? Estimator.SUFFICIENCY_HEAD : Estimator.COMPLEXITY_PROXY)
-                : spec.estimator();
+        boolean query = queryHead != null && !config.sufficiency().isEmpty();
+        Estimator e = spec.estimator() != Estimator.AUTO ? spec.estimator()
+                : query && !spec.question().isBlank() ? Estimator.QUERY_HEAD
+                : head ? Estimator.SUFFICIENCY_HEAD : Estimator.COMPLEXITY_PROXY;
+        if (e == Estimator.QUERY_HEAD) {
+            if (queryHead == null) {
+                bundle.require(ModelBundle.SUFFICIENCY_QUERY, "ADAPTIVE with the question-aware head");
+            }
+            if (config.sufficiency().isEmpty()) {
+                throw GlimpseException.precondition("ADAPTIVE with the question-aware head needs sufficiency.candidates"
+                        + " in config.json");
+            }
+            if (spec.question().isBlank()) {
+                throw GlimpseException.invalid("ADAPTIVE with the question-aware head needs the question the tokens will"
+                        + " answer (TokenizeRequest.question; the gateway sends the Ask's); none was given");
+            }
+        }
         if (e == Estimator.SUFFICIENCY_HEAD && !head) {
             bundle.require(ModelBundle.RESAMPLER, "ADAPTIVE with the sufficiency head");
             throw GlimpseException.precondition("ADAPTIVE with the sufficiency head needs sufficiency.candidates in config.json");
@@ -317,13 +351,16 @@ final class GlimpseVisionSide implements VisionSide {
      * none does, the full grid (fidelity 1 by definition) if {@code max_tokens} allows it, else the most
      * faithful candidate allowed, reported as short of the target.
      */
-    private TokenSet adaptive(FloatTensor registers, FloatTensor sufficiency, FloatTensor grid, TokenizationSpec spec,
-                              int[] img) {
+    private TokenSet adaptive(FloatTensor registers, float[] p, FloatTensor grid, TokenizationSpec spec, int[] img,
+                              io.glimpse.model.bundle.SufficiencySelection selection, Estimator estimator) {
         List<SufficiencyCandidate> candidates = config.sufficiency();
-        float threshold = config.selection().threshold(spec.qualityTarget());
+        if (p.length != candidates.size()) {
+            throw GlimpseException.precondition("the " + estimator.name().toLowerCase(java.util.Locale.ROOT) + " gave "
+                    + p.length + " predictions but config.json lists " + candidates.size() + " sufficiency.candidates");
+        }
+        float threshold = selection.threshold(spec.qualityTarget());
         int min = spec.minTokens() > 0 ? spec.minTokens() : 1;
         int max = spec.maxTokens() > 0 ? spec.maxTokens() : config.gridTokens();
-        float[] p = sufficiency.data();
         Integer[] order = new Integer[candidates.size()];
         for (int i = 0; i < order.length; i++) {
             order[i] = i;
@@ -336,7 +373,7 @@ final class GlimpseVisionSide implements VisionSide {
         List<Integer> considered = new ArrayList<>();
         for (int i : order) {
             SufficiencyCandidate c = candidates.get(i);
-            if (c.tokens() < min || c.tokens() > max) {
+            if (c.tokens() < min || c.tokens() > max || c.kind() == SufficiencyCandidate.Kind.PREFIX && registers == null) {
                 continue;
             }
             considered.add(c.tokens());
@@ -356,7 +393,7 @@ final class GlimpseVisionSide implements VisionSide {
         int[] counts = considered.stream().mapToInt(Integer::intValue).toArray();
         if (chosen < 0 && gridAllowed) {
             return new TokenSet(grid, TokenKind.GRID, range(grid.dim(0)), grid.dim(0), config.gridH(), config.gridW(), 0,
-                    null, null, report(spec, img, grid.dim(0), complexity, 1f, counts, Estimator.SUFFICIENCY_HEAD, true), null);
+                    null, null, report(spec, img, grid.dim(0), complexity, 1f, counts, estimator, true), null);
         }
         if (chosen < 0 && best < 0) {
             throw GlimpseException.invalid("ADAPTIVE: no supported count lies in [" + min + ", " + max + "]; the bundle offers "
@@ -365,8 +402,7 @@ final class GlimpseVisionSide implements VisionSide {
         boolean reached = chosen >= 0;
         int pick = reached ? chosen : best;
         SufficiencyCandidate c = candidates.get(pick);
-        TokenizationReport report = report(spec, img, c.tokens(), complexity, p[pick], counts, Estimator.SUFFICIENCY_HEAD,
-                reached);
+        TokenizationReport report = report(spec, img, c.tokens(), complexity, p[pick], counts, estimator, reached);
         if (c.kind() == SufficiencyCandidate.Kind.PREFIX) {
             return prefix(registers, c.param(), report);
         }
@@ -383,7 +419,8 @@ final class GlimpseVisionSide implements VisionSide {
     private static TokenizationReport report(TokenizationSpec spec, int[] img, int chosen, float complexity,
                                              float fidelity, int[] considered, Estimator estimator, boolean reached) {
         return new TokenizationReport(spec.mode(), complexity, chosen, fidelity, considered, img[0], img[1],
-                estimator.name().toLowerCase(java.util.Locale.ROOT), reached);
+                estimator == Estimator.QUERY_HEAD ? "query_sufficiency_head" : estimator.name().toLowerCase(java.util.Locale.ROOT),
+                reached);
     }
 
     private static int side(int tokens) {
@@ -408,6 +445,9 @@ final class GlimpseVisionSide implements VisionSide {
     public void close() throws Exception {
         if (batcher != null) {
             batcher.close();
+        }
+        if (queryHead != null) {
+            queryHead.close();
         }
         encoder.close();
         if (resampler != null) {

@@ -4,18 +4,37 @@ import io.glimpse.common.tokens.TokenizationMode;
 
 /**
  * A request's tokenization: {@code tokens} is n*n for POOLED and k for FLEX_PREFIX;
- * {@code minTokens}/{@code maxTokens}/{@code qualityTarget}/{@code estimator} drive ADAPTIVE (0 = default).
+ * {@code minTokens}/{@code maxTokens}/{@code qualityTarget}/{@code estimator} drive ADAPTIVE (0 = default);
+ * {@code question} is what the question-aware head reads (empty: none given).
  */
 public record TokenizationSpec(TokenizationMode mode, int tokens, int minTokens, int maxTokens, float qualityTarget,
-                               Estimator estimator) {
+                               Estimator estimator, String question) {
     /** How ADAPTIVE predicts the count. */
     public enum Estimator {
-        /** The sufficiency head when the bundle has one, else the complexity proxy. */
+        /**
+         * The question-aware head when the bundle has one and a question is given, else the image-only
+         * head when the bundle has one, else the complexity proxy.
+         */
         AUTO,
         /** KARL-style learned head: one pass over the image features. */
         SUFFICIENCY_HEAD,
+        /** The question-aware head: one pass over the image features and the question's words. */
+        QUERY_HEAD,
         /** Edge density of the blurred image (pixel noise adds none) through the bundle's calibration table. */
         COMPLEXITY_PROXY
+    }
+
+    public TokenizationSpec {
+        question = question == null ? "" : question;
+    }
+
+    public TokenizationSpec(TokenizationMode mode, int tokens, int minTokens, int maxTokens, float qualityTarget,
+                            Estimator estimator) {
+        this(mode, tokens, minTokens, maxTokens, qualityTarget, estimator, "");
+    }
+
+    public TokenizationSpec withQuestion(String q) {
+        return new TokenizationSpec(mode, tokens, minTokens, maxTokens, qualityTarget, estimator, q);
     }
 
     public TokenizationSpec(TokenizationMode mode, int tokens, int minTokens, int maxTokens, float qualityTarget) {

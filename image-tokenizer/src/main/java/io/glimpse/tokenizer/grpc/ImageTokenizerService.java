@@ -97,7 +97,8 @@ public final class ImageTokenizerService extends ImageTokenizerGrpc.ImageTokeniz
             DType embeddingsDtype = VisualTokensCodec.floatDtype(request.getEmbeddingsDtype(), "embeddings_dtype");
             List<Supplier<byte[]>> images = request.getImagesList().stream().map(Image::getData)
                     .<Supplier<byte[]>>map(b -> b::toByteArray).toList();
-            List<TokenSet> sets = engine.tokenizeSources(images, spec(request.getTokenization()), request.getIncludeAttention());
+            List<TokenSet> sets = engine.tokenizeSources(images,
+                    spec(request.getTokenization()).withQuestion(request.getQuestion()), request.getIncludeAttention());
             TokenizeResponse.Builder b = TokenizeResponse.newBuilder();
             for (TokenSet s : sets) {
                 b.addImages(VisualTokensCodec.encode(s, attentionDtype, embeddingsDtype));
@@ -123,6 +124,7 @@ public final class ImageTokenizerService extends ImageTokenizerGrpc.ImageTokeniz
             case ESTIMATOR_AUTO -> TokenizationSpec.Estimator.AUTO;
             case SUFFICIENCY_HEAD -> TokenizationSpec.Estimator.SUFFICIENCY_HEAD;
             case COMPLEXITY_PROXY -> TokenizationSpec.Estimator.COMPLEXITY_PROXY;
+            case QUERY_SUFFICIENCY_HEAD -> TokenizationSpec.Estimator.QUERY_HEAD;
             default -> throw io.glimpse.common.error.GlimpseException.invalid("unknown ADAPTIVE estimator " + t.getEstimatorValue());
         };
         return new TokenizationSpec(mode, t.getTokens(), t.getMinTokens(), t.getMaxTokens(), t.getQualityTarget(),

@@ -33,6 +33,14 @@ public record BundleConfig(String modelType, int hiddenSize, int numLayers, int 
         return gridH * gridW;
     }
 
+    /**
+     * The question-aware head's thresholds per quality target ({@code sufficiency.query.selection}; the
+     * head is fitted and its thresholds set per question, so they differ from the image-only head's).
+     */
+    public SufficiencySelection querySelection() {
+        return SufficiencySelection.parse(raw.path("sufficiency").path("query").path("selection"));
+    }
+
     /** The register prefix lengths the head scores (what ADAPTIVE and FLEX_PREFIX were trained on). */
     public int[] prefixLengths() {
         return sufficiency.stream().filter(c -> c.kind() == SufficiencyCandidate.Kind.PREFIX)

@@ -111,6 +111,12 @@ public final class BundleValidator {
                         expect(out, "registers", new long[]{-1, c.registers(), h}, p);
                         expect(out, "sufficiency", new long[]{-1, c.sufficiency().size()}, p);
                     });
+                    graph(bundle, sessions, ModelBundle.SUFFICIENCY_QUERY, false, problems, notes, (in, out, p) -> {
+                        expect(in, "image_features", new long[]{-1, c.gridTokens(), h}, p);
+                        expect(in, "question_ids", new long[]{-1, -1}, p);
+                        expect(in, "question_mask", new long[]{-1, -1}, p);
+                        expect(out, "sufficiency", new long[]{-1, c.sufficiency().size()}, p);
+                    });
                     return null;
                 }
             });

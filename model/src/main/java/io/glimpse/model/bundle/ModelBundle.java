@@ -28,6 +28,8 @@ public final class ModelBundle {
     public static final String FFN_WEIGHTS = "onnx/ffn_weights.bin";
     /** One decode step over a fixed-capacity past, returning only the new keys and values (the batch's KV in place). */
     public static final String STATIC_DECODER = "onnx/decoder_model_static.onnx";
+    /** ADAPTIVE's question-aware head: image features and the question's words -> each candidate's predicted fidelity. */
+    public static final String SUFFICIENCY_QUERY = "onnx/sufficiency_query.onnx";
     public static final String TOKENIZER = "tokenizer.json";
     public static final String CONFIG = "config.json";
     public static final String PREPROCESSOR = "preprocessor_config.json";

@@ -61,8 +61,12 @@ public record RunnerLimits(int maxNewTokensCap, int defaultMaxNewTokens, int max
                 decodeBatch, lanes, chunk);
     }
 
-    /** One lane beside the decode batch when there is a core for it: a prefill is compute-bound, a decode step memory-bound. */
+    /**
+     * With two cores or more, a lane per core beside the decode batch (a prefill is compute-bound, a
+     * decode step memory-bound, so they overlap; as many lanes as cores keep the prefill throughput of
+     * one prefill per core); on one core, chunks between decode steps.
+     */
     public static int defaultPrefillLanes() {
-        return Runtime.getRuntime().availableProcessors() >= 2 ? 1 : 0;
+        return Runtime.getRuntime().availableProcessors() >= 2 ? Runtime.getRuntime().availableProcessors() : 0;
     }
 }

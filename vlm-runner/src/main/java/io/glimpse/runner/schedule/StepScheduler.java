@@ -50,11 +50,11 @@ public final class StepScheduler<P> {
     }
 
     /**
-     * A chunk in a prefill lane: small enough that a cancelled or expired prompt stops within a
-     * fraction of a full grid's prefill, large enough that a run's fixed cost (reading every weight)
-     * stays a small share.
+     * A chunk in a prefill lane: large enough that a run's fixed cost (reading every weight) stays a
+     * small share of a full grid's prefill (a 576-token prompt takes two runs; 128-token chunks cost the
+     * headline bench's throughput), small enough that an expired prompt stops within about half of one.
      */
-    public static final int LANE_CHUNK = 128;
+    public static final int LANE_CHUNK = 512;
     /**
      * The smallest adaptive chunk. Any decoder run reads every weight once, so on a CPU even a
      * one-token chunk costs most of a decode step; smaller chunks would barely shorten the stall

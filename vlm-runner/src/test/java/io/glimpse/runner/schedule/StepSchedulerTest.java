@@ -323,7 +323,7 @@ class StepSchedulerTest {
     @Test
     void aPrefillLaneRunsChunksBesideTheBatchAndACancelledPromptLeavesWhenItsChunkEnds() {
         StepScheduler<Gen> s = new StepScheduler<>(new StepScheduler.Limits(4, 1_000_000, 1, 0), () -> exec.now);
-        Sequence<Gen> a = seq("a", 300, 3);
+        Sequence<Gen> a = seq("a", 1200, 3);
         Sequence<Gen> b = seq("b", 20, 3);
         s.submit(a);
         s.submit(b);
