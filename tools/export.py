@@ -286,6 +286,8 @@ def config_json(c, calibration=None, pooled_sides=None, selection=None, query_se
         # ADAPTIVE's candidates, cheapest first; the resampler's "sufficiency" output has one probability each
         "sufficiency": {"candidates": [{"kind": k, "param": p, "tokens": t} for k, p, t in candidates_for(c)]},
         "probe": {"layers": c.probe_layers, "layer_index": c.probe_layers - 1},
+        # v4: a clip's frames at full resolution enter pooled to 12 x 12, as LLaVA-OneVision pools video frames
+        **({"video": {"frame_pool_side": 12}} if c.grid >= 24 else {}),
         "pooled_sides": pooled_sides or [s for s in [1, 2, 3, 4, 6, 8, c.grid] if s <= c.grid],
         # QuoTA's query decoupling: the entities a question can name and the model's own yes/no
         # relevance questions about them (the pruner reads the first answer token's probability)

@@ -118,7 +118,7 @@ final class GlimpseVisionSide implements VisionSide {
         int h = preprocessor.height();
         int w = preprocessor.width();
         ImageHeader[] headers = decoder.requestHeaders(images, w, h, limits.maxRequestPixels());
-        boolean attention = includeAttention && spec.mode() == TokenizationMode.FULL;
+        boolean attention = includeAttention && spec.mode() == TokenizationMode.FULL && !pooledFrames(images.size());
         int n = images.size();
         EncoderCache.Entry[] encoded = new EncoderCache.Entry[n];
         String[] keys = new String[n];
@@ -151,7 +151,9 @@ final class GlimpseVisionSide implements VisionSide {
             int[] img = {encoded[b].width(), encoded[b].height()};
             FloatTensor grid = encoded[b].features();
             result.add(switch (spec.mode()) {
-                case FULL -> new TokenSet(grid, TokenKind.GRID, range(grid.dim(0)), grid.dim(0), config.gridH(),
+                case FULL -> pooledFrames(images.size())
+                        ? pooled(grid, config.framePoolSide(), spec, img)
+                        : new TokenSet(grid, TokenKind.GRID, range(grid.dim(0)), grid.dim(0), config.gridH(),
                         config.gridW(), 0, attention ? encoded[b].attention() : null, attention ? encoded[b].keys() : null,
                         report(spec, img, grid.dim(0), 0f, 0f, new int[]{grid.dim(0)}), null);
                 case POOLED -> pooled(grid, side(spec.tokens()), spec, img);
@@ -209,6 +211,12 @@ final class GlimpseVisionSide implements VisionSide {
                     VisionOutputs.slice(out.attentions(), k), VisionOutputs.slice(out.keys(), k), sizes[k][0], sizes[k][1],
                     complexity[k]);
         }
+    }
+
+    /** A clip's frames at full resolution enter pooled when the bundle says so (video.frame_pool_side). */
+    private boolean pooledFrames(int images) {
+        int side = config.framePoolSide();
+        return images > 1 && side > 0 && side < Math.min(config.gridH(), config.gridW());
     }
 
     private boolean needsRegisters(TokenizationSpec spec, Estimator estimator) {

@@ -34,6 +34,15 @@ public record BundleConfig(String modelType, int hiddenSize, int numLayers, int 
     }
 
     /**
+     * The side a clip's frames are pooled to when a request carries several images at full resolution
+     * ({@code video.frame_pool_side}; 0 = none, every frame keeps its grid). LLaVA-OneVision pools video
+     * frames the same way, so that many frames fit the language model's positions.
+     */
+    public int framePoolSide() {
+        return raw.path("video").path("frame_pool_side").asInt(0);
+    }
+
+    /**
      * The question-aware head's thresholds per quality target ({@code sufficiency.query.selection}; the
      * head is fitted and its thresholds set per question, so they differ from the image-only head's).
      */

@@ -1,0 +1,69 @@
+package io.glimpse.tokenizer.encode;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.glimpse.common.tokens.TokenKind;
+import io.glimpse.common.tokens.TokenSet;
+import io.glimpse.common.tokens.TokenizationMode;
+import io.glimpse.model.bundle.ModelBundle;
+import io.glimpse.model.onnx.OrtSessionFactory;
+import io.glimpse.shapes.ScenePng;
+import io.glimpse.shapes.ShapesVqaGenerator;
+import io.glimpse.tokenizer.image.ImageLimits;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/** A bundle with {@code video.frame_pool_side} pools a clip's frames at full resolution; one image keeps its grid. */
+class FramePoolingTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void aClipsFramesEnterPooledAndASingleImageKeepsItsGrid() throws Exception {
+        Path bundled = Path.of(System.getProperty("glimpse.bundle"));
+        try (Stream<Path> files = Files.walk(bundled)) {
+            for (Path f : files.toList()) {
+                Path to = dir.resolve(bundled.relativize(f).toString());
+                if (Files.isDirectory(f)) {
+                    Files.createDirectories(to);
+                } else {
+                    Files.copy(f, to);
+                }
+            }
+        }
+        ObjectMapper json = new ObjectMapper();
+        ObjectNode config = (ObjectNode) json.readTree(dir.resolve(ModelBundle.CONFIG).toFile());
+        config.putObject("video").put("frame_pool_side", 6);
+        json.writeValue(dir.resolve(ModelBundle.CONFIG).toFile(), config);
+        ShapesVqaGenerator g = new ShapesVqaGenerator(9);
+        List<byte[]> clip = List.of(ScenePng.encode(g.next().scene()), ScenePng.encode(g.next().scene()));
+        try (ImageTokenizerEngine pooling = new ImageTokenizerEngine(ModelBundle.open(dir), OrtSessionFactory.cpu(),
+                ImageLimits.defaults(), 8);
+             ImageTokenizerEngine plain = new ImageTokenizerEngine(ModelBundle.open(bundled), OrtSessionFactory.cpu(),
+                     ImageLimits.defaults(), 8)) {
+            List<TokenSet> frames = pooling.tokenize(clip, TokenizationSpec.full(), false);
+            TokenSet pooled6 = plain.tokenize(clip.subList(0, 1), new TokenizationSpec(TokenizationMode.POOLED, 36, 0, 0, 0f),
+                    false).get(0);
+            assertEquals(2, frames.size());
+            for (TokenSet f : frames) {
+                assertEquals(TokenKind.POOLED, f.kind());
+                assertEquals(36, f.embeddings().dim(0));
+                assertEquals(6, f.pooledSide());
+            }
+            assertArrayEquals(pooled6.embeddings().data(), frames.get(0).embeddings().data(), 1e-6f,
+                    "a frame's tokens are its grid pooled to 6 x 6");
+            assertEquals(144, pooling.tokenize(clip.subList(0, 1), TokenizationSpec.full(), false).get(0).embeddings().dim(0),
+                    "one image keeps its grid");
+            assertEquals(144, plain.tokenize(clip, TokenizationSpec.full(), false).get(1).embeddings().dim(0),
+                    "without video.frame_pool_side every frame keeps its grid");
+        }
+    }
+}
