@@ -63,8 +63,14 @@ final class EvalCommand implements Callable<Integer> {
                 .filter(m -> m != io.glimpse.proto.v1.Pruning.Method.NONE).toList();
     }
 
-    @Option(names = "--budgets", split = ",", defaultValue = "4,9,16,36,64,144", description = "Grid: visual-token budgets.")
+    @Option(names = "--budgets", split = ",", description = "Grid: visual-token budgets (default: on a 576-token grid the"
+            + " papers' 192, 128, 64 and 16, plus 144 for 12 x 12 pooling; on smaller grids 4, 9, 16, 36, 64, 144).")
     int[] budgets;
+
+    /** The papers' budgets on LLaVA-1.5's 576 tokens; v1-v3's on their 144. */
+    static int[] defaultBudgets(int gridTokens) {
+        return gridTokens >= 576 ? new int[]{16, 64, 128, 144, 192} : new int[]{4, 9, 16, 36, 64, 144};
+    }
 
     @Option(names = "--quality-targets", split = ",", defaultValue = "0.9,0.95,0.99",
             description = "Grid: ADAPTIVE quality targets (not to be confused with --target, the gateway).")
@@ -134,7 +140,8 @@ final class EvalCommand implements Callable<Integer> {
                 for (String f : axis) {
                     List<EvalItem> set = frameAxis ? generate(seed, count, f.trim()) : items;
                     Path dir = frameAxis ? outDir.resolve("frames-" + f.trim()) : outDir;
-                    List<EvalGrid.Cell> cells = EvalGrid.cells(gridMethods(), budgets, qualityTargets, cfg.gridTokens(),
+                    List<EvalGrid.Cell> cells = EvalGrid.cells(gridMethods(),
+                            budgets != null ? budgets : defaultBudgets(cfg.gridTokens()), qualityTargets, cfg.gridTokens(),
                             resampler ? cfg.registers() : 0, !cfg.complexityCalibration().isMissingNode(),
                             set.stream().anyMatch(i -> i.images().size() > 1),
                             bundle.has(io.glimpse.model.bundle.ModelBundle.SUFFICIENCY_QUERY));
