@@ -140,10 +140,12 @@ final class EvalCommand implements Callable<Integer> {
                 for (String f : axis) {
                     List<EvalItem> set = frameAxis ? generate(seed, count, f.trim()) : items;
                     Path dir = frameAxis ? outDir.resolve("frames-" + f.trim()) : outDir;
+                    boolean clips = set.stream().anyMatch(i -> i.images().size() > 1);
+                    // a clip's frames may enter pooled (video.frame_pool_side): budgets are shares of what a frame brings
+                    int perImage = clips && cfg.framePoolSide() > 0 ? cfg.framePoolSide() * cfg.framePoolSide() : cfg.gridTokens();
                     List<EvalGrid.Cell> cells = EvalGrid.cells(gridMethods(),
-                            budgets != null ? budgets : defaultBudgets(cfg.gridTokens()), qualityTargets, cfg.gridTokens(),
-                            resampler ? cfg.registers() : 0, !cfg.complexityCalibration().isMissingNode(),
-                            set.stream().anyMatch(i -> i.images().size() > 1),
+                            budgets != null ? budgets : defaultBudgets(perImage), qualityTargets, perImage,
+                            resampler ? cfg.registers() : 0, !cfg.complexityCalibration().isMissingNode(), clips,
                             bundle.has(io.glimpse.model.bundle.ModelBundle.SUFFICIENCY_QUERY));
                     String source = data != null ? data.toString()
                             : (f != null ? "Shapes-Video (" + f.trim() + " frames) seed " : "Shapes-VQA seed ") + seed;
