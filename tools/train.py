@@ -241,6 +241,8 @@ def main():
     ap.add_argument("--freeze-vision", action="store_true",
                     help="train the LM and resampler only, on the encoder's cached features (LLaVA's second stage)")
     ap.add_argument("--feature-cache", help="with --freeze-vision: where the training images' features are cached")
+    ap.add_argument("--train-projector", action="store_true",
+                    help="with --freeze-vision: the vision projector trains with the LM (no feature cache)")
     ap.add_argument("--warmup", type=int, default=200)
     args = ap.parse_args()
 
@@ -267,6 +269,11 @@ def main():
     if args.freeze_vision:
         for p in list(model.vision.parameters()) + list(model.patch_probe.parameters()):
             p.requires_grad_(False)
+        if args.train_projector:   # LLaVA's stage 2 trains the projector with the LM
+            if args.feature_cache:
+                raise SystemExit("--train-projector reads the encoder live: drop --feature-cache")
+            for p in model.vision.proj.parameters():
+                p.requires_grad_(True)
     opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=args.lr, weight_decay=0.05,
                             betas=(0.9, 0.98))
     ckpt_path = os.path.join(args.out, "checkpoint.pt")
