@@ -16,7 +16,6 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -28,17 +27,8 @@ class FramePoolingTest {
 
     @Test
     void aClipsFramesEnterPooledAndASingleImageKeepsItsGrid() throws Exception {
-        Path bundled = Path.of(System.getProperty("glimpse.bundle"));
-        try (Stream<Path> files = Files.walk(bundled)) {
-            for (Path f : files.toList()) {
-                Path to = dir.resolve(bundled.relativize(f).toString());
-                if (Files.isDirectory(f)) {
-                    Files.createDirectories(to);
-                } else {
-                    Files.copy(f, to);
-                }
-            }
-        }
+        Path bundled = BundleCopy.bundled();
+        BundleCopy.into(dir);
         ObjectMapper json = new ObjectMapper();
         ObjectNode config = (ObjectNode) json.readTree(dir.resolve(ModelBundle.CONFIG).toFile());
         config.putObject("video").put("frame_pool_side", 6);

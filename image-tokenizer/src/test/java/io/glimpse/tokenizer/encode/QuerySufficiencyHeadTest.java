@@ -18,7 +18,6 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -40,17 +39,7 @@ class QuerySufficiencyHeadTest {
 
     @BeforeAll
     static void load() throws IOException {
-        Path bundled = Path.of(System.getProperty("glimpse.bundle"));
-        try (Stream<Path> files = Files.walk(bundled)) {
-            for (Path f : files.toList()) {
-                Path to = dir.resolve(bundled.relativize(f).toString());
-                if (Files.isDirectory(f)) {
-                    Files.createDirectories(to);
-                } else {
-                    Files.copy(f, to);
-                }
-            }
-        }
+        BundleCopy.into(dir);
         try (InputStream in = QuerySufficiencyHeadTest.class.getResourceAsStream("/query-head/sufficiency_query.onnx")) {
             Files.copy(in, dir.resolve(ModelBundle.SUFFICIENCY_QUERY));
         }
@@ -110,7 +99,7 @@ class QuerySufficiencyHeadTest {
         assertEquals(GlimpseException.Kind.INVALID_ARGUMENT, noQuestion.kind());
         assertTrue(noQuestion.getMessage().contains("question"), noQuestion.getMessage());
 
-        ModelBundle plain = ModelBundle.open(Path.of(System.getProperty("glimpse.bundle")));
+        ModelBundle plain = ModelBundle.open(BundleCopy.bundled());
         try (ImageTokenizerEngine without = new ImageTokenizerEngine(plain, OrtSessionFactory.cpu(), ImageLimits.defaults(), 8)) {
             GlimpseException missing = assertThrows(GlimpseException.class, () -> without.tokenize(List.of(image),
                     adaptive(TokenizationSpec.Estimator.QUERY_HEAD, 0.9f, "what color is the circle ?"), false));

@@ -122,7 +122,7 @@ public final class VlmEngine implements AutoCloseable {
                 terminate(g.options);   // a prefill chunk or core-neuron step of its own stops at once
                 g.done.completeExceptionally(GlimpseException.cancelled("generation stopped: the call was cancelled"));
             });
-            scheduler.submit(new Sequence<>(g, layout.length(), maxNew, System.nanoTime(), deadlineNanos,
+            scheduler.submit(new Sequence<>(g, layout.length(), maxNew, deadlineNanos,
                     cancel::isCancelled));
             return g.done.get();
         } catch (OrtException e) {

@@ -3,8 +3,8 @@ package io.glimpse.runner.schedule;
 import java.util.function.BooleanSupplier;
 
 /**
- * One generation as the scheduler sees it: a prompt to prefill, a most tokens to decode, when it
- * arrived, until when its caller waits, and whether the caller has gone. The scheduler knows
+ * One generation as the scheduler sees it: a prompt to prefill, a most tokens to decode, until
+ * when its caller waits, and whether the caller has gone. The scheduler knows
  * nothing of the model; {@code payload} is what the executor keeps for the generation.
  */
 public final class Sequence<P> {
@@ -13,20 +13,17 @@ public final class Sequence<P> {
     private final P payload;
     private final int promptTokens;
     private final int maxNewTokens;
-    private final long arrivedNanos;
     private final long deadlineNanos;
     private final BooleanSupplier cancelled;
     State state = State.WAITING;
     int prefilled;
     int decoded;
-    long lastStepNanos;   // when it last advanced (prefill chunk or decode step)
     boolean chunkRunning; // a prefill lane runs one of its chunks now
 
     /**
      * @param deadlineNanos on the scheduler's clock; {@link Long#MAX_VALUE} = none
      */
-    public Sequence(P payload, int promptTokens, int maxNewTokens, long arrivedNanos, long deadlineNanos,
-                    BooleanSupplier cancelled) {
+    public Sequence(P payload, int promptTokens, int maxNewTokens, long deadlineNanos, BooleanSupplier cancelled) {
         if (promptTokens < 1 || maxNewTokens < 1) {
             throw new IllegalArgumentException("a sequence needs a prompt and at least one new token, got "
                     + promptTokens + " and " + maxNewTokens);
@@ -34,7 +31,6 @@ public final class Sequence<P> {
         this.payload = payload;
         this.promptTokens = promptTokens;
         this.maxNewTokens = maxNewTokens;
-        this.arrivedNanos = arrivedNanos;
         this.deadlineNanos = deadlineNanos;
         this.cancelled = cancelled;
     }
@@ -49,10 +45,6 @@ public final class Sequence<P> {
 
     public int maxNewTokens() {
         return maxNewTokens;
-    }
-
-    public long arrivedNanos() {
-        return arrivedNanos;
     }
 
     public State state() {

@@ -195,14 +195,12 @@ public final class StepScheduler<P> {
      */
     public synchronized void completed(StepPlan<P> plan, Collection<Sequence<P>> ended, long decodeNanos,
                                        long prefillNanos) {
-        long now = clock.getAsLong();
         if (!plan.decode().isEmpty()) {
             stepNanos = smooth(stepNanos, decodeNanos);
         }
         for (Sequence<P> s : plan.decode()) {
             if (s.state == Sequence.State.DECODING) {
                 s.decoded++;
-                s.lastStepNanos = now;
             }
         }
         StepPlan.PrefillChunk<P> c = plan.prefill();
@@ -210,7 +208,7 @@ public final class StepScheduler<P> {
             if (!plan.decode().isEmpty() && limits.prefillChunk() == 0) {
                 adaptiveChunk = nextAdaptiveChunk(c.tokens(), prefillNanos);
             }
-            chunkRan(c, now);
+            chunkRan(c);
         }
         for (Sequence<P> s : ended) {
             leave(s);
@@ -219,19 +217,18 @@ public final class StepScheduler<P> {
 
     /** A prefill lane ran {@code c}; {@code ended}: its last chunk's first token ended the sequence (or it failed). */
     public synchronized void chunkDone(StepPlan.PrefillChunk<P> c, boolean ended) {
-        chunkRan(c, clock.getAsLong());
+        chunkRan(c);
         if (ended) {
             leave(c.sequence());
         }
         notifyAll();   // the decode lane has a new member or a departure; a lane, the next chunk
     }
 
-    private void chunkRan(StepPlan.PrefillChunk<P> c, long now) {
+    private void chunkRan(StepPlan.PrefillChunk<P> c) {
         Sequence<P> s = c.sequence();
         s.chunkRunning = false;
         if (s.state == Sequence.State.PREFILLING) {
             s.prefilled = c.to();
-            s.lastStepNanos = now;
             if (c.last()) {
                 s.state = Sequence.State.DECODING;
             }

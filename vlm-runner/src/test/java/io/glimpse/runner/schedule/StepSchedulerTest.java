@@ -99,7 +99,7 @@ class StepSchedulerTest {
 
     private Sequence<Gen> seq(String name, int prompt, int maxNew, long deadline) {
         Gen g = new Gen(name);
-        return new Sequence<>(g, prompt, maxNew, exec.now, deadline, g.cancelled::get);
+        return new Sequence<>(g, prompt, maxNew, deadline, g.cancelled::get);
     }
 
     @Test
