@@ -59,36 +59,35 @@ class ServiceJarsIT {
 
     @Test
     void theFourJarsServeTheChain() throws Exception {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        String bundle = StackFixture.HOME.resolve("models/glimpse-shapes").toString();
-        int tok = ServiceProcess.freePort();
-        int prune = ServiceProcess.freePort();
-        int run = ServiceProcess.freePort();
-        int gw = ServiceProcess.freePort();
-        List<Process> procs = new ArrayList<>();
+        List<ServiceProcess> procs = new ArrayList<>();
         try {
-            // started as plain `java -jar`, without --add-modules: the pruner's kernels take their scalar form
-            for (String[] s : new String[][]{{"tokenizer", "" + tok}, {"pruner", "" + prune}, {"runner", "" + run}}) {
-                procs.add(new ProcessBuilder(java, "-Xmx512m", "-jar", jar(s[0]).toString(), "serve", s[0], "--port", s[1],
-                        "--bundle", bundle, "--device", "cpu").inheritIO().start());
+            // started as plain `java -jar`, without --add-modules: the pruner's kernels take their scalar form.
+            // The backends are ready before the gateway starts, so its channels never sit in reconnect backoff.
+            for (String s : List.of("tokenizer", "pruner", "runner")) {
+                procs.add(ServiceProcess.startJar(jar(s), s, ServiceProcess.freePort(), "512m"));
             }
-            procs.add(new ProcessBuilder(java, "-Xmx256m", "-jar", jar("gateway").toString(), "serve", "gateway", "--port", "" + gw,
-                    "--tokenizer-target", "127.0.0.1:" + tok, "--pruner-target", "127.0.0.1:" + prune,
-                    "--runner-target", "127.0.0.1:" + run).inheritIO().start());
-            ManagedChannel ch = Grpc.newChannelBuilder("127.0.0.1:" + gw, InsecureChannelCredentials.create()).build();
+            ServiceProcess gateway = ServiceProcess.startJar(jar("gateway"), "gateway", ServiceProcess.freePort(), "256m",
+                    "--tokenizer-target", procs.get(0).target(), "--pruner-target", procs.get(1).target(),
+                    "--runner-target", procs.get(2).target());
+            procs.add(gateway);
+            ManagedChannel ch = Grpc.newChannelBuilder(gateway.target(), InsecureChannelCredentials.create()).build();
             try {
                 ExampleSet.Example e = StackFixture.examples().examples().get(6);
                 String answer = null;
-                for (int i = 0; i < 120 && answer == null; i++) {
+                RuntimeException last = null;
+                long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+                while (answer == null && System.nanoTime() < end) {
                     try {
                         answer = GlimpseGrpc.newBlockingStub(ch).withDeadlineAfter(20, TimeUnit.SECONDS)
                                 .ask(StackFixture.ask(e).setPolicy(TokenPolicy.newBuilder().setPruning(Pruning.newBuilder()
                                         .setMethod(Pruning.Method.TOME).setKeepTokens(36))).build()).getAnswer();
                     } catch (io.grpc.StatusRuntimeException notYet) {
+                        last = notYet;
                         Thread.sleep(500);
                     }
                 }
-                assertEquals(e.answer(), answer);
+                String why = "last error " + last + "\n" + procs.stream().map(p -> p.output()).reduce("", String::concat);
+                assertEquals(e.answer(), answer, why);
                 var quota = GlimpseGrpc.newBlockingStub(ch).withDeadlineAfter(20, TimeUnit.SECONDS)
                         .ask(StackFixture.ask(e).setPolicy(TokenPolicy.newBuilder().setPruning(Pruning.newBuilder()
                                 .setMethod(Pruning.Method.QUOTA).setKeepTokens(36))).build());
@@ -97,11 +96,12 @@ class ServiceJarsIT {
                 ch.shutdownNow();
             }
         } finally {
-            for (Process p : procs) {
-                p.destroy();
+            for (ServiceProcess p : procs) {
+                p.process.destroy();
             }
-            for (Process p : procs) {
-                p.waitFor(30, TimeUnit.SECONDS);
+            for (ServiceProcess p : procs) {
+                p.process.waitFor(30, TimeUnit.SECONDS);
+                p.close();
             }
         }
     }

@@ -42,17 +42,33 @@ final class ServiceProcess implements AutoCloseable {
     }
 
     static ServiceProcess start(String service, int port, String heap, String... flags) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx" + heap,
-                "-XX:+ExitOnOutOfMemoryError", "--add-modules=jdk.incubator.vector", "-cp", System.getProperty("java.class.path"),
-                GlimpseCli.class.getName(), "serve", service, "--port", Integer.toString(port),
-                "--bundle", StackFixture.HOME.resolve("models/glimpse-shapes").toString(), "--device", "cpu"));
+        return launch(List.of("-XX:+ExitOnOutOfMemoryError", "--add-modules=jdk.incubator.vector", "-cp",
+                System.getProperty("java.class.path"), GlimpseCli.class.getName()), service, port, heap, flags);
+    }
+
+    /**
+     * Starts {@code java -jar JAR serve SERVICE} as an image runs it (no --add-modules); backends with the
+     * bundled model, the gateway with the given flags only. Waits until a backend is ready.
+     */
+    static ServiceProcess startJar(Path jar, String service, int port, String heap, String... flags) throws Exception {
+        return launch(List.of("-jar", jar.toString()), service, port, heap, flags);
+    }
+
+    private static ServiceProcess launch(List<String> java, String service, int port, String heap, String... flags)
+            throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx" + heap));
+        cmd.addAll(java);
+        cmd.addAll(List.of("serve", service, "--port", Integer.toString(port)));
+        if (!service.equals("gateway")) {
+            cmd.addAll(List.of("--bundle", StackFixture.HOME.resolve("models/glimpse-shapes").toString(), "--device", "cpu"));
+        }
         cmd.addAll(List.of(flags));
         Path log = Files.createTempFile("glimpse-" + service + "-", ".log");
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         ServiceProcess sp = new ServiceProcess(p, port, log);
         if (!service.equals("gateway")) {
-            sp.awaitReady(60);
+            sp.awaitReady(120);
         }
         return sp;
     }
