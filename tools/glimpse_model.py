@@ -253,10 +253,11 @@ class LanguageModel(nn.Module):
         self.ln = nn.LayerNorm(c.width)
         self.head = nn.Linear(c.width, c.vocab, bias=False)
 
-    def forward(self, inputs_embeds, attention_mask, position_ids, past=None, layers=None, mask_override=None):
+    def forward(self, inputs_embeds, attention_mask, position_ids, past=None, layers=None, mask_override=None,
+                probs_layer=None):
         """attention_mask i64 [B, past+S]; causal by cache order. Returns logits, presents, and
-        the last run layer's attention probabilities and FFN activations. mask_override (training
-        only): bool [B, 1, S, S] replacing the causal/padding mask."""
+        the last run layer's attention probabilities (or layer probs_layer's) and FFN activations.
+        mask_override (training only): bool [B, 1, S, S] replacing the causal/padding mask."""
         past_len = 0 if past is None else past[0][0].shape[2]
         s = inputs_embeds.shape[1]
         total = attention_mask.shape[1]
@@ -269,11 +270,14 @@ class LanguageModel(nn.Module):
         x = inputs_embeds + self.pos(position_ids)
         presents, probs, act = [], None, None
         blocks = self.blocks if layers is None else self.blocks[:layers]
+        kept = None
         for i, blk in enumerate(blocks):
             x, probs, kv, act = blk(x, mask=mask, past=None if past is None else past[i])
             presents.append(kv)
+            if i == probs_layer:
+                kept = probs
         logits = self.head(self.ln(x))
-        return logits, presents, probs, act
+        return logits, presents, probs if kept is None else kept, act
 
 
 class GlimpseVlm(nn.Module):

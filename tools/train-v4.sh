@@ -18,6 +18,7 @@ WORK="${WORK:-tools/work-v4}"
 PY="${PYTHON:-/usr/bin/python3}"
 STAGE1_STEPS="${STAGE1_STEPS:-4000}"
 STAGE2_STEPS="${STAGE2_STEPS:-4000}"
+STAGE2G_STEPS="${STAGE2G_STEPS:-3000}"
 STAGE3_STEPS="${STAGE3_STEPS:-3000}"
 export OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1   # one process per core
 mkdir -p "$WORK"
@@ -32,7 +33,7 @@ clips clips 6000 21
 clips clips-dev 256 4245
 
 # a later session resumes each stage from the checkpoint the last one committed (tools/v4-resume)
-for stage in stage1 stage2 stage3; do
+for stage in stage1 stage2 stage2g stage3; do
     if [ -d "tools/v4-resume/$stage" ] && [ ! -d "$WORK/$stage" ]; then
         mkdir -p "$WORK/$stage" && cp "tools/v4-resume/$stage"/* "$WORK/$stage/"
     fi
@@ -40,13 +41,19 @@ done
 (cd tools && "$PY" pretrain_vision.py --data "$WORK/data" --heldout "$WORK/dev" --out "$WORK/stage1" \
     --steps "$STAGE1_STEPS")
 
+# stage 2a, as first run: the LM's loss stayed flat at the priors (held-out FULL 32% at step 2000), so it
+# stopped at 2200 steps of its 4000-step schedule
 (cd tools && "$PY" train.py --data "$WORK/data" --heldout "$WORK/dev" --out "$WORK/stage2" \
     --init "$WORK/stage1/vision.pt" --freeze-vision --feature-cache "$WORK/cache" \
-    --steps "$STAGE2_STEPS" --lr 1e-3 --warmup 200 --batch 32 --eval-every 500)
+    --steps "$STAGE2_STEPS" --stop-at 2200 --lr 1e-3 --warmup 200 --batch 32 --eval-every 500)
+# stage 2b: the same, plus the grounding loss on the query model's attention layer (train.py grounding_loss)
+(cd tools && "$PY" train.py --data "$WORK/data" --heldout "$WORK/dev" --out "$WORK/stage2g" \
+    --init "$WORK/stage2/checkpoint.pt" --freeze-vision --feature-cache "$WORK/cache" --ground-weight 1.0 \
+    --steps "$STAGE2G_STEPS" --lr 1e-3 --warmup 100 --batch 32 --eval-every 500)
 
 # stage 3: clips join, half the steps (each frame pooled to 12 x 12 at full resolution, as LLaVA-OneVision
 # pools video frames; QuoTA-style per-frame budgets and uniform splits below it); images keep their cache
 (cd tools && "$PY" train.py --data "$WORK/data" --heldout "$WORK/dev" --out "$WORK/stage3" \
-    --init "$WORK/stage2/checkpoint.pt" --freeze-vision --feature-cache "$WORK/cache" \
+    --init "$WORK/stage2g/checkpoint.pt" --freeze-vision --feature-cache "$WORK/cache" \
     --video "$WORK/clips" --video-heldout "$WORK/clips-dev" --video-share 0.5 --video-batch 4 \
     --steps "$STAGE3_STEPS" --lr 5e-4 --warmup 100 --batch 32 --eval-every 500)
