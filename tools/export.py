@@ -30,6 +30,91 @@ class VisionExport(nn.Module):
         return feats, attn, keys, cls
 
 
+def block_with_bias(blk, x, bias):
+    """One ViT block whose attention logits over token j get bias[:, j] added (ToMe's proportional attention,
+    log of the patches a merged token stands for); with zeros it is the block itself. Returns the block's
+    output, its attention probabilities and its keys."""
+    att = blk.attn
+    h = blk.ln1(x)
+    q, k, v = att.split(att.q(h)), att.split(att.k(h)), att.split(att.v(h))
+    scores = torch.matmul(q, k.transpose(-1, -2)) / math.sqrt(att.dh) + bias[:, None, None, :]
+    probs = torch.softmax(scores, dim=-1)
+    out = torch.matmul(probs, v).transpose(1, 2).reshape(x.shape[0], x.shape[1], -1)
+    x = x + att.o(out)
+    m, _ = blk.mlp(blk.ln2(x))
+    return x + m, probs, k
+
+
+class VisionStageExport(nn.Module):
+    """Blocks [first, last) of the ViT as one graph with a dynamic token count, so that the image-tokenizer can
+    reduce the tokens between stages (docs/design/encoder-reduction.md). Stage 0 starts from the pixels (patch
+    embedding, CLS, positions); a later stage takes the tokens kept or merged so far (CLS first) and
+    size_bias [B, n] = log(patches each token stands for). Every stage returns its tokens and its last block's
+    attention and keys, which the next reduction reads."""
+
+    def __init__(self, m, first, last):
+        super().__init__()
+        self.v = m.vision
+        self.first, self.last = first, last
+
+    def forward(self, x, size_bias=None):
+        if self.first == 0:
+            v = self.v
+            x = v.patch(x).flatten(2).transpose(1, 2)
+            x = torch.cat([v.cls.expand(x.shape[0], -1, -1), x], dim=1) + v.pos
+            size_bias = torch.zeros(x.shape[0], x.shape[1])
+        probs, keys = None, None
+        for blk in self.v.blocks[self.first:self.last]:
+            x, probs, keys = block_with_bias(blk, x, size_bias)
+        return x, probs, keys
+
+
+class VisionHeadExport(nn.Module):
+    """After the last stage: the final norm and the projector to the LM width, CLS dropped."""
+
+    def __init__(self, m):
+        super().__init__()
+        self.v = m.vision
+
+    def forward(self, hidden):
+        x = self.v.ln(hidden)
+        return self.v.proj(x[:, 1:]), x[:, 0]
+
+
+def stage_bounds(c, blocks_per_stage):
+    """[(first, last)] block ranges: stages of blocks_per_stage blocks, the last one taking the remainder."""
+    edges = list(range(0, c.vit_layers, blocks_per_stage)) + [c.vit_layers]
+    return list(zip(edges[:-1], edges[1:]))
+
+
+def export_vision_stages(model, out, blocks_per_stage=1):
+    """Writes onnx/vision_stage_<i>.onnx and onnx/vision_stage_head.onnx; returns config.json's "stages"."""
+    c = model.c
+    o = lambda name: os.path.join(out, "onnx", name)
+    stages = []
+    with torch.no_grad():
+        px = torch.randn(2, 3, c.image_size, c.image_size)
+        hidden = model.vision.pos.expand(2, -1, -1).clone()
+        for i, (first, last) in enumerate(stage_bounds(c, blocks_per_stage)):
+            name = f"vision_stage_{i}.onnx"
+            tokens = {0: "batch", 1: "tokens"}
+            outs = ["hidden", "attentions", "keys"]
+            axes = {"hidden": tokens, "attentions": {0: "batch", 2: "tokens", 3: "tokens"},
+                    "keys": {0: "batch", 2: "tokens"}}
+            if first == 0:
+                export(VisionStageExport(model, first, last), (px,), o(name), ["pixel_values"], outs,
+                       {"pixel_values": {0: "batch"}, **axes})
+            else:
+                export(VisionStageExport(model, first, last), (hidden[:, :37], torch.zeros(2, 37)), o(name),
+                       ["hidden_in", "size_bias"], outs, {"hidden_in": tokens, "size_bias": tokens, **axes})
+            stages.append({"graph": name, "blocks": last - first})
+        export(VisionHeadExport(model), (hidden[:, :37],), o("vision_stage_head.onnx"), ["hidden"],
+               ["image_features", "cls_hidden"],
+               {"hidden": {0: "batch", 1: "tokens"}, "image_features": {0: "batch", 1: "tokens"},
+                "cls_hidden": {0: "batch"}})
+    return {"stages": stages, "head": "vision_stage_head.onnx"}
+
+
 class EmbedExport(nn.Module):
     def __init__(self, m):
         super().__init__()
@@ -254,7 +339,7 @@ QUERY_DECOUPLING = {
 }
 
 
-def config_json(c, calibration=None, pooled_sides=None, selection=None, query_selection=None):
+def config_json(c, calibration=None, pooled_sides=None, selection=None, query_selection=None, stages=None):
     cfg = {
         "model_type": "glimpse-shapes",
         "architectures": ["GlimpseVlm"],
@@ -303,6 +388,9 @@ def config_json(c, calibration=None, pooled_sides=None, selection=None, query_se
                                                      for r in query_selection]}
     if calibration is not None:
         cfg["complexity_calibration"] = calibration
+    if stages is not None:
+        # the encoder as stages the image-tokenizer may reduce tokens between (encoder_reduction)
+        cfg["vision"].update(stages)
     return cfg
 
 
@@ -319,7 +407,7 @@ def preprocessor_json(c):
     }
 
 
-def export_bundle(model, head, out, calibration=None, pooled_sides=None, selection=None, query=None):
+def export_bundle(model, head, out, calibration=None, pooled_sides=None, selection=None, query=None, stage_blocks=1):
     """query: (QuerySufficiencyHead, its selection rows), or None for a bundle without the question-aware head."""
     c = model.c
     model.eval()
@@ -352,8 +440,9 @@ def export_bundle(model, head, out, calibration=None, pooled_sides=None, selecti
                 "attentions": {0: "batch", 2: "sequence", 3: "sequence"}})
     export_core_decoder(model, out)
     export_static_decoder(model, out)
+    stages = export_vision_stages(model, out, stage_blocks)
     json.dump(tokenizer_json(c.vocab), open(os.path.join(out, "tokenizer.json"), "w"), indent=1)
-    json.dump(config_json(c, calibration, pooled_sides, selection, query[1] if query else None),
+    json.dump(config_json(c, calibration, pooled_sides, selection, query[1] if query else None, stages),
               open(os.path.join(out, "config.json"), "w"), indent=2)
     json.dump(preprocessor_json(c), open(os.path.join(out, "preprocessor_config.json"), "w"), indent=2)
 
@@ -369,6 +458,10 @@ def main():
     ap.add_argument("--vit-width", type=int, default=0, help="untrained: ViT width (default width / 2, at least 96)")
     ap.add_argument("--vit-layers", type=int, default=4, help="untrained: ViT layers")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--stage-blocks", type=int, default=1, help="ViT blocks per encoder stage")
+    ap.add_argument("--stages-only", action="store_true",
+                    help="add only the staged vision encoder to the bundle at --out (from --checkpoint) and declare it"
+                         " in its config.json")
     ap.add_argument("--core-only", action="store_true",
                     help="add only decoder_model_core.onnx and ffn_weights.bin to the bundle at --out (from --checkpoint)")
     args = ap.parse_args()
@@ -410,6 +503,14 @@ def main():
             qhead.load_state_dict(torch.load(query_path))
             query = (qhead, json.load(open(os.path.join(os.path.dirname(args.checkpoint), "sufficiency_query.json")))
                      .get("selection"))
+    if args.stages_only:
+        model.eval()
+        cfg_path = os.path.join(args.out, "config.json")
+        cfg = json.load(open(cfg_path))
+        cfg["vision"].update(export_vision_stages(model, args.out, args.stage_blocks))
+        json.dump(cfg, open(cfg_path, "w"), indent=2)
+        print("added the staged vision encoder to", args.out)
+        return
     if args.core_only:
         model.eval()
         export_core_decoder(model, args.out)
@@ -420,7 +521,7 @@ def main():
     calib_path = os.path.join(os.path.dirname(args.checkpoint or ""), "calibration.json")
     if args.checkpoint and os.path.exists(calib_path):
         calib = json.load(open(calib_path))
-    export_bundle(model, head, args.out, calib, sides, selection, query)
+    export_bundle(model, head, args.out, calib, sides, selection, query, args.stage_blocks)
     print("exported", args.out)
 
 

@@ -8,7 +8,7 @@ import io.glimpse.model.onnx.OrtSessionFactory;
 import io.glimpse.common.server.ServerConfig;
 import io.glimpse.common.server.ServiceHost;
 import io.glimpse.pruner.grpc.TokenPrunerService;
-import io.glimpse.pruner.kernel.VectorApi;
+import io.glimpse.kernel.VectorApi;
 import io.glimpse.pruner.query.QueryModel;
 import io.glimpse.pruner.select.TokenPrunerEngine;
 import io.grpc.ServerInterceptor;

@@ -47,6 +47,7 @@ final class GlimpseVisionSide implements VisionSide {
     private final io.glimpse.model.bundle.SufficiencySelection querySelection;
     private final ImageLimits limits;
     private final EncoderCache cache;                 // null: every request encodes its images
+    private final StagedVisionEncoder staged;         // null when the bundle declares no stages
 
     GlimpseVisionSide(ModelBundle bundle, OrtSessionFactory sessions, ImageDecoder decoder, ImageLimits limits,
                       ImageTokenizerEngine.Batching batching, EncoderCache cache) {
@@ -63,6 +64,7 @@ final class GlimpseVisionSide implements VisionSide {
         this.calibration = ComplexityCalibration.parse(config.complexityCalibration());
         this.queryHead = bundle.has(ModelBundle.SUFFICIENCY_QUERY) ? new QuerySufficiencyHead(bundle, sessions) : null;
         this.querySelection = config.querySelection();
+        this.staged = config.visionStages() == null ? null : new StagedVisionEncoder(bundle, config.visionStages(), sessions);
         this.limits = limits;
         LOG.info("image tokenizer: OpenCV {}, bundle {}, grid {}x{}, registers {}", ImageDecoder.openCvVersion(),
                 bundle.dir(), config.gridH(), config.gridW(), resampler == null ? "none" : config.registers());
@@ -98,6 +100,9 @@ final class GlimpseVisionSide implements VisionSide {
         if (queryHead != null) {
             f.add("query_sufficiency_head");
         }
+        if (staged != null) {
+            f.add("encoder_stages");
+        }
         return f;
     }
 
@@ -113,6 +118,9 @@ final class GlimpseVisionSide implements VisionSide {
     @Override
     public List<TokenSet> tokenize(List<Supplier<byte[]>> images, TokenizationSpec spec, boolean includeAttention) {
         validate(spec);
+        if (spec.reduction().active()) {
+            return reducedInEncoder(images, spec, includeAttention);
+        }
         Estimator estimator = estimator(spec);
         boolean proxy = estimator == Estimator.COMPLEXITY_PROXY;
         int h = preprocessor.height();
@@ -211,6 +219,38 @@ final class GlimpseVisionSide implements VisionSide {
                     VisionOutputs.slice(out.attentions(), k), VisionOutputs.slice(out.keys(), k), sizes[k][0], sizes[k][1],
                     complexity[k]);
         }
+    }
+
+    /**
+     * FULL with encoder reduction: each image through the staged encoder, reduced between stages by the
+     * request's schedule (no encoder batching or cache: each image's token counts diverge after its first stage).
+     */
+    private List<TokenSet> reducedInEncoder(List<Supplier<byte[]>> images, TokenizationSpec spec, boolean includeAttention) {
+        if (pooledFrames(images.size())) {
+            throw GlimpseException.invalid("encoder_reduction applies to single images; this bundle pools the frames of a "
+                    + images.size() + "-image request to " + config.framePoolSide() + " x " + config.framePoolSide()
+                    + " instead (video.frame_pool_side)");
+        }
+        int[] schedule = spec.reduction().schedule(staged.patches(), staged.stageCount());
+        int h = preprocessor.height();
+        int w = preprocessor.width();
+        ImageHeader[] headers = decoder.requestHeaders(images, w, h, limits.maxRequestPixels());
+        float[] px = new float[3 * h * w];
+        List<TokenSet> out = new ArrayList<>();
+        for (int i = 0; i < images.size(); i++) {
+            Cancellation.checkpoint();
+            int[] img;
+            try (DecodedImage d = decoder.decode(images.get(i).get(), headers[i], "images[" + i + "]", w, h)) {
+                preprocessor.toPixelValues(d, px, 0);
+                img = new int[]{d.width(), d.height()};
+            }
+            StagedVisionEncoder.Output o = staged.encode(px, spec.reduction().method(), schedule);
+            int k = o.origin().length;
+            out.add(new TokenSet(o.tokens(), o.merged() ? TokenKind.MERGED : TokenKind.GRID, o.origin(), config.gridTokens(),
+                    config.gridH(), config.gridW(), 0, includeAttention ? o.attention() : null,
+                    includeAttention ? o.keys() : null, report(spec, img, k, 0f, 0f, new int[]{k}), null));
+        }
+        return out;
     }
 
     /** A clip's frames at full resolution enter pooled when the bundle says so (video.frame_pool_side). */
@@ -330,6 +370,19 @@ final class GlimpseVisionSide implements VisionSide {
         }
         if (grid <= 0) {
             throw GlimpseException.precondition("bundle config has an empty vision grid");
+        }
+        if (spec.reduction().active()) {
+            if (spec.mode() != TokenizationMode.FULL) {
+                throw GlimpseException.invalid("encoder_reduction reduces the full grid inside the encoder: it needs "
+                        + "tokenization mode FULL, not " + spec.mode());
+            }
+            if (staged == null) {
+                throw GlimpseException.precondition("encoder_reduction needs a staged vision encoder, and bundle "
+                        + bundle.dir() + " declares none (config.json vision.stages and its graphs; add them with "
+                        + "tools/export.py --stages-only)");
+            }
+        } else {
+            spec.reduction().schedule(grid, staged == null ? 1 : staged.stageCount());   // refuses a schedule without a method
         }
     }
 
@@ -458,6 +511,9 @@ final class GlimpseVisionSide implements VisionSide {
             queryHead.close();
         }
         encoder.close();
+        if (staged != null) {
+            staged.close();
+        }
         if (resampler != null) {
             resampler.close();
         }

@@ -5,10 +5,11 @@ import io.glimpse.common.tokens.TokenizationMode;
 /**
  * A request's tokenization: {@code tokens} is n*n for POOLED and k for FLEX_PREFIX;
  * {@code minTokens}/{@code maxTokens}/{@code qualityTarget}/{@code estimator} drive ADAPTIVE (0 = default);
- * {@code question} is what the question-aware head reads (empty: none given).
+ * {@code question} is what the question-aware head reads (empty: none given); {@code reduction} reduces
+ * tokens inside the vision encoder (FULL only; {@link EncoderReduction#NONE}: none).
  */
 public record TokenizationSpec(TokenizationMode mode, int tokens, int minTokens, int maxTokens, float qualityTarget,
-                               Estimator estimator, String question) {
+                               Estimator estimator, String question, EncoderReduction reduction) {
     /** How ADAPTIVE predicts the count. */
     public enum Estimator {
         /**
@@ -26,15 +27,20 @@ public record TokenizationSpec(TokenizationMode mode, int tokens, int minTokens,
 
     public TokenizationSpec {
         question = question == null ? "" : question;
+        reduction = reduction == null ? EncoderReduction.NONE : reduction;
     }
 
     public TokenizationSpec(TokenizationMode mode, int tokens, int minTokens, int maxTokens, float qualityTarget,
                             Estimator estimator) {
-        this(mode, tokens, minTokens, maxTokens, qualityTarget, estimator, "");
+        this(mode, tokens, minTokens, maxTokens, qualityTarget, estimator, "", EncoderReduction.NONE);
     }
 
     public TokenizationSpec withQuestion(String q) {
-        return new TokenizationSpec(mode, tokens, minTokens, maxTokens, qualityTarget, estimator, q);
+        return new TokenizationSpec(mode, tokens, minTokens, maxTokens, qualityTarget, estimator, q, reduction);
+    }
+
+    public TokenizationSpec withReduction(EncoderReduction r) {
+        return new TokenizationSpec(mode, tokens, minTokens, maxTokens, qualityTarget, estimator, question, r);
     }
 
     public TokenizationSpec(TokenizationMode mode, int tokens, int minTokens, int maxTokens, float qualityTarget) {

@@ -19,6 +19,7 @@ import io.glimpse.proto.v1.TokenizeRequest;
 import io.glimpse.proto.v1.TokenizeResponse;
 import io.glimpse.proto.v1.Tokenization;
 import io.glimpse.tokenizer.encode.ImageTokenizerEngine;
+import io.glimpse.tokenizer.encode.EncoderReduction;
 import io.glimpse.tokenizer.encode.TokenizationSpec;
 import io.grpc.Context;
 import io.micrometer.core.instrument.Counter;
@@ -128,6 +129,18 @@ public final class ImageTokenizerService extends ImageTokenizerGrpc.ImageTokeniz
             default -> throw io.glimpse.common.error.GlimpseException.invalid("unknown ADAPTIVE estimator " + t.getEstimatorValue());
         };
         return new TokenizationSpec(mode, t.getTokens(), t.getMinTokens(), t.getMaxTokens(), t.getQualityTarget(),
-                estimator);
+                estimator).withReduction(reduction(t.getEncoderReduction()));
+    }
+
+    static EncoderReduction reduction(io.glimpse.proto.v1.EncoderReduction r) {
+        EncoderReduction.Method method = switch (r.getMethod()) {
+            case METHOD_UNSPECIFIED, NONE -> EncoderReduction.Method.NONE;
+            case TOME -> EncoderReduction.Method.TOME;
+            case ZERO_TPRUNE -> EncoderReduction.Method.ZERO_TPRUNE;
+            case ATTENTION_DROP -> EncoderReduction.Method.ATTENTION_DROP;
+            default -> throw io.glimpse.common.error.GlimpseException.invalid("unknown encoder_reduction method "
+                    + r.getMethodValue() + "; use TOME, ZERO_TPRUNE or ATTENTION_DROP");
+        };
+        return new EncoderReduction(method, r.getKeepPerStageList().stream().mapToInt(Integer::intValue).toArray(), r.getR());
     }
 }

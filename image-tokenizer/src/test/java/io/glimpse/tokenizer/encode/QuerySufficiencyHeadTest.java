@@ -54,7 +54,7 @@ class QuerySufficiencyHeadTest {
     }
 
     private static TokenizationSpec adaptive(TokenizationSpec.Estimator e, float target, String question) {
-        return new TokenizationSpec(TokenizationMode.ADAPTIVE, 0, 0, 0, target, e, question);
+        return new TokenizationSpec(TokenizationMode.ADAPTIVE, 0, 0, 0, target, e).withQuestion(question);
     }
 
     @Test

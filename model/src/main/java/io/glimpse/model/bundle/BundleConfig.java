@@ -50,6 +50,11 @@ public record BundleConfig(String modelType, int hiddenSize, int numLayers, int 
         return SufficiencySelection.parse(raw.path("sufficiency").path("query").path("selection"));
     }
 
+    /** The vision encoder's stages ({@code vision.stages}), or null when the bundle declares none. */
+    public VisionStages visionStages() {
+        return VisionStages.parse(raw.path("vision"));
+    }
+
     /** The register prefix lengths the head scores (what ADAPTIVE and FLEX_PREFIX were trained on). */
     public int[] prefixLengths() {
         return sufficiency.stream().filter(c -> c.kind() == SufficiencyCandidate.Kind.PREFIX)

@@ -106,6 +106,7 @@ public final class BundleValidator {
                             expect(out, "keys", new long[]{-1, c.visionHeads(), c.gridTokens() + 1, -1}, p);
                         }
                     });
+                    stages(bundle, sessions, c, problems, notes);
                     graph(bundle, sessions, ModelBundle.RESAMPLER, false, problems, notes, (in, out, p) -> {
                         expect(in, "image_features", new long[]{-1, c.gridTokens(), h}, p);
                         expect(out, "registers", new long[]{-1, c.registers(), h}, p);
@@ -230,6 +231,43 @@ public final class BundleValidator {
 
     private interface GraphCheck {
         void check(Map<String, NodeInfo> inputs, Map<String, NodeInfo> outputs, List<String> problems);
+    }
+
+    /** A staged encoder: its declaration, and every stage reading and writing the declared width. */
+    private static void stages(ModelBundle bundle, OrtSessionFactory sessions, BundleConfig c, List<String> problems,
+                               List<String> notes) {
+        VisionStages st = c.visionStages();
+        if (st == null) {
+            notes.add("no staged vision encoder (vision.stages): encoder_reduction answers FAILED_PRECONDITION");
+            return;
+        }
+        List<String> declared = st.problems();
+        problems.addAll(declared);
+        if (!declared.isEmpty()) {
+            return;
+        }
+        long w = st.width();
+        long heads = c.visionHeads() > 0 ? c.visionHeads() : -1;
+        for (int i = 0; i < st.count(); i++) {
+            boolean first = i == 0;
+            graph(bundle, sessions, VisionStages.path(st.stages().get(i).graph()), true, problems, notes, (in, out, p) -> {
+                if (first) {
+                    expect(in, "pixel_values", new long[]{-1, 3, c.imageSize(), c.imageSize()}, p);
+                } else {
+                    expect(in, "hidden_in", new long[]{-1, -1, w}, p);
+                    expect(in, "size_bias", new long[]{-1, -1}, p);
+                }
+                expect(out, "hidden", new long[]{-1, first ? c.gridTokens() + 1 : -1, w}, p);
+                expect(out, "attentions", new long[]{-1, heads, -1, -1}, p);
+                expect(out, "keys", new long[]{-1, heads, -1, -1}, p);
+            });
+        }
+        graph(bundle, sessions, VisionStages.path(st.head()), true, problems, notes, (in, out, p) -> {
+            expect(in, "hidden", new long[]{-1, -1, w}, p);
+            expect(out, "image_features", new long[]{-1, -1, c.hiddenSize()}, p);
+        });
+        notes.add("staged vision encoder: " + st.count() + " stages of " + st.stages().stream()
+                .map(s -> Integer.toString(s.blocks())).collect(java.util.stream.Collectors.joining("+")) + " blocks");
     }
 
     private static void graph(ModelBundle bundle, OrtSessionFactory sessions, String name, boolean required,

@@ -5,8 +5,8 @@ import io.glimpse.common.methods.PruningMethods;
 
 import io.glimpse.common.tokens.TokenSet;
 import io.glimpse.lm.CoreNeurons;
-import io.glimpse.pruner.kernel.ElbowThreshold;
-import io.glimpse.pruner.kernel.TopK;
+import io.glimpse.kernel.ElbowThreshold;
+import io.glimpse.kernel.TopK;
 import io.glimpse.pruner.query.ProbedPrompt;
 
 

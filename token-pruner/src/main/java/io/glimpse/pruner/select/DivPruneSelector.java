@@ -4,7 +4,7 @@ import io.glimpse.common.methods.MethodDescriptor;
 import io.glimpse.common.methods.PruningMethods;
 
 import io.glimpse.common.tokens.TokenSet;
-import io.glimpse.pruner.kernel.MaxMinDiversity;
+import io.glimpse.kernel.MaxMinDiversity;
 
 import java.util.Arrays;
 

@@ -1,7 +1,7 @@
 package io.glimpse.pruner.select;
 
 import io.glimpse.common.tokens.TokenSet;
-import io.glimpse.pruner.kernel.TopK;
+import io.glimpse.kernel.TopK;
 import io.glimpse.pruner.query.ProbedPrompt;
 
 /**

@@ -1,7 +1,7 @@
 package io.glimpse.pruner.select;
 
 import io.glimpse.common.tokens.TokenSet;
-import io.glimpse.pruner.kernel.GridResize;
+import io.glimpse.kernel.GridResize;
 
 import java.util.ArrayList;
 import java.util.Arrays;

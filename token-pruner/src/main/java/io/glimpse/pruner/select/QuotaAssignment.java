@@ -7,7 +7,7 @@ import io.glimpse.common.error.GlimpseException;
 import io.glimpse.common.tensor.FloatTensor;
 import io.glimpse.common.tokens.TokenKind;
 import io.glimpse.common.tokens.TokenSet;
-import io.glimpse.pruner.kernel.WaterFilling;
+import io.glimpse.kernel.WaterFilling;
 import io.glimpse.pruner.query.QueryDecoupler;
 
 import java.util.ArrayList;

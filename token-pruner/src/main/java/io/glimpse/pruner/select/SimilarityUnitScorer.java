@@ -1,7 +1,7 @@
 package io.glimpse.pruner.select;
 
 import io.glimpse.common.tokens.TokenSet;
-import io.glimpse.pruner.kernel.Rows;
+import io.glimpse.kernel.Rows;
 import io.glimpse.pruner.query.QueryDecoupler;
 
 import java.util.List;

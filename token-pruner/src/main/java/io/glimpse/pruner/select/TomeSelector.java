@@ -2,7 +2,8 @@ package io.glimpse.pruner.select;
 
 import io.glimpse.common.tensor.FloatTensor;
 import io.glimpse.common.tokens.TokenSet;
-import io.glimpse.pruner.kernel.BipartiteSoftMatching;
+import io.glimpse.kernel.AttentionGraph;
+import io.glimpse.kernel.BipartiteSoftMatching;
 
 /**
  * ToMe: merge by bipartite soft matching on the head-mean keys (the embeddings when the set has

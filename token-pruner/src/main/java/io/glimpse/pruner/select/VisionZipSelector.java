@@ -1,12 +1,13 @@
 package io.glimpse.pruner.select;
 
+import io.glimpse.kernel.AttentionGraph;
 import io.glimpse.common.methods.MethodDescriptor;
 import io.glimpse.common.methods.PruningMethods;
 
 import io.glimpse.common.tensor.FloatTensor;
 import io.glimpse.common.tokens.TokenSet;
-import io.glimpse.pruner.kernel.Rows;
-import io.glimpse.pruner.kernel.TopK;
+import io.glimpse.kernel.Rows;
+import io.glimpse.kernel.TopK;
 
 import java.util.Arrays;
 import java.util.Set;

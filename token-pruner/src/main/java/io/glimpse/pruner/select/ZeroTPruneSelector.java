@@ -2,113 +2,26 @@ package io.glimpse.pruner.select;
 
 import io.glimpse.common.methods.MethodDescriptor;
 import io.glimpse.common.methods.PruningMethods;
-
 import io.glimpse.common.tokens.TokenSet;
-import io.glimpse.pruner.kernel.HeadAggregation;
-import io.glimpse.pruner.kernel.Rows;
-import io.glimpse.pruner.kernel.TopK;
-import io.glimpse.pruner.kernel.WeightedPageRank;
-
-import java.util.Arrays;
+import io.glimpse.kernel.AttentionGraph;
+import io.glimpse.kernel.ZeroTPrune;
 
 /**
- * Zero-TPrune at the vision-to-language boundary (an adaptation: the paper prunes inside the ViT).
- * I' (one WPR iteration, ranking only) -> S (drop the A-half tokens most similar, by key cosine,
- * to the B half) -> I (WPR to convergence on the survivors, keep the top k). CLS takes part in the
- * graph and is never pruned; it is not a visual token the LM sees.
+ * Zero-TPrune at the vision-to-language boundary (an adaptation: the paper prunes inside the ViT, which the
+ * image-tokenizer's encoder reduction does): {@link ZeroTPrune} on the attention the tokenizer forwarded.
  */
 public final class ZeroTPruneSelector implements TokenSelector {
     private static final MethodDescriptor D = PruningMethods.of(PruningMethod.ZERO_TPRUNE.name());
 
     @Override
     public Selection select(TokenSet tokens, int keep, PruningSpec spec, QueryContext query, int image) {
-        int iterations = (int) spec.number(D.param("iterations"));
-        double tolerance = spec.number(D.param("tolerance"));
-        HeadAggregation heads = new HeadAggregation(spec.number(D.param("v_min")), spec.number(D.param("v_max")));
-        double sShare = spec.number(D.param("s_share"));
-        boolean clsInit = spec.choice(D.param("init")).equals("cls");
-        AttentionGraph g = AttentionGraph.of(tokens).topPerRow((int) spec.number(D.param("graph_top_m")));
-        int n = g.patches();
-        int c = g.cls();
-        long flops = g.flops();
+        ZeroTPrune.Result r = ZeroTPrune.select(AttentionGraph.of(tokens), keep, params(spec));
+        return new Selection(r.kept(), r.scores(), r.flops());
+    }
 
-        // I': one iteration, only to rank
-        float[][] perHead = new float[g.heads()][];
-        WeightedPageRank once = new WeightedPageRank(1, 0);
-        float[] init = clsInit && c == 1 ? WeightedPageRank.clsWeighted(g.size()) : WeightedPageRank.uniform(g.size());
-        for (int h = 0; h < g.heads(); h++) {
-            perHead[h] = once.run(g.attention(), h * g.size() * g.size(), g.size(), init).scores();
-        }
-        flops += (long) g.heads() * g.size() * g.size();
-        float[] rank = Arrays.copyOfRange(heads.aggregate(perHead, c), c, g.size());
-
-        // S: A = less important half, B = more important half; drop the A tokens closest to B
-        int[] order = TopK.order(rank);
-        int nb = n - n / 2;
-        int[] b = Arrays.copyOfRange(order, 0, nb);
-        int[] a = Arrays.copyOfRange(order, nb, n);
-        int dropS = Math.min(a.length, (int) Math.round(sShare * (n - keep)));
-        boolean[] dropped = new boolean[n];
-        if (dropS > 0) {
-            float[] unit = Rows.normalized(g.keys(), n, g.keyDim());
-            float[] bRows = new float[b.length * g.keyDim()];
-            for (int i = 0; i < b.length; i++) {
-                System.arraycopy(unit, b[i] * g.keyDim(), bRows, i * g.keyDim(), g.keyDim());
-            }
-            float[][] bCols = Rows.columns(bRows, b.length, g.keyDim());
-            float[] sims = new float[b.length];
-            float[] redundancy = new float[n];
-            Arrays.fill(redundancy, Float.NEGATIVE_INFINITY);
-            for (int ai : a) {
-                Rows.dotsWith(bCols, unit, ai * g.keyDim(), sims);
-                float best = Float.NEGATIVE_INFINITY;
-                for (float v : sims) {
-                    best = Math.max(best, v);
-                }
-                redundancy[ai] = best;
-            }
-            flops += (long) a.length * b.length * g.keyDim();
-            int[] byRedundancy = TopK.order(redundancy);
-            for (int i = 0; i < dropS; i++) {
-                dropped[byRedundancy[i]] = true;
-            }
-        }
-
-        // I: full WPR on CLS + survivors, top k
-        int survivors = n - dropS;
-        int[] nodes = new int[c + survivors];
-        int[] patchOf = new int[survivors];
-        int at = 0;
-        for (int i = 0; i < c; i++) {
-            nodes[at++] = i;
-        }
-        for (int p = 0, s = 0; p < n; p++) {
-            if (!dropped[p]) {
-                patchOf[s++] = p;
-                nodes[at++] = c + p;
-            }
-        }
-        WeightedPageRank wpr = new WeightedPageRank(iterations, tolerance);
-        int m = nodes.length;
-        float[] start = clsInit && c == 1 ? WeightedPageRank.clsWeighted(m) : WeightedPageRank.uniform(m);
-        float[][] sub = new float[m][m];
-        for (int h = 0; h < g.heads(); h++) {
-            WeightedPageRank.Result r = wpr.run(g.restricted(h, nodes, sub), start);
-            perHead[h] = r.scores();
-            flops += (long) r.iterations() * m * m;
-        }
-        float[] importance = heads.aggregate(perHead, c);
-        float[] survivorScore = Arrays.copyOfRange(importance, c, m);
-        int[] best = TopK.keepSorted(survivorScore, keep);
-        int[] kept = new int[best.length];
-        for (int i = 0; i < best.length; i++) {
-            kept[i] = patchOf[best[i]];
-        }
-        Arrays.sort(kept);
-        float[] scores = new float[n];
-        for (int s = 0; s < survivors; s++) {
-            scores[patchOf[s]] = survivorScore[s];
-        }
-        return new Selection(kept, scores, flops);
+    static ZeroTPrune.Params params(PruningSpec spec) {
+        return new ZeroTPrune.Params((int) spec.number(D.param("iterations")), spec.number(D.param("tolerance")),
+                spec.number(D.param("v_min")), spec.number(D.param("v_max")), spec.number(D.param("s_share")),
+                spec.choice(D.param("init")).equals("cls"), (int) spec.number(D.param("graph_top_m")));
     }
 }
