@@ -1,6 +1,6 @@
 package io.glimpse.bench;
 
-import io.glimpse.pruner.kernel.Rows;
+import io.glimpse.kernel.Rows;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
