@@ -78,9 +78,11 @@ final class AskCommand implements Callable<Integer> {
                 }
             }
             var u = r.getUsage();
-            System.err.printf("visual tokens %d -> %d -> %d, prompt %d, generated %d, prefill GFLOPs %.4f (full %.4f), %.1f ms%n",
+            System.err.printf("visual tokens %d -> %d -> %d, prompt %d, generated %d, prefill GFLOPs %.4f (full %.4f),"
+                            + " encoder GFLOPs %.4f (full %.4f), %.1f ms%n",
                     u.getVisualTokensFull(), u.getVisualTokensTokenized(), u.getVisualTokensUsed(), u.getPromptTokens(),
                     u.getGeneratedTokens(), u.getPrefillFlopsUsed() / 1e9, u.getPrefillFlopsFull() / 1e9,
+                    u.getEncoderFlopsUsed() / 1e9, u.getEncoderFlopsFull() / 1e9,
                     r.getTimings().getTotalMicros() / 1000.0);
         }
         return 0;

@@ -146,7 +146,8 @@ final class EvalCommand implements Callable<Integer> {
                     List<EvalGrid.Cell> cells = EvalGrid.cells(gridMethods(),
                             budgets != null ? budgets : defaultBudgets(perImage), qualityTargets, perImage,
                             resampler ? cfg.registers() : 0, !cfg.complexityCalibration().isMissingNode(), clips,
-                            bundle.has(io.glimpse.model.bundle.ModelBundle.SUFFICIENCY_QUERY));
+                            bundle.has(io.glimpse.model.bundle.ModelBundle.SUFFICIENCY_QUERY),
+                            cfg.visionStages() == null ? 0 : cfg.visionStages().count());
                     String source = data != null ? data.toString()
                             : (f != null ? "Shapes-Video (" + f.trim() + " frames) seed " : "Shapes-VQA seed ") + seed;
                     EvalGrid.run(set, c, cells, policy.generation(), dir, source);

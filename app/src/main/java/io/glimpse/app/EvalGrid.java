@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.protobuf.ByteString;
 import io.glimpse.proto.v1.AskRequest;
 import io.glimpse.proto.v1.AskResponse;
+import io.glimpse.proto.v1.EncoderReduction;
 import io.glimpse.proto.v1.Generation;
 import io.glimpse.proto.v1.Image;
 import io.glimpse.proto.v1.Pruning;
@@ -57,6 +58,15 @@ final class EvalGrid {
      */
     static List<Cell> cells(List<Pruning.Method> methods, int[] budgets, double[] targets, int gridTokens, int registers,
                             boolean calibrated, boolean clips, boolean queryHead) {
+        return cells(methods, budgets, targets, gridTokens, registers, calibrated, clips, queryHead, 0);
+    }
+
+    /**
+     * @param encoderStages the bundle's vision-encoder stages (0 or 1: not staged); with two or more, single images
+     *                      also run each encoder reduction to every budget, on a geometric schedule over the stages
+     */
+    static List<Cell> cells(List<Pruning.Method> methods, int[] budgets, double[] targets, int gridTokens, int registers,
+                            boolean calibrated, boolean clips, boolean queryHead, int encoderStages) {
         List<Cell> cells = new ArrayList<>();
         cells.add(new Cell("FULL", "FULL (" + gridTokens + ")", TokenPolicy.getDefaultInstance()));
         for (int b : budgets) {
@@ -95,6 +105,20 @@ final class EvalGrid {
                             cells.add(new Cell(series, series + " " + b, TokenPolicy.newBuilder().setPruning(p).build()));
                         }
                     }
+                }
+            }
+        }
+        for (EncoderReduction.Method m : encoderStages >= 2 && !clips ? List.of(EncoderReduction.Method.TOME,
+                EncoderReduction.Method.ZERO_TPRUNE, EncoderReduction.Method.ATTENTION_DROP) : List.<EncoderReduction.Method>of()) {
+            String series = m.name() + " in encoder";
+            for (int b : budgets) {
+                if (b < gridTokens) {
+                    EncoderReduction.Builder r = EncoderReduction.newBuilder().setMethod(m);
+                    for (int k : PolicyOptions.geometricSchedule(gridTokens, encoderStages, b)) {
+                        r.addKeepPerStage(k);
+                    }
+                    cells.add(new Cell(series, series + " " + b, TokenPolicy.newBuilder().setTokenization(
+                            Tokenization.newBuilder().setEncoderReduction(r)).build()));
                 }
             }
         }
@@ -175,18 +199,18 @@ final class EvalGrid {
     static String csv(ArrayNode cells) {
         List<String> families = families(cells);
         StringBuilder sb = new StringBuilder("policy,series,samples,accuracy,ci_low,ci_high,agreement_with_full,"
-                + "mean_visual_tokens,mean_prefill_gflops,latency_p50_ms,latency_p95_ms,tokenize_p50_ms,prune_p50_ms,"
+                + "mean_visual_tokens,mean_prefill_gflops,mean_encoder_gflops,latency_p50_ms,latency_p95_ms,tokenize_p50_ms,prune_p50_ms,"
                 + "prefill_p50_ms,generate_p50_ms");
         families.forEach(f -> sb.append(",acc_").append(f));
         sb.append('\n');
         for (var c : cells) {
             var st = c.path("stage_latency_ms");
-            sb.append(String.format(Locale.ROOT, "\"%s\",%s,%d,%.4f,%.4f,%.4f,%.4f,%.2f,%.5f,%.2f,%.2f,%.2f,%.2f,%.2f,%.2f",
+            sb.append(String.format(Locale.ROOT, "\"%s\",%s,%d,%.4f,%.4f,%.4f,%.4f,%.2f,%.5f,%.5f,%.2f,%.2f,%.2f,%.2f,%.2f,%.2f",
                     c.path("policy").asText(), c.path("series").asText(), c.path("samples").asInt(),
                     c.path("accuracy").asDouble(), c.path("accuracy_ci95").get(0).asDouble(), c.path("accuracy_ci95").get(1).asDouble(),
                     c.path("agreement_with_full").asDouble(), c.path("mean_visual_tokens").asDouble(),
-                    c.path("mean_prefill_flops").asDouble() / 1e9, c.path("latency_ms_p50").asDouble(),
-                    c.path("latency_ms_p95").asDouble(), st.path("tokenize").path("p50").asDouble(),
+                    c.path("mean_prefill_flops").asDouble() / 1e9, c.path("mean_encoder_flops").asDouble() / 1e9,
+                    c.path("latency_ms_p50").asDouble(), c.path("latency_ms_p95").asDouble(), st.path("tokenize").path("p50").asDouble(),
                     st.path("prune").path("p50").asDouble(), st.path("prefill").path("p50").asDouble(),
                     st.path("generate").path("p50").asDouble()));
             for (String f : families) {
@@ -200,18 +224,18 @@ final class EvalGrid {
     static String markdown(ArrayNode cells, String source, int samples) {
         List<String> families = families(cells);
         StringBuilder sb = new StringBuilder();
-        sb.append("| policy | tokens | accuracy % (95% CI) | agrees with FULL % | prefill GFLOPs | p50 / p95 ms (tokenize, prune, prefill) |");
+        sb.append("| policy | tokens | accuracy % (95% CI) | agrees with FULL % | prefill GFLOPs | encoder GFLOPs | p50 / p95 ms (tokenize, prune, prefill) |");
         families.forEach(f -> sb.append(' ').append(f).append(" |"));
-        sb.append("\n|---|---|---|---|---|---|");
+        sb.append("\n|---|---|---|---|---|---|---|");
         families.forEach(f -> sb.append("---|"));
         sb.append('\n');
         for (var c : cells) {
             var st = c.path("stage_latency_ms");
-            sb.append(String.format(Locale.ROOT, "| %s | %.1f | %.1f (%.1f-%.1f) | %.1f | %.4f | %.1f / %.1f (%.1f, %.2f, %.1f) |",
+            sb.append(String.format(Locale.ROOT, "| %s | %.1f | %.1f (%.1f-%.1f) | %.1f | %.4f | %.4f | %.1f / %.1f (%.1f, %.2f, %.1f) |",
                     c.path("policy").asText(), c.path("mean_visual_tokens").asDouble(), 100 * c.path("accuracy").asDouble(),
                     100 * c.path("accuracy_ci95").get(0).asDouble(), 100 * c.path("accuracy_ci95").get(1).asDouble(),
                     100 * c.path("agreement_with_full").asDouble(), c.path("mean_prefill_flops").asDouble() / 1e9,
-                    c.path("latency_ms_p50").asDouble(), c.path("latency_ms_p95").asDouble(),
+                    c.path("mean_encoder_flops").asDouble() / 1e9, c.path("latency_ms_p50").asDouble(), c.path("latency_ms_p95").asDouble(),
                     st.path("tokenize").path("p50").asDouble(), st.path("prune").path("p50").asDouble(),
                     st.path("prefill").path("p50").asDouble()));
             for (String f : families) {

@@ -22,6 +22,7 @@ final class EvalReport {
     private long tokensUsed;
     private double flopsUsed;
     private double flopsFull;
+    private double encoderFlops;
     private int agreed;
     private int compared;
 
@@ -45,6 +46,7 @@ final class EvalReport {
         tokensUsed += r.getUsage().getVisualTokensUsed();
         flopsUsed += r.getUsage().getPrefillFlopsUsed();
         flopsFull += r.getUsage().getPrefillFlopsFull();
+        encoderFlops += r.getUsage().getEncoderFlopsUsed();
         latencyMs.add(r.getTimings().getTotalMicros() / 1000.0);
         tokenizeMs.add(r.getTimings().getTokenizeMicros() / 1000.0);
         pruneMs.add(r.getTimings().getPruneMicros() / 1000.0);
@@ -83,6 +85,7 @@ final class EvalReport {
         o.put("mean_visual_tokens", (double) tokensUsed / Math.max(1, n));
         o.put("mean_prefill_flops", flopsUsed / Math.max(1, n));
         o.put("mean_prefill_flops_full", flopsFull / Math.max(1, n));
+        o.put("mean_encoder_flops", encoderFlops / Math.max(1, n));
         Percentiles lat = new Percentiles(latencyMs.stream().mapToDouble(Double::doubleValue).toArray());
         o.put("latency_ms_p50", lat.at(50));
         o.put("latency_ms_p95", lat.at(95));

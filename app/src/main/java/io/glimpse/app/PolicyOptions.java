@@ -1,5 +1,6 @@
 package io.glimpse.app;
 
+import io.glimpse.proto.v1.EncoderReduction;
 import io.glimpse.proto.v1.Generation;
 import io.glimpse.proto.v1.Pruning;
 import io.glimpse.proto.v1.TokenPolicy;
@@ -28,6 +29,11 @@ final class PolicyOptions {
             description = "ADAPTIVE: ESTIMATOR_AUTO, QUERY_SUFFICIENCY_HEAD (sees the question), SUFFICIENCY_HEAD (the"
                     + " image alone) or COMPLEXITY_PROXY.")
     Tokenization.Estimator estimator;
+
+    @Option(names = "--encoder-reduction", description = "Reduce tokens inside the vision encoder (FULL; bundles with a "
+            + "staged encoder): METHOD:k1,k2,... (patch tokens kept after stage 1, 2, ...) or METHOD:r=N (N removed after "
+            + "every stage but the last); METHOD is TOME, ZERO_TPRUNE or ATTENTION_DROP. E.g. TOME:100,64,36.")
+    String encoderReduction;
 
     @Option(names = "--method", defaultValue = "NONE", completionCandidates = MethodNames.class,
             description = "Pruning method: ${COMPLETION-CANDIDATES} (glimpse methods lists what each needs and its parameters).")
@@ -74,6 +80,9 @@ final class PolicyOptions {
         if (mode == Tokenization.Mode.ADAPTIVE) {
             t.setQualityTarget(quality).setEstimator(estimator);
         }
+        if (encoderReduction != null && !encoderReduction.isBlank()) {
+            t.setEncoderReduction(encoderReduction(encoderReduction));
+        }
         Pruning.Builder p = Pruning.newBuilder().setMethod(method).setSeed(pruneSeed).putAllParams(pruneParams)
                 .setGlobalBudget(globalBudget);
         if (keep > 0) {
@@ -85,6 +94,41 @@ final class PolicyOptions {
             p.addThen(step(step));
         }
         return TokenPolicy.newBuilder().setTokenization(t).setPruning(p).build();
+    }
+
+    /** {@code --encoder-reduction METHOD:k1,k2,...} or {@code METHOD:r=N}. */
+    static EncoderReduction encoderReduction(String text) {
+        int colon = text.indexOf(':');
+        String name = (colon < 0 ? text : text.substring(0, colon)).trim().toUpperCase(Locale.ROOT);
+        EncoderReduction.Builder b = EncoderReduction.newBuilder();
+        try {
+            b.setMethod(EncoderReduction.Method.valueOf(name));
+            String rest = colon < 0 ? "" : text.substring(colon + 1).trim();
+            if (rest.startsWith("r=")) {
+                b.setR(Integer.parseInt(rest.substring(2).trim()));
+            } else if (!rest.isEmpty()) {
+                for (String k : rest.split(",")) {
+                    b.addKeepPerStage(Integer.parseInt(k.trim()));
+                }
+            }
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(new CommandLine(new PolicyOptions()), "--encoder-reduction: \"" + text
+                    + "\" is not METHOD:k1,k2,... or METHOD:r=N with METHOD one of TOME, ZERO_TPRUNE, ATTENTION_DROP");
+        }
+        return b.build();
+    }
+
+    /**
+     * A schedule that reaches {@code target} patch tokens after the last of {@code stages - 1} reductions,
+     * removing the same share at each ({@code patches * (target / patches)^(i / (stages - 1))} after stage i).
+     */
+    static int[] geometricSchedule(int patches, int stages, int target) {
+        int[] keep = new int[stages - 1];
+        for (int i = 1; i < stages; i++) {
+            keep[i - 1] = Math.max(target, (int) Math.round(patches * Math.pow((double) target / patches,
+                    (double) i / (stages - 1))));
+        }
+        return keep;
     }
 
     /** One {@code --then} step: {@code METHOD[:key=value,...]}. */
@@ -133,6 +177,9 @@ final class PolicyOptions {
                     : ", " + estimator) + ")";
             default -> "FULL";
         };
+        if (encoderReduction != null && !encoderReduction.isBlank()) {
+            m += " in-encoder " + encoderReduction;
+        }
         String p = method == Pruning.Method.NONE || method == Pruning.Method.METHOD_UNSPECIFIED ? ""
                 : " + " + method + (keep > 0 ? "(" + keep + ")" : keepRatio > 0 ? "(" + keepRatio + ")" : "")
                 + (pruneParams.isEmpty() ? "" : pruneParams.toString());

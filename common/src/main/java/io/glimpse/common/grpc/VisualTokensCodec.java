@@ -54,7 +54,8 @@ public final class VisualTokensCodec {
                 .setMode(Tokenization.Mode.valueOf(r.mode().name()))
                 .setComplexity(r.complexity()).setChosenTokens(r.chosenTokens())
                 .setPredictedFidelity(r.predictedFidelity())
-                .setImageWidth(r.imageWidth()).setImageHeight(r.imageHeight()).setTargetReached(r.targetReached());
+                .setImageWidth(r.imageWidth()).setImageHeight(r.imageHeight()).setTargetReached(r.targetReached())
+                .setEncoderFlops(r.encoderFlops()).setEncoderFlopsFull(r.encoderFlopsFull());
         if (r.estimator() != null) {
             b.setEstimator(r.estimator());
         }
@@ -147,7 +148,7 @@ public final class VisualTokensCodec {
             report = new TokenizationReport(mode, r.getComplexity(), r.getChosenTokens(),
                     r.getPredictedFidelity(), r.getConsideredCountsList().stream().mapToInt(Integer::intValue).toArray(),
                     r.getImageWidth(), r.getImageHeight(), r.getEstimator().isEmpty() ? null : r.getEstimator(),
-                    r.getTargetReached());
+                    r.getTargetReached(), r.getEncoderFlops(), r.getEncoderFlopsFull());
         }
         float[] scores = null;
         if (v.getScoresCount() > 0) {

@@ -59,6 +59,10 @@ public record TokenSet(FloatTensor embeddings, TokenKind kind, int[] origin, int
                 inputScores, tiles);
     }
 
+    public TokenSet withReport(TokenizationReport r) {
+        return new TokenSet(embeddings, kind, origin, span, gridH, gridW, pooledSide, attention, keys, r, scores, tiles);
+    }
+
     public TokenSet withScores(float[] inputScores) {
         return new TokenSet(embeddings, kind, origin, span, gridH, gridW, pooledSide, attention, keys, report,
                 inputScores, tiles);

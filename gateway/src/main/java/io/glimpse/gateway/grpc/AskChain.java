@@ -101,6 +101,7 @@ final class AskChain {
             return;
         }
         var t = request.getPolicy().getTokenization();
+        EncoderReductionCheck.check(t.getEncoderReduction(), request.getPolicy().getPruning(), m);
         TokenizationMode mode = switch (t.getMode()) {
             case POOLED -> TokenizationMode.POOLED;
             case FLEX_PREFIX -> TokenizationMode.FLEX_PREFIX;
@@ -178,7 +179,9 @@ final class AskChain {
                         .setPromptTokens(done.getPromptTokens())
                         .setGeneratedTokens(done.getGeneratedTokens())
                         .setPrefillFlopsFull(done.getPrefillFlopsFull())
-                        .setPrefillFlopsUsed(done.getPrefillFlops()))
+                        .setPrefillFlopsUsed(done.getPrefillFlops())
+                        .setEncoderFlopsFull(tokens.getImagesList().stream().mapToDouble(v -> v.getReport().getEncoderFlopsFull()).sum())
+                        .setEncoderFlopsUsed(tokens.getImagesList().stream().mapToDouble(v -> v.getReport().getEncoderFlops()).sum()))
                 .setTimings(StageTimings.newBuilder()
                         .setTokenizeMicros((t1 - t0) / 1000)
                         .setPruneMicros((t2 - t1) / 1000)

@@ -4,6 +4,7 @@ import io.glimpse.model.bundle.BundleConfig;
 import io.glimpse.model.bundle.SufficiencyCandidate;
 import io.glimpse.model.bundle.ModelBundle;
 import io.glimpse.common.cancel.Cancellation;
+import io.glimpse.common.cost.PrefillCost;
 import io.glimpse.common.error.GlimpseException;
 import io.glimpse.common.methods.MethodNeed;
 import io.glimpse.model.onnx.OrtSessionFactory;
@@ -48,6 +49,7 @@ final class GlimpseVisionSide implements VisionSide {
     private final ImageLimits limits;
     private final EncoderCache cache;                 // null: every request encodes its images
     private final StagedVisionEncoder staged;         // null when the bundle declares no stages
+    private final double encoderFlops;                // the full encoder on one image (cost model; 0: ViT unknown)
 
     GlimpseVisionSide(ModelBundle bundle, OrtSessionFactory sessions, ImageDecoder decoder, ImageLimits limits,
                       ImageTokenizerEngine.Batching batching, EncoderCache cache) {
@@ -65,6 +67,8 @@ final class GlimpseVisionSide implements VisionSide {
         this.queryHead = bundle.has(ModelBundle.SUFFICIENCY_QUERY) ? new QuerySufficiencyHead(bundle, sessions) : null;
         this.querySelection = config.querySelection();
         this.staged = config.visionStages() == null ? null : new StagedVisionEncoder(bundle, config.visionStages(), sessions);
+        int[] vit = config.visionShape();
+        this.encoderFlops = PrefillCost.encoderFlops(new int[]{config.gridTokens() + 1}, new int[]{vit[1]}, vit[0]);
         this.limits = limits;
         LOG.info("image tokenizer: OpenCV {}, bundle {}, grid {}x{}, registers {}", ImageDecoder.openCvVersion(),
                 bundle.dir(), config.gridH(), config.gridW(), resampler == null ? "none" : config.registers());
@@ -156,13 +160,22 @@ final class GlimpseVisionSide implements VisionSide {
         RegisterResampler.Output regs = needsRegisters(spec, estimator) ? resampler.run(out.features()) : null;
         List<TokenSet> result = new ArrayList<>();
         for (int b = 0; b < images.size(); b++) {
-            int[] img = {encoded[b].width(), encoded[b].height()};
-            FloatTensor grid = encoded[b].features();
-            result.add(switch (spec.mode()) {
-                case FULL -> pooledFrames(images.size())
+            result.add(select(spec, estimator, encoded[b], regs, b, attention, images.size()));
+        }
+        result.replaceAll(t -> t.withReport(t.report().withEncoderFlops(encoderFlops, encoderFlops)));
+        return result;
+    }
+
+    private TokenSet select(TokenizationSpec spec, Estimator estimator, EncoderCache.Entry entry,
+                            RegisterResampler.Output regs, int b, boolean attention, int imageCount) {
+        {
+            int[] img = {entry.width(), entry.height()};
+            FloatTensor grid = entry.features();
+            return switch (spec.mode()) {
+                case FULL -> pooledFrames(imageCount)
                         ? pooled(grid, config.framePoolSide(), spec, img)
                         : new TokenSet(grid, TokenKind.GRID, range(grid.dim(0)), grid.dim(0), config.gridH(),
-                        config.gridW(), 0, attention ? encoded[b].attention() : null, attention ? encoded[b].keys() : null,
+                        config.gridW(), 0, attention ? entry.attention() : null, attention ? entry.keys() : null,
                         report(spec, img, grid.dim(0), 0f, 0f, new int[]{grid.dim(0)}), null);
                 case POOLED -> pooled(grid, side(spec.tokens()), spec, img);
                 case FLEX_PREFIX -> prefix(VisionOutputs.slice(regs.registers(), b), spec.tokens(),
@@ -173,11 +186,10 @@ final class GlimpseVisionSide implements VisionSide {
                     case QUERY_HEAD -> adaptive(regs == null ? null : VisionOutputs.slice(regs.registers(), b),
                             queryHead.predict(grid, spec.question()), grid, spec, img, querySelection, estimator);
                     default -> adaptiveByProxy(grid, regs == null ? null : VisionOutputs.slice(regs.registers(), b), spec,
-                            img, encoded[b].complexity());
+                            img, entry.complexity());
                 };
-            });
+            };
         }
-        return result;
     }
 
     /**
@@ -248,9 +260,22 @@ final class GlimpseVisionSide implements VisionSide {
             int k = o.origin().length;
             out.add(new TokenSet(o.tokens(), o.merged() ? TokenKind.MERGED : TokenKind.GRID, o.origin(), config.gridTokens(),
                     config.gridH(), config.gridW(), 0, includeAttention ? o.attention() : null,
-                    includeAttention ? o.keys() : null, report(spec, img, k, 0f, 0f, new int[]{k}), null));
+                    includeAttention ? o.keys() : null, report(spec, img, k, 0f, 0f, new int[]{k})
+                    .withEncoderFlops(reducedFlops(schedule), encoderFlops), null));
         }
         return out;
+    }
+
+    /** The cost model's encoder FLOPs when stage s runs on what the reduction before it kept. */
+    private double reducedFlops(int[] schedule) {
+        var stages = config.visionStages().stages();
+        int[] tokens = new int[stages.size()];
+        int[] blocks = new int[stages.size()];
+        for (int s = 0; s < stages.size(); s++) {
+            tokens[s] = 1 + (s == 0 ? config.gridTokens() : schedule[s - 1]);
+            blocks[s] = stages.get(s).blocks();
+        }
+        return PrefillCost.encoderFlops(tokens, blocks, config.visionShape()[0]);
     }
 
     /** A clip's frames at full resolution enter pooled when the bundle says so (video.frame_pool_side). */

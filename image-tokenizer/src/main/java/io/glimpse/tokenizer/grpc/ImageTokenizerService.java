@@ -9,6 +9,7 @@ import io.glimpse.common.grpc.VisualTokensCodec;
 import io.glimpse.common.tokens.TokenSet;
 import io.glimpse.common.tokens.TokenizationMode;
 import io.glimpse.model.bundle.BundleConfig;
+import io.glimpse.model.bundle.VisionStages;
 import io.glimpse.proto.v1.DType;
 import io.glimpse.proto.v1.DescribeRequest;
 import io.glimpse.proto.v1.ModelInfo;
@@ -73,6 +74,8 @@ public final class ImageTokenizerService extends ImageTokenizerGrpc.ImageTokeniz
                     .setLayout(engine.bundle().family().name())
                     .setTileSize(engine.tiling()[0])
                     .setLongestEdge(engine.tiling()[1])
+                    .addAllEncoderStageBlocks(c.visionStages() == null ? List.of()
+                            : c.visionStages().stages().stream().map(VisionStages.Stage::blocks).toList())
                     .build();
             out.onNext(TokenizerInfo.newBuilder().setModel(model)
                     .setMaxPixels(engine.limits().maxPixels())

@@ -50,6 +50,11 @@ public record BundleConfig(String modelType, int hiddenSize, int numLayers, int 
         return SufficiencySelection.parse(raw.path("sufficiency").path("query").path("selection"));
     }
 
+    /** The ViT's width and block count ({@code vision.hidden_size}, {@code vision.num_layers}; 0 when not given). */
+    public int[] visionShape() {
+        return new int[]{raw.path("vision").path("hidden_size").asInt(0), raw.path("vision").path("num_layers").asInt(0)};
+    }
+
     /** The vision encoder's stages ({@code vision.stages}), or null when the bundle declares none. */
     public VisionStages visionStages() {
         return VisionStages.parse(raw.path("vision"));
