@@ -478,7 +478,7 @@ def main():
                    vit_heads=max(1, vit_width // 64), width=args.width, layers=args.layers, heads=heads,
                    ffn=4 * args.width, max_positions=max(256, args.patches + 128))
         model = GlimpseVlm(c)
-        head = SufficiencyHead(c.width)
+        head = SufficiencyHead(c.width, candidates=len(candidates_for(c)))
         # nothing is trained, so every side that tiles the grid evenly is as good as another
         # (the benchmark pools 576 patches to 12 x 12 = 144 and 8 x 8 = 64)
         sides = [s for s in range(1, grid + 1) if grid % s == 0]

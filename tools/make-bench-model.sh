@@ -6,13 +6,15 @@
 #
 #   tools/make-bench-model.sh [OUT]        # default: tools/work/bench-model
 #
-# Cost model (docs/design/cost-model.md, multiply-adds): ViT 2 layers, width 512, over 576 patches
-# = 4.3 G; LM 10 layers, width 1024, FFN 4096, over ~600 tokens = 83 G (19x).
+# Cost model (docs/design/cost-model.md, multiply-adds): ViT 8 layers, width 256, over 576 patches
+# = 5.0 G; LM 10 layers, width 1024, FFN 4096, over ~600 tokens = 83 G (17x). Until encoder reduction
+# the ViT was 2 layers of width 512 (4.3 G, 19x): deeper at about the same cost, as LLaVA's 24-layer ViT
+# is, so that its eight one-block stages have points between them to reduce tokens at.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT="${1:-tools/work/bench-model}"
 PY="${PYTHON:-/usr/bin/python3}"
 mkdir -p "$(dirname "$OUT")"
 (cd tools && OPENBLAS_NUM_THREADS=1 "$PY" export.py --untrained --seed 13 --width 1024 --layers 10 \
-    --patches 576 --vit-width 512 --vit-layers 2 --out "$(cd .. && mkdir -p "$OUT" && cd "$OUT" && pwd)")
+    --patches 576 --vit-width 256 --vit-layers 8 --out "$(cd .. && mkdir -p "$OUT" && cd "$OUT" && pwd)")
 echo "bench model: $OUT"

@@ -185,14 +185,20 @@ def grounding_loss(probs, starts, spans, relevance, prefix_start):
     tokens (or None). The LM otherwise finds retrieval over 576 tokens only slowly (its training loss stayed
     flat at the priors for 2,000 steps); the supervision also makes the query-aware pruners' scores point at
     what the question asks about."""
-    terms = []
-    for j, (rows, sp) in enumerate(zip(starts, spans)):
-        for row, (lq, _), rel in zip(rows, sp, relevance[j]):
-            if rel is None or rel.sum() == 0:
-                continue
-            att = probs[j, :, row + lq - 1, prefix_start:prefix_start + rel.shape[0]].mean(0)
-            terms.append(-torch.log((att * rel).sum() / att.sum().clamp(min=1e-9) + 1e-6))
-    return torch.stack(terms).mean() if terms else torch.zeros(())
+    samples, rows, masks = [], [], []
+    for j, (seg_rows, sp) in enumerate(zip(starts, spans)):
+        for row, (lq, _), rel in zip(seg_rows, sp, relevance[j]):
+            if rel is not None and rel.sum() > 0:
+                samples.append(j)
+                rows.append(row + lq - 1)
+                masks.append(rel)
+    if not samples:
+        return torch.zeros(())
+    # one gather for every segment (an index per segment would scatter a probs-sized gradient each)
+    n = masks[0].shape[0]
+    att = probs[torch.tensor(samples), :, torch.tensor(rows), prefix_start:prefix_start + n].mean(1)   # [T, n]
+    rel = torch.stack(masks)
+    return -torch.log((att * rel).sum(-1) / att.sum(-1).clamp(min=1e-9) + 1e-6).mean()
 
 
 def batch_loss(model, data, idx, modes_for, per_sample, rng, gen, cache=None, ground_layer=None):

@@ -2,6 +2,7 @@ package io.glimpse.app;
 
 import io.glimpse.proto.v1.AskEvent;
 import io.glimpse.proto.v1.AskRequest;
+import io.glimpse.proto.v1.EncoderReduction;
 import io.glimpse.proto.v1.Generation;
 import io.glimpse.proto.v1.Pruning;
 import io.glimpse.proto.v1.TokenPolicy;
@@ -27,7 +28,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * requests per second and time to first token (as the client sees it, over AskStream) for the full
  * grid, TokenFLEX pooling and two pruning methods, at several concurrencies. Every request
  * generates exactly {@code --new-tokens} tokens (a VQA-length answer), so only the visual tokens
- * differ between the rows.
+ * differ between the rows. A bundle with a staged vision encoder adds rows that reduce inside the encoder
+ * (each to {@code --keep} on a geometric schedule over its stages); every row reports the tokenizer's own
+ * time per request (the encoder's stage) beside the total.
  */
 @Command(name = "headline", mixinStandardHelpOptions = true,
         description = "Requests/s and time to first token for FULL, pooled and pruned visual tokens at several"
@@ -59,8 +62,8 @@ final class HeadlineBenchCommand implements Callable<Integer> {
     /** One row of the table: a token policy and what the LM sees. */
     record Row(String name, TokenPolicy policy) { }
 
-    /** One measured level: per request, time to first token and end to end, in ms. */
-    record Level(double[] ttft, double[] total, double seconds, int wrongLength) {
+    /** One measured level: per request, time to first token, end to end and inside the tokenizer, in ms. */
+    record Level(double[] ttft, double[] total, double[] tokenize, double seconds, int wrongLength) {
         double perSecond() {
             return total.length / seconds;
         }
@@ -76,7 +79,8 @@ final class HeadlineBenchCommand implements Callable<Integer> {
         io.glimpse.model.bundle.ModelBundle bundle = model.openBundle();
         int grid = bundle.config().gridTokens();
         int middle = grid / 4;   // 576 -> 144 (12 x 12), the pooled middle row
-        List<Row> rows = rows(grid, middle);
+        var stages = bundle.config().visionStages();
+        List<Row> rows = rows(grid, middle, stages == null ? 0 : stages.count());
         Generation generation = Generation.newBuilder().setMaxNewTokens(newTokens).setMinNewTokens(newTokens).build();
         List<AskRequest> asks = new ArrayList<>();
         System.out.printf("glimpse bench headline: bundle %s (%d visual tokens per image), %d new tokens per request,"
@@ -94,8 +98,9 @@ final class HeadlineBenchCommand implements Callable<Integer> {
                 for (int conc : concurrency) {
                     Level l = run(c, asks, conc, requests);
                     levels.put(conc, l);
-                    System.out.printf("  %-22s conc %2d: %7.2f req/s, TTFT p50 %8.1f ms%s%n", row.name(), conc,
-                            l.perSecond(), new Percentiles(l.ttft()).at(50),
+                    System.out.printf("  %-26s conc %2d: %7.2f req/s, TTFT p50 %8.1f ms, tokenizer p50 %7.1f ms%s%n",
+                            row.name(), conc, l.perSecond(), new Percentiles(l.ttft()).at(50),
+                            new Percentiles(l.tokenize()).at(50),
                             l.wrongLength() == 0 ? "" : ", " + l.wrongLength() + " requests not " + newTokens + " tokens");
                 }
                 results.put(row.name(), levels);
@@ -105,7 +110,7 @@ final class HeadlineBenchCommand implements Callable<Integer> {
         return 0;
     }
 
-    private List<Row> rows(int grid, int middle) {
+    private List<Row> rows(int grid, int middle, int encoderStages) {
         List<Row> rows = new ArrayList<>();
         rows.add(new Row("FULL (" + grid + ")", policy(Tokenization.Mode.FULL, 0, null)));
         rows.add(new Row("POOLED " + middle, policy(Tokenization.Mode.POOLED, middle, null)));
@@ -113,6 +118,18 @@ final class HeadlineBenchCommand implements Callable<Integer> {
         for (Pruning.Method m : methods) {
             rows.add(new Row(m + " " + keep, policy(Tokenization.Mode.FULL, 0,
                     Pruning.newBuilder().setMethod(m).setKeepTokens(keep).build())));
+        }
+        if (encoderStages >= 2) {
+            int[] schedule = PolicyOptions.geometricSchedule(grid, encoderStages, keep);
+            for (EncoderReduction.Method m : List.of(EncoderReduction.Method.TOME, EncoderReduction.Method.ZERO_TPRUNE,
+                    EncoderReduction.Method.ATTENTION_DROP)) {
+                EncoderReduction.Builder r = EncoderReduction.newBuilder().setMethod(m);
+                for (int k : schedule) {
+                    r.addKeepPerStage(k);
+                }
+                rows.add(new Row(m + " in encoder " + keep, TokenPolicy.newBuilder().setTokenization(
+                        Tokenization.newBuilder().setEncoderReduction(r)).build()));
+            }
         }
         return rows;
     }
@@ -129,16 +146,19 @@ final class HeadlineBenchCommand implements Callable<Integer> {
     private void print(Map<String, Map<Integer, Level>> results) {
         Map<Integer, Level> full = results.values().iterator().next();
         System.out.println();
-        System.out.println("| visual tokens | concurrency | req/s | TTFT p50 ms | TTFT p99 ms | end-to-end p50 ms | req/s ÷ FULL | TTFT p50 ÷ FULL |");
-        System.out.println("|---|---|---|---|---|---|---|---|");
+        System.out.println("| visual tokens | concurrency | req/s | TTFT p50 ms | TTFT p99 ms | end-to-end p50 ms | tokenizer p50 ms"
+                + " | req/s ÷ FULL | TTFT p50 ÷ FULL | tokenizer p50 ÷ FULL |");
+        System.out.println("|---|---|---|---|---|---|---|---|---|---|");
         for (Map.Entry<String, Map<Integer, Level>> e : results.entrySet()) {
             for (Map.Entry<Integer, Level> l : e.getValue().entrySet()) {
                 Level f = full.get(l.getKey());
                 Percentiles ttft = new Percentiles(l.getValue().ttft());
                 double ttftRatio = ttft.at(50) / new Percentiles(f.ttft()).at(50);
-                System.out.printf("| %s | %d | %.2f | %.1f | %.1f | %.1f | %.2f× | %.2f× |%n", e.getKey(), l.getKey(),
-                        l.getValue().perSecond(), ttft.at(50), ttft.at(99), new Percentiles(l.getValue().total()).at(50),
-                        l.getValue().perSecond() / f.perSecond(), ttftRatio);
+                double tok = new Percentiles(l.getValue().tokenize()).at(50);
+                System.out.printf("| %s | %d | %.2f | %.1f | %.1f | %.1f | %.1f | %.2f× | %.2f× | %.2f× |%n", e.getKey(),
+                        l.getKey(), l.getValue().perSecond(), ttft.at(50), ttft.at(99),
+                        new Percentiles(l.getValue().total()).at(50), tok, l.getValue().perSecond() / f.perSecond(), ttftRatio,
+                        tok / new Percentiles(f.tokenize()).at(50));
             }
         }
     }
@@ -157,6 +177,7 @@ final class HeadlineBenchCommand implements Callable<Integer> {
                 while ((i = next.getAndIncrement()) < count) {
                     long sent = System.nanoTime();
                     long first = 0;
+                    double tokenize = 0;
                     Iterator<AskEvent> events = c.blocking().withDeadlineAfter(10, TimeUnit.MINUTES)
                             .askStream(asks.get(i % asks.size()));
                     while (events.hasNext()) {
@@ -167,8 +188,11 @@ final class HeadlineBenchCommand implements Callable<Integer> {
                         if (e.hasDone() && e.getDone().getUsage().getGeneratedTokens() != newTokens) {
                             wrongLength.incrementAndGet();
                         }
+                        if (e.hasDone()) {
+                            tokenize = e.getDone().getTimings().getTokenizeComputeMicros() / 1000.0;
+                        }
                     }
-                    mine.add(new double[]{(first - sent) / 1e6, (System.nanoTime() - sent) / 1e6});
+                    mine.add(new double[]{(first - sent) / 1e6, (System.nanoTime() - sent) / 1e6, tokenize});
                 }
                 return mine;
             }));
@@ -180,6 +204,6 @@ final class HeadlineBenchCommand implements Callable<Integer> {
         double seconds = (System.nanoTime() - t0) / 1e9;
         pool.shutdown();
         return new Level(all.stream().mapToDouble(a -> a[0]).toArray(), all.stream().mapToDouble(a -> a[1]).toArray(),
-                seconds, wrongLength.get());
+                all.stream().mapToDouble(a -> a[2]).toArray(), seconds, wrongLength.get());
     }
 }
