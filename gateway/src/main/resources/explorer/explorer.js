@@ -82,6 +82,13 @@ function setUpPanel(panel, name, defaults) {
   [...$('.mode', panel).options].forEach(o => {
     if (needs[o.value]) { o.disabled = true; o.textContent += ' — ' + needs[o.value]; }
   });
+  // reducing inside the encoder needs a bundle whose encoder is declared as stages
+  const stages = g.encoder_stage_blocks || [];
+  [...$('.encoder', panel).options].forEach(o => {
+    if (o.value !== 'NONE' && stages.length < 2) { o.disabled = true; o.textContent += ' — needs a staged encoder'; }
+  });
+  const encoderKeep = $('.encoder-keep', panel);
+  encoderKeep.max = g.grid_h * g.grid_w;
   const budget = $('.budget', panel);
   budget.max = g.grid_h * g.grid_w;
   budget.value = defaults.keep;
@@ -99,6 +106,8 @@ function setUpPanel(panel, name, defaults) {
     $('.target-out', panel).textContent = $('.target', panel).value;
     $('.budget-row', panel).hidden = method.value === 'NONE';
     $('.budget-out', panel).textContent = budget.value;
+    $('.encoder-row', panel).hidden = $('.encoder', panel).value === 'NONE';
+    $('.encoder-keep-out', panel).textContent = encoderKeep.value;
   };
   panel.addEventListener('input', sync);
   panel.addEventListener('change', sync);
@@ -112,9 +121,22 @@ function policy(panel) {
   const tokenization = { mode };
   if (choices.length) tokenization.tokens = choices[+$('.tokens', panel).value];
   if (mode === 'ADAPTIVE') tokenization.quality_target = +$('.target', panel).value;
+  const encoder = $('.encoder', panel).value;
+  if (encoder !== 'NONE') {
+    tokenization.encoder_reduction = { method: encoder,
+      keep_per_stage: geometric(state.model.grid_h * state.model.grid_w, state.model.encoder_stage_blocks.length,
+        +$('.encoder-keep', panel).value) };
+  }
   const pruning = { method: $('.method', panel).value };
   if (pruning.method !== 'NONE') pruning.keep_tokens = +$('.budget', panel).value;
   return { tokenization, pruning };
+}
+
+/** The same share removed after every stage but the last, reaching k (as glimpse eval --grid schedules it). */
+function geometric(n, stages, k) {
+  const keep = [];
+  for (let i = 1; i < stages; i++) keep.push(Math.max(k, Math.round(n * Math.pow(k / n, i / (stages - 1)))));
+  return keep;
 }
 
 /** The short line for a panel in the summary beside the Ask button (read on narrow screens first). */
@@ -127,7 +149,7 @@ function summarize(panel, text) {
 
 async function askPanel(panel) {
   const { tokenization, pruning } = policy(panel);
-  ['.answer', '.tokens-used', '.flops', '.time', '.error'].forEach(s => { $(s, panel).textContent = ''; });
+  ['.answer', '.tokens-used', '.flops', '.encoder-flops', '.time', '.error'].forEach(s => { $(s, panel).textContent = ''; });
   $('.hint', panel).hidden = true;
   const body = {
     model: state.modelId,
@@ -150,6 +172,9 @@ async function askPanel(panel) {
   $('.tokens-used', panel).textContent = `${u.visual_tokens_full} → ${u.visual_tokens_tokenized} tokenized → ${u.visual_tokens_used} seen by the LM`;
   const saved = u.prefill_flops_full > 0 ? 100 * (1 - u.prefill_flops_used / u.prefill_flops_full) : 0;
   $('.flops', panel).textContent = `${fmt(u.prefill_flops_used)} of ${fmt(u.prefill_flops_full)} (${saved.toFixed(0)}% saved)`;
+  const encFull = u.encoder_flops_full || 0, encUsed = u.encoder_flops_used || 0;
+  $('.encoder-flops', panel).textContent = encFull > 0
+    ? `${fmt(encUsed)} of ${fmt(encFull)} (${(100 * (1 - encUsed / encFull)).toFixed(0)}% saved)` : 'not known for this bundle';
   $('.time', panel).textContent = `${(performance.now() - t0).toFixed(0)} ms in the browser, ${(out.glimpse.timings.total_micros / 1000).toFixed(1)} ms in the chain`;
   draw($('.overlay', panel), out.glimpse.selections[0]);
   panel.dataset.state = 'answered';

@@ -3,6 +3,7 @@ package io.glimpse.app;
 import io.glimpse.common.methods.MethodDescriptor;
 import io.glimpse.common.methods.MethodParam;
 import io.glimpse.common.methods.PruningMethods;
+import io.glimpse.tokenizer.encode.EncoderReduction;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -30,6 +31,14 @@ final class MethodsCommand implements Callable<Integer> {
             System.out.printf("%-14s %s%s%n", d.method(), d.summary(), needs);
             for (MethodParam p : d.params()) {
                 System.out.printf("    %-18s %s — %s%n", p.name(), p.describe(), p.doc());
+            }
+        }
+        System.out.println();
+        System.out.println("Inside the vision encoder (Tokenization.encoder_reduction, --encoder-reduction METHOD:k1,k2,...|r=N;"
+                + " bundles with a staged encoder):");
+        for (EncoderReduction.Method m : EncoderReduction.Method.values()) {
+            if (m != EncoderReduction.Method.NONE) {
+                System.out.printf("%-14s %s%n", m, m.summary());
             }
         }
         return 0;

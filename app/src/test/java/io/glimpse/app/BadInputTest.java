@@ -57,6 +57,32 @@ class BadInputTest {
                 .setQuestion(good.question()).build();
     }
 
+    /** Encoder reduction over gRPC: served with its encoder FLOPs; every schedule a stage cannot run is refused naming it. */
+    @Test
+    void encoderReductionSchedules() {
+        java.util.function.Function<io.glimpse.proto.v1.EncoderReduction.Builder, TokenPolicy> inEncoder = r ->
+                TokenPolicy.newBuilder().setTokenization(io.glimpse.proto.v1.Tokenization.newBuilder().setEncoderReduction(r)).build();
+        var tome = io.glimpse.proto.v1.EncoderReduction.newBuilder().setMethod(io.glimpse.proto.v1.EncoderReduction.Method.TOME);
+        AskResponse r = stack.blocking().ask(StackFixture.ask(good).setPolicy(inEncoder.apply(tome.clone()
+                .addAllKeepPerStage(List.of(100, 64, 36)))).build());
+        assertEquals(36, r.getUsage().getVisualTokensUsed());
+        assertTrue(r.getUsage().getEncoderFlopsUsed() > 0 && r.getUsage().getEncoderFlopsUsed() < 0.7 * r.getUsage().getEncoderFlopsFull(),
+                r.getUsage().toString());
+        expect(Status.Code.INVALID_ARGUMENT, "keep_per_stage[1] = 80", StackFixture.ask(good).setPolicy(inEncoder.apply(tome.clone()
+                .addAllKeepPerStage(List.of(64, 80)))).build());
+        expect(Status.Code.INVALID_ARGUMENT, "leaves 36 after stage 2", StackFixture.ask(good).setPolicy(inEncoder.apply(tome.clone()
+                .addAllKeepPerStage(List.of(64, 36))).toBuilder().setPruning(Pruning.newBuilder()
+                .setMethod(Pruning.Method.FASTV).setKeepTokens(48))).build());
+        expect(Status.Code.INVALID_ARGUMENT, "r = 60", StackFixture.ask(good).setPolicy(inEncoder.apply(tome.clone().setR(60))).build());
+        expect(Status.Code.INVALID_ARGUMENT, "mode FULL", StackFixture.ask(good).setPolicy(TokenPolicy.newBuilder().setTokenization(
+                io.glimpse.proto.v1.Tokenization.newBuilder().setMode(io.glimpse.proto.v1.Tokenization.Mode.POOLED).setTokens(16)
+                        .setEncoderReduction(tome.clone().addKeepPerStage(64)))).build());
+        expect(Status.Code.INVALID_ARGUMENT, "without a method", StackFixture.ask(good).setPolicy(inEncoder.apply(
+                io.glimpse.proto.v1.EncoderReduction.newBuilder().addKeepPerStage(64))).build());
+        expect(Status.Code.INVALID_ARGUMENT, "unknown encoder_reduction method", StackFixture.ask(good).setPolicy(inEncoder.apply(
+                io.glimpse.proto.v1.EncoderReduction.newBuilder().setMethodValue(42).addKeepPerStage(64))).build());
+    }
+
     /** More than the model's positions hold: refused before tokenizing, saying what fits, never INTERNAL. */
     @Test
     void imagesBeyondTheModelsPositions() throws Exception {

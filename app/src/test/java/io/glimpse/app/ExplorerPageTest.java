@@ -136,6 +136,35 @@ class ExplorerPageTest {
         assertEquals("16", a.findElement(By.cssSelector("canvas")).getAttribute("data-kept"), "a 4 x 4 pooled grid");
     }
 
+    /** Reducing inside the encoder from the page: what the LM sees, the encoder's FLOPs, and the gRPC API's answer. */
+    @Test
+    void aPolicyReducesInsideTheEncoder() {
+        browser.get(stack.http().url("127.0.0.1") + "/");
+        WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(30));
+        wait.until(d -> "true".equals(d.findElement(By.tagName("body")).getAttribute("data-ready")));
+        ExampleSet.Example example = StackFixture.examples().examples().get(6);
+        new Select(browser.findElement(By.id("example"))).selectByValue(example.image().getFileName().toString());
+        wait.until(d -> example.question().equals(d.findElement(By.id("question")).getAttribute("value")));
+        WebElement a = browser.findElements(By.cssSelector(".policy")).get(0);
+        assertTrue(!a.findElement(By.cssSelector(".encoder-row")).isDisplayed(), "no encoder budget until a method is chosen");
+        new Select(a.findElement(By.cssSelector(".encoder"))).selectByValue("TOME");
+        setRange(a.findElement(By.cssSelector(".encoder-keep")), 36);
+        assertEquals("36", a.findElement(By.cssSelector(".encoder-keep-out")).getText());
+        browser.findElement(By.id("ask")).click();
+        wait.until(d -> "answered".equals(a.getAttribute("data-state")) || "error".equals(a.getAttribute("data-state")));
+        assertEquals("answered", a.getAttribute("data-state"), a.findElement(By.cssSelector(".error")).getText());
+        assertEquals("144 → 36 tokenized → 36 seen by the LM", a.findElement(By.cssSelector(".tokens-used")).getText());
+        String flops = a.findElement(By.cssSelector(".encoder-flops")).getText();
+        assertTrue(flops.contains("% saved") && !flops.contains("(0% saved)"), flops);
+        // the page's schedule is the grid's: 144 -> 91 -> 57 -> 36 over the default model's four stages
+        AskResponse grpc = stack.blocking().ask(StackFixture.ask(example).setPolicy(TokenPolicy.newBuilder()
+                .setTokenization(Tokenization.newBuilder().setEncoderReduction(io.glimpse.proto.v1.EncoderReduction.newBuilder()
+                        .setMethod(io.glimpse.proto.v1.EncoderReduction.Method.TOME)
+                        .addAllKeepPerStage(List.of(91, 57, 36))))).build());
+        assertEquals(grpc.getAnswer(), a.findElement(By.cssSelector(".answer")).getText());
+        assertEquals("36", a.findElement(By.cssSelector("canvas")).getAttribute("data-kept"));
+    }
+
     /** A file that is not an image is named as such, and nothing is asked about the previous image. */
     @Test
     void aFileThatIsNotAnImageIsRefusedOnThePage(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {

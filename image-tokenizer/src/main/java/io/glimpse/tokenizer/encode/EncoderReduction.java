@@ -12,13 +12,21 @@ import java.util.Arrays;
  */
 public record EncoderReduction(Method method, int[] keepPerStage, int r) {
     public enum Method {
-        NONE,
-        /** ToMe: bipartite soft matching on the stage's keys; merges are size-weighted and later stages attend proportionally. */
-        TOME,
-        /** Zero-TPrune: weighted PageRank on the stage's attention graph, then similarity (I' - S - I). */
-        ZERO_TPRUNE,
-        /** The patches CLS attends to most in the stage just run (VisionZip's dominant-token ranking). */
-        ATTENTION_DROP
+        NONE("no reduction inside the encoder"),
+        TOME("bipartite soft matching on the stage's keys, size-weighted merges, proportional attention in later stages (ToMe)"),
+        ZERO_TPRUNE("weighted PageRank on the stage's attention graph, I' -> S -> I, catalog defaults (Zero-TPrune)"),
+        ATTENTION_DROP("keep the patches CLS attends to most in the stage just run (VisionZip's dominant tokens)");
+
+        private final String summary;
+
+        Method(String summary) {
+            this.summary = summary;
+        }
+
+        /** What {@code glimpse methods} prints. */
+        public String summary() {
+            return summary;
+        }
     }
 
     public static final EncoderReduction NONE = new EncoderReduction(Method.NONE, new int[0], 0);
