@@ -2,6 +2,7 @@ package io.glimpse.app;
 
 import io.glimpse.shapes.ScenePng;
 import io.glimpse.shapes.ShapesVqaGenerator;
+import io.glimpse.tokenizer.encode.EncoderReduction;
 import io.glimpse.tokenizer.encode.ImageTokenizerEngine;
 import io.glimpse.tokenizer.encode.TokenizationSpec;
 import io.glimpse.tokenizer.image.ImageLimits;
@@ -20,7 +21,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * {@code glimpse bench tokenizer}: images per second through the tokenizer engine (decode,
  * preprocess, vision encoder; FULL tokens) at several concurrency levels, with and without
- * cross-request batching of the encoder.
+ * cross-request batching of the encoder; and, for each {@code --encoder-reduction}, the same engine
+ * reducing inside a staged encoder against the full encoder, batching off.
  */
 @Command(name = "tokenizer", mixinStandardHelpOptions = true,
         description = "Tokenizer throughput (images/s) by concurrency, with and without encoder batching.")
@@ -36,6 +38,10 @@ final class TokenizerBenchCommand implements Callable<Integer> {
 
     @Option(names = "--max-wait-micros", defaultValue = "2000")
     long maxWaitMicros;
+
+    @Option(names = "--encoder-reduction", description = "Also time these encoder reductions (METHOD:k1,k2,... or METHOD:r=N,"
+            + " repeatable) against the full encoder, one image at a time.")
+    List<String> reductions = new ArrayList<>();
 
     @Mixin
     ModelOptions model;
@@ -65,10 +71,50 @@ final class TokenizerBenchCommand implements Callable<Integer> {
                 }
             }
         }
+        if (!reductions.isEmpty()) {
+            reductionTable(images);
+        }
         return 0;
     }
 
+    /** Per image through the tokenizer engine, the full encoder against each reduction (the encoder's stage alone). */
+    private void reductionTable(List<byte[]> images) throws Exception {
+        System.out.println();
+        System.out.println("| encoder | concurrency | images/s | ms per image | ÷ full encoder |");
+        System.out.println("|---|---|---|---|---|");
+        try (ImageTokenizerEngine engine = new ImageTokenizerEngine(model.openBundle(), model.sessions(),
+                ImageLimits.defaults(), 8, ImageTokenizerEngine.Batching.OFF)) {
+            engine.warmUp();
+            for (int c : concurrency) {
+                double full = 0;
+                List<String> rows = new ArrayList<>(List.of("full"));
+                rows.addAll(reductions);
+                for (String row : rows) {
+                    TokenizationSpec spec = row.equals("full") ? TokenizationSpec.full()
+                            : TokenizationSpec.full().withReduction(domain(PolicyOptions.encoderReduction(row)));
+                    run(engine, images, c, Math.max(20, requests / 10), spec);
+                    long t0 = System.nanoTime();
+                    run(engine, images, c, requests, spec);
+                    double perSecond = requests / ((System.nanoTime() - t0) / 1e9);
+                    full = row.equals("full") ? perSecond : full;
+                    System.out.printf("| %s | %d | %.1f | %.2f | %.2f× |%n", row, c, perSecond, 1000.0 * c / perSecond,
+                            full / perSecond);
+                }
+            }
+        }
+    }
+
+    private static EncoderReduction domain(io.glimpse.proto.v1.EncoderReduction r) {
+        return new EncoderReduction(EncoderReduction.Method.valueOf(r.getMethod().name()),
+                r.getKeepPerStageList().stream().mapToInt(Integer::intValue).toArray(), r.getR());
+    }
+
     private static void run(ImageTokenizerEngine engine, List<byte[]> images, int threads, int requests) throws Exception {
+        run(engine, images, threads, requests, TokenizationSpec.full());
+    }
+
+    private static void run(ImageTokenizerEngine engine, List<byte[]> images, int threads, int requests, TokenizationSpec spec)
+            throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(threads);
         AtomicInteger next = new AtomicInteger();
         try {
@@ -76,7 +122,7 @@ final class TokenizerBenchCommand implements Callable<Integer> {
             for (int t = 0; t < threads; t++) {
                 fs.add(pool.submit(() -> {
                     for (int i = next.getAndIncrement(); i < requests; i = next.getAndIncrement()) {
-                        engine.tokenize(List.of(images.get(i % images.size())), TokenizationSpec.full(), false);
+                        engine.tokenize(List.of(images.get(i % images.size())), spec, false);
                     }
                     return null;
                 }));
