@@ -98,12 +98,11 @@ final class PolicyOptions {
 
     /** {@code --encoder-reduction METHOD:k1,k2,...} or {@code METHOD:r=N}. */
     static EncoderReduction encoderReduction(String text) {
-        int colon = text.indexOf(':');
-        String name = (colon < 0 ? text : text.substring(0, colon)).trim().toUpperCase(Locale.ROOT);
+        String[] parts = methodAndRest(text);
         EncoderReduction.Builder b = EncoderReduction.newBuilder();
         try {
-            b.setMethod(EncoderReduction.Method.valueOf(name));
-            String rest = colon < 0 ? "" : text.substring(colon + 1).trim();
+            b.setMethod(EncoderReduction.Method.valueOf(parts[0]));
+            String rest = parts[1];
             if (rest.startsWith("r=")) {
                 b.setR(Integer.parseInt(rest.substring(2).trim()));
             } else if (!rest.isEmpty()) {
@@ -131,10 +130,17 @@ final class PolicyOptions {
         return keep;
     }
 
+    /** {@code METHOD[:rest]} as the method's name in upper case and the rest ("" when none). */
+    private static String[] methodAndRest(String text) {
+        int colon = text.indexOf(':');
+        return new String[]{(colon < 0 ? text : text.substring(0, colon)).trim().toUpperCase(Locale.ROOT),
+                colon < 0 ? "" : text.substring(colon + 1).trim()};
+    }
+
     /** One {@code --then} step: {@code METHOD[:key=value,...]}. */
     static Pruning step(String text) {
         int colon = text.indexOf(':');
-        String name = (colon < 0 ? text : text.substring(0, colon)).trim().toUpperCase(Locale.ROOT);
+        String name = methodAndRest(text)[0];
         Pruning.Builder b = Pruning.newBuilder();
         try {
             b.setMethod(Pruning.Method.valueOf(name));

@@ -159,8 +159,20 @@ class BatchedDecodingTest {
             Request r = REQUESTS.get(0);
             Cancellation cancel = new Cancellation();
             CountDownLatch streaming = new CountDownLatch(3);
+            CountDownLatch cancelled = new CountDownLatch(1);
+            // from its third token on, the long generation's stream waits for the cancel: a small model
+            // decodes its 60 tokens in tens of milliseconds and could otherwise finish before it
             Future<GenerationResult> long1 = pool.submit(() -> batched.generate(r.question(), r.images(),
-                    new GenerationParams(60, 60, 0f, 0f, 0L), t -> streaming.countDown(), cancel));
+                    new GenerationParams(60, 60, 0f, 0f, 0L), t -> {
+                        streaming.countDown();
+                        if (streaming.getCount() == 0) {
+                            try {
+                                cancelled.await(10, TimeUnit.SECONDS);
+                            } catch (InterruptedException ie) {
+                                Thread.currentThread().interrupt();
+                            }
+                        }
+                    }, cancel));
             Request other = REQUESTS.get(5);
             Future<GenerationResult> ok = pool.submit(() -> batched.generate(other.question(), other.images(),
                     other.params(), t -> { }, new Cancellation()));
@@ -168,6 +180,7 @@ class BatchedDecodingTest {
             long before = batched.decodeSteps();
             long t0 = System.nanoTime();
             cancel.cancel();
+            cancelled.countDown();
             java.util.concurrent.ExecutionException e = assertThrows(java.util.concurrent.ExecutionException.class,
                     () -> long1.get(10, TimeUnit.SECONDS));
             assertEquals(GlimpseException.Kind.CANCELLED, ((GlimpseException) e.getCause()).kind());
