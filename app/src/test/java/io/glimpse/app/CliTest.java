@@ -59,12 +59,15 @@ class CliTest {
         String out = run(0, "bench", "headline", "--bundle", StackFixture.HOME.resolve("models/glimpse-shapes").toString(),
                 "--concurrency", "1,2", "--requests", "3", "--warmup", "0", "--keep", "16", "--methods", "DIVPRUNE");
         java.util.List<String> rows = out.lines().filter(l -> l.startsWith("| ") && !l.startsWith("| visual")).toList();
-        assertEquals(8, rows.size(), out);   // FULL, POOLED 36, POOLED 16, DIVPRUNE 16 at two concurrencies
+        // FULL, POOLED 36, POOLED 16, DIVPRUNE 16 and the staged encoder's three reductions to 16, at two concurrencies
+        assertEquals(14, rows.size(), out);
         for (String row : rows) {
-            assertEquals(9, row.split("\\|", -1).length - 1, row);   // eight columns
+            assertEquals(11, row.split("\\|", -1).length - 1, row);   // ten columns
         }
-        assertTrue(rows.get(0).startsWith("| FULL (144) | 1 |") && rows.get(0).endsWith("| 1.00× | 1.00× |"), rows.get(0));
+        assertTrue(rows.get(0).startsWith("| FULL (144) | 1 |") && rows.get(0).endsWith("| 1.00× | 1.00× | 1.00× |"), rows.get(0));
         assertTrue(rows.get(7).startsWith("| DIVPRUNE 16 | 2 |"), rows.get(7));
+        assertTrue(rows.get(8).startsWith("| TOME in encoder 16 | 1 |"), rows.get(8));
+        assertTrue(rows.get(13).startsWith("| ATTENTION_DROP in encoder 16 | 2 |"), rows.get(13));
         assertTrue(rows.stream().anyMatch(r -> r.startsWith("| POOLED 36 |")), out);
         assertTrue(!out.contains("requests not 4 tokens"), out);
         assertEquals(2, GlimpseCli.run("bench", "headline", "--keep", "50"), "a pooled row needs a square");

@@ -23,8 +23,9 @@ class EvalGridTest {
         assertEquals(0, code);
         JsonNode root = new ObjectMapper().readTree(out.resolve("results.json").toFile());
         JsonNode cells = root.path("cells");
-        // FULL, POOLED 4x4, FLEX_PREFIX 16, RANDOM 16, DIVPRUNE 16, ADAPTIVE head 0.9, ADAPTIVE proxy 0.9
-        assertEquals(7, cells.size());
+        // FULL, POOLED 4x4, FLEX_PREFIX 16, RANDOM 16, DIVPRUNE 16, ToMe, Zero-TPrune and attention drop to 16 inside
+        // the staged encoder, ADAPTIVE head 0.9, ADAPTIVE proxy 0.9
+        assertEquals(10, cells.size());
         for (JsonNode c : cells) {
             for (String field : List.of("policy", "series", "accuracy", "accuracy_ci95", "agreement_with_full",
                     "mean_visual_tokens", "mean_prefill_flops", "latency_ms_p50", "latency_ms_p95", "families")) {
@@ -44,12 +45,17 @@ class EvalGridTest {
         assertTrue(full.path("accuracy").asDouble() >= 0.8, "full-token accuracy " + full.path("accuracy"));
         assertEquals(16.0, cells.get(3).path("mean_visual_tokens").asDouble(), 1e-9, "RANDOM 16");
         assertTrue(cells.get(3).path("mean_prefill_flops").asDouble() < full.path("mean_prefill_flops").asDouble() / 3);
+        JsonNode tome = cells.get(5);
+        assertEquals("TOME in encoder 16", tome.path("policy").asText());
+        assertEquals(16.0, tome.path("mean_visual_tokens").asDouble(), 1e-9);
+        assertTrue(tome.path("mean_encoder_flops").asDouble() < 0.6 * full.path("mean_encoder_flops").asDouble(),
+                tome.path("mean_encoder_flops") + " vs " + full.path("mean_encoder_flops"));
 
         List<String> csv = Files.readAllLines(out.resolve("results.csv"));
-        assertEquals(8, csv.size(), "header + 7 rows");
+        assertEquals(11, csv.size(), "header + 10 rows");
         assertTrue(csv.get(0).startsWith("policy,series,samples,accuracy,ci_low,ci_high"));
         String md = Files.readString(out.resolve("results.md"));
-        assertEquals(9, md.lines().filter(l -> l.startsWith("|")).count(), "header, rule and 7 rows");
+        assertEquals(12, md.lines().filter(l -> l.startsWith("|")).count(), "header, rule and 10 rows");
         for (String plot : List.of("accuracy_vs_tokens", "latency_vs_tokens")) {
             assertTrue(Files.size(out.resolve(plot + ".png")) > 5000, plot + ".png");
             assertTrue(Files.readString(out.resolve(plot + ".svg")).contains("<svg"), plot + ".svg");
