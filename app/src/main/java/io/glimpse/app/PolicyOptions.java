@@ -35,6 +35,10 @@ final class PolicyOptions {
             + "every stage but the last); METHOD is TOME, ZERO_TPRUNE or ATTENTION_DROP. E.g. TOME:100,64,36.")
     String encoderReduction;
 
+    @Option(names = "--max-tiles", defaultValue = "0", description = "Tiled bundles (SmolVLM / Idefics3): encode the global"
+            + " image, then only this many tiles, the most relevant to the question; the rest are never encoded (0 = all).")
+    int maxTiles;
+
     @Option(names = "--method", defaultValue = "NONE", completionCandidates = MethodNames.class,
             description = "Pruning method: ${COMPLETION-CANDIDATES} (glimpse methods lists what each needs and its parameters).")
     Pruning.Method method;
@@ -83,6 +87,7 @@ final class PolicyOptions {
         if (encoderReduction != null && !encoderReduction.isBlank()) {
             t.setEncoderReduction(encoderReduction(encoderReduction));
         }
+        t.setMaxTiles(maxTiles);
         Pruning.Builder p = Pruning.newBuilder().setMethod(method).setSeed(pruneSeed).putAllParams(pruneParams)
                 .setGlobalBudget(globalBudget);
         if (keep > 0) {

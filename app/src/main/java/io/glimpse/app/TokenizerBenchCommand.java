@@ -43,6 +43,10 @@ final class TokenizerBenchCommand implements Callable<Integer> {
             + " repeatable) against the full encoder, one image at a time.")
     List<String> reductions = new ArrayList<>();
 
+    @Option(names = "--max-tiles", split = ",", description = "Tiled bundles: also time encoding only this many tiles"
+            + " (the global image first, then the tiles most relevant to a fixed question), one image at a time.")
+    int[] maxTiles = new int[0];
+
     @Mixin
     ModelOptions model;
 
@@ -74,7 +78,35 @@ final class TokenizerBenchCommand implements Callable<Integer> {
         if (!reductions.isEmpty()) {
             reductionTable(images);
         }
+        if (maxTiles.length > 0) {
+            tileTable(images);
+        }
         return 0;
+    }
+
+    /** A tiled bundle's images with every tile encoded against only the {@code --max-tiles} a question picks. */
+    private void tileTable(List<byte[]> images) throws Exception {
+        System.out.println();
+        System.out.println("| tiles encoded | images/s | ms per image | tiles through the encoder per image |");
+        System.out.println("|---|---|---|---|");
+        try (ImageTokenizerEngine engine = new ImageTokenizerEngine(model.openBundle(), model.sessions(),
+                ImageLimits.defaults(), 8, ImageTokenizerEngine.Batching.OFF)) {
+            engine.warmUp();
+            List<Integer> rows = new ArrayList<>(List.of(0));
+            for (int t : maxTiles) {
+                rows.add(t);
+            }
+            for (int t : rows) {
+                TokenizationSpec spec = TokenizationSpec.full().withQuestion("what color is the circle ?").withMaxTiles(t);
+                run(engine, images, 1, Math.max(20, requests / 10), spec);
+                long tiles0 = engine.tilesEncoded();
+                long t0 = System.nanoTime();
+                run(engine, images, 1, requests, spec);
+                double seconds = (System.nanoTime() - t0) / 1e9;
+                System.out.printf("| %s | %.1f | %.2f | %.2f |%n", t == 0 ? "all" : "at most " + t, requests / seconds,
+                        1000.0 * seconds / requests, (double) (engine.tilesEncoded() - tiles0) / requests);
+            }
+        }
     }
 
     /** Per image through the tokenizer engine, the full encoder against each reduction (the encoder's stage alone). */

@@ -79,6 +79,8 @@ class BadInputTest {
                         .setEncoderReduction(tome.clone().addKeepPerStage(64)))).build());
         expect(Status.Code.INVALID_ARGUMENT, "without a method", StackFixture.ask(good).setPolicy(inEncoder.apply(
                 io.glimpse.proto.v1.EncoderReduction.newBuilder().addKeepPerStage(64))).build());
+        expect(Status.Code.FAILED_PRECONDITION, "does not split images into tiles", StackFixture.ask(good).setPolicy(
+                TokenPolicy.newBuilder().setTokenization(io.glimpse.proto.v1.Tokenization.newBuilder().setMaxTiles(2))).build());
         expect(Status.Code.INVALID_ARGUMENT, "unknown encoder_reduction method", StackFixture.ask(good).setPolicy(inEncoder.apply(
                 io.glimpse.proto.v1.EncoderReduction.newBuilder().setMethodValue(42).addKeepPerStage(64))).build());
     }

@@ -145,6 +145,54 @@ class SmolVlmAgreementTest {
         }
     }
 
+    /**
+     * Tiles never encoded: the global image is encoded first, then only the max_tiles tiles the question's
+     * relevance picks. Every tile kept is today's tokens exactly; a kept tile's tokens are what encoding the
+     * whole image gives it; the encoder runs on the global image and the chosen tiles alone.
+     */
+    @Test
+    void maxTilesEncodesOnlyTheTilesTheQuestionPicks() throws Exception {
+        JsonNode c = CASES.get(0);
+        String q = c.get("question").asText();
+        List<Supplier<byte[]>> one = List.of(() -> image(c.get("images").get(0).asText()));
+        try (ImageTokenizerEngine tokenizer = new ImageTokenizerEngine(ModelBundle.open(BUNDLE), OrtSessionFactory.cpu(),
+                ImageLimits.defaults(), 8)) {
+            TokenSet full = tokenizer.tokenizeSources(one, TokenizationSpec.full().withQuestion(q), false).get(0);
+            assertEquals(5, tokenizer.tilesEncoded(), "2 x 2 tiles and the global image");
+            TokenSet every = tokenizer.tokenizeSources(one, TokenizationSpec.full().withQuestion(q).withMaxTiles(4), false).get(0);
+            assertArrayEquals(full.embeddings().data(), every.embeddings().data());
+            assertArrayEquals(full.origin(), every.origin());
+            long before = tokenizer.tilesEncoded();
+            TokenSet two = tokenizer.tokenizeSources(one, TokenizationSpec.full().withQuestion(q).withMaxTiles(2), false).get(0);
+            assertEquals(3, tokenizer.tilesEncoded() - before, "the global image and two tiles, nothing else");
+            assertEquals(3 * 16, two.count());
+            assertEquals(full.span(), two.span(), "the whole image's positions");
+            assertEquals(full.tiles(), two.tiles());
+            int h = full.hidden();
+            for (int i = 0; i < two.count(); i++) {
+                int o = two.origin()[i];
+                float[] got = java.util.Arrays.copyOfRange(two.embeddings().data(), i * h, (i + 1) * h);
+                float[] want = java.util.Arrays.copyOfRange(full.embeddings().data(), o * h, (o + 1) * h);
+                for (int k = 0; k < h; k++) {
+                    assertEquals(want[k], got[k], 1e-4, "origin " + o);
+                }
+            }
+            assertEquals(2, java.util.Arrays.stream(two.origin(), 0, 2 * 16).map(o -> o / 16).distinct()
+                    .filter(t -> t < 4).count(), "two of the four tiles first");
+            assertEquals(4 * 16, two.origin()[2 * 16], "the global image's tokens follow the two tiles");
+        }
+        AskResponse r = stack.blocking().ask(AskRequest.newBuilder().setQuestion(q)
+                .addImages(Image.newBuilder().setData(ByteString.copyFrom(image(c.get("images").get(0).asText()))))
+                .setPolicy(TokenPolicy.newBuilder().setTokenization(Tokenization.newBuilder().setMaxTiles(1))).build());
+        assertEquals(2 * 16, r.getUsage().getVisualTokensUsed(), "one tile and the global image");
+        assertTrue(!r.getAnswer().isBlank());
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> stack.blocking().ask(AskRequest.newBuilder()
+                .setQuestion(q).addImages(Image.newBuilder().setData(ByteString.copyFrom(image(c.get("images").get(0).asText()))))
+                .setPolicy(TokenPolicy.newBuilder().setTokenization(Tokenization.newBuilder().setMaxTiles(-1))).build()));
+        assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
+        assertTrue(e.getStatus().getDescription().contains("max_tiles"), e.getStatus().getDescription());
+    }
+
     @Test
     void theChainAnswersWhatTheReferenceGenerates() throws Exception {
         try (TextTokenizer text = new TextTokenizer(BUNDLE.resolve("tokenizer.json"))) {

@@ -20,7 +20,7 @@ import java.util.Map;
 public final class LanguageModel implements AutoCloseable {
     private final OrtSessionFactory sessions;
     private final BundleConfig config;
-    private final OrtSession embed;
+    private final TokenEmbeddings embed;
     private final OrtSession decoder;
     private final boolean cacheBranch;
     private final ModelBundle bundle;
@@ -34,7 +34,7 @@ public final class LanguageModel implements AutoCloseable {
     public LanguageModel(ModelBundle bundle, OrtSessionFactory sessions) {
         this.sessions = sessions;
         this.config = bundle.config();
-        this.embed = sessions.open(bundle.require(ModelBundle.EMBED_TOKENS, "the VLM runner"));
+        this.embed = new TokenEmbeddings(bundle, sessions, "the VLM runner");
         this.decoder = sessions.open(bundle.require(ModelBundle.DECODER, "the VLM runner"));
         // optimum's older merged decoders pick the with-past branch from a flag input
         this.cacheBranch = decoder.getInputNames().contains("use_cache_branch");
@@ -122,12 +122,7 @@ public final class LanguageModel implements AutoCloseable {
 
     /** Embeddings of {@code ids}: [ids.length, hidden] row-major. */
     public float[] embed(long[] ids) {
-        try (OnnxTensor in = OrtTensors.longs(sessions.environment(), ids, 1, ids.length);
-             OrtSession.Result r = embed.run(Map.of("input_ids", in))) {
-            return OrtTensors.read(r.get(0)).data();
-        } catch (OrtException e) {
-            throw new GlimpseException(GlimpseException.Kind.INTERNAL, "embed_tokens failed: " + e.getMessage(), e);
-        }
+        return embed.embed(ids);
     }
 
     /** Token embeddings of the prompt with every image-token row replaced by its visual embedding. */

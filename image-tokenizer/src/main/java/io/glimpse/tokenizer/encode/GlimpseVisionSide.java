@@ -358,6 +358,10 @@ final class GlimpseVisionSide implements VisionSide {
 
     private void validate(TokenizationSpec spec) {
         int grid = config.gridTokens();
+        if (spec.maxTiles() != 0) {
+            throw GlimpseException.precondition("max_tiles chooses which tiles of a tiled image to encode, and bundle "
+                    + bundle.dir().getFileName() + " (layout glimpse) does not split images into tiles");
+        }
         switch (spec.mode()) {
             case FULL -> { }
             case POOLED -> {

@@ -43,6 +43,8 @@ final class Idefics3ImageTokenizer implements VisionSide {
     private final ImageLimits limits;
     private final int hidden;
     private final EncoderCache cache;   // null: every image is encoded
+    private final java.util.concurrent.atomic.AtomicLong tilesEncoded = new java.util.concurrent.atomic.AtomicLong();
+    private volatile TileRelevance relevance;   // opened on the first request with max_tiles
 
     Idefics3ImageTokenizer(ModelBundle bundle, Idefics3Spec spec, OrtSessionFactory sessions, ImageDecoder decoder,
                            ImageLimits limits, EncoderCache cache) {
@@ -93,6 +95,13 @@ final class Idefics3ImageTokenizer implements VisionSide {
                     + ModelBundle.RESAMPLER + ") or complexity_calibration in config.json, which this Idefics3 bundle"
                     + " does not have; use FULL or POOLED");
         };
+        if (ts.maxTiles() < 0) {
+            throw GlimpseException.invalid("max_tiles must be 0 (every tile) or the number of tiles to encode, got " + ts.maxTiles());
+        }
+        if (ts.maxTiles() > 0 && ts.question().isBlank()) {
+            throw GlimpseException.invalid("max_tiles encodes the tiles most relevant to the question, and none was given"
+                    + " (TokenizeRequest.question; the gateway sends the Ask's)");
+        }
         int edge = spec.longestEdge();
         ImageHeader[] headers = decoder.requestHeaders(images, edge, edge, limits.maxRequestPixels());
         List<TokenSet> out = new ArrayList<>();
@@ -110,6 +119,11 @@ final class Idefics3ImageTokenizer implements VisionSide {
                     tiles = Idefics3Tiles.of(img.rgbBytes(), img.rgb().cols(), img.rgb().rows(), spec);
                 }
                 Cancellation.checkpoint();
+                int split = tiles.rows() * tiles.cols();
+                if (ts.maxTiles() > 0 && ts.maxTiles() < split) {
+                    out.add(someTiles(tiles, ts, pooledSide, w, h));
+                    continue;
+                }
                 e = new EncoderCache.Entry(encode(tiles.pixels(), tiles.mask(), tiles.count()), null, null, w, h, Double.NaN,
                         tiles.rows(), tiles.cols());
                 if (cache != null) {
@@ -118,6 +132,12 @@ final class Idefics3ImageTokenizer implements VisionSide {
             }
             FloatTensor features = e.features();
             int tileCount = e.tileRows() == 0 ? 1 : e.tileRows() * e.tileCols() + 1;
+            if (ts.maxTiles() > 0 && ts.maxTiles() < tileCount - 1) {
+                // a cached full encoding: the same tiles as encoding them anew would keep
+                out.add(keep(features, chosen(features, e.tileRows(), e.tileCols(), ts), e.tileRows(), e.tileCols(), ts,
+                        pooledSide, e.width(), e.height()));
+                continue;
+            }
             int w = e.width();
             int h = e.height();
             int perTile = pooledSide * pooledSide;
@@ -146,8 +166,92 @@ final class Idefics3ImageTokenizer implements VisionSide {
         return out;
     }
 
+    /**
+     * QuoTA before the encoder: the global image is encoded first; each tile is scored by the question's
+     * relevance to the global image's tokens over its region; only the {@code max_tiles} most relevant tiles are
+     * encoded. The tiles left out never reach the encoder, and their positions stay empty as if a pruner had
+     * dropped them (the prompt keeps their markers).
+     */
+    private TokenSet someTiles(Idefics3Tiles tiles, TokenizationSpec ts, int pooledSide, int w, int h) {
+        int s = spec.tileSize();
+        int split = tiles.rows() * tiles.cols();
+        int plane = 3 * s * s;
+        FloatTensor global = encode(java.util.Arrays.copyOfRange(tiles.pixels(), split * plane, (split + 1) * plane),
+                java.util.Arrays.copyOfRange(tiles.mask(), split * s * s, (split + 1) * s * s), 1);
+        int seq = spec.imageSeqLen();
+        float[] all = new float[(split + 1) * seq * hidden];
+        System.arraycopy(global.data(), 0, all, split * seq * hidden, seq * hidden);
+        int[] chosen = chosen(FloatTensor.of(all, (split + 1) * seq, hidden), tiles.rows(), tiles.cols(), ts);
+        float[] px = new float[chosen.length * plane];
+        boolean[] mask = new boolean[chosen.length * s * s];
+        for (int i = 0; i < chosen.length; i++) {
+            System.arraycopy(tiles.pixels(), chosen[i] * plane, px, i * plane, plane);
+            System.arraycopy(tiles.mask(), chosen[i] * s * s, mask, i * s * s, s * s);
+        }
+        Cancellation.checkpoint();
+        FloatTensor encoded = encode(px, mask, chosen.length);
+        for (int i = 0; i < chosen.length; i++) {
+            System.arraycopy(encoded.data(), i * seq * hidden, all, chosen[i] * seq * hidden, seq * hidden);
+        }
+        return keep(FloatTensor.of(all, (split + 1) * seq, hidden), chosen, tiles.rows(), tiles.cols(), ts, pooledSide, w, h);
+    }
+
+    /** The {@code max_tiles} tiles most relevant to the question, ascending, from the global image's tokens (the last tile). */
+    private int[] chosen(FloatTensor features, int rows, int cols, TokenizationSpec ts) {
+        TileRelevance r = relevance;
+        if (r == null) {
+            synchronized (this) {
+                if (relevance == null) {
+                    relevance = new TileRelevance(bundle, sessions);
+                }
+                r = relevance;
+            }
+        }
+        int seq = spec.imageSeqLen();
+        int split = rows * cols;
+        float[] global = java.util.Arrays.copyOfRange(features.data(), split * seq * hidden, (split + 1) * seq * hidden);
+        float[] score = r.tiles(global, spec.tileGridSide(), hidden, rows, cols, ts.question());
+        int[] best = io.glimpse.kernel.TopK.keepSorted(score, ts.maxTiles());
+        java.util.Arrays.sort(best);
+        return best;
+    }
+
+    /** The chosen tiles' tokens and the global image's, at their origins in the whole image's span. */
+    private TokenSet keep(FloatTensor features, int[] chosen, int rows, int cols, TokenizationSpec ts, int pooledSide,
+                          int w, int h) {
+        int side = spec.tileGridSide();
+        int seq = spec.imageSeqLen();
+        int split = rows * cols;
+        int perTile = pooledSide * pooledSide;
+        int[] present = java.util.Arrays.copyOf(chosen, chosen.length + 1);
+        present[chosen.length] = split;   // the global image
+        float[] out = new float[present.length * perTile * hidden];
+        int[] origin = new int[present.length * perTile];
+        for (int i = 0; i < present.length; i++) {
+            int t = present[i];
+            FloatTensor one = FloatTensor.of(java.util.Arrays.copyOfRange(features.data(), t * seq * hidden, (t + 1) * seq * hidden),
+                    seq, hidden);
+            FloatTensor p = pooledSide == side ? one : AdaptiveAvgPool.pool(one, side, side, pooledSide);
+            System.arraycopy(p.data(), 0, out, i * perTile * hidden, perTile * hidden);
+            for (int j = 0; j < perTile; j++) {
+                origin[i * perTile + j] = t * perTile + j;
+            }
+        }
+        int n = origin.length;
+        TokenizationReport report = new TokenizationReport(ts.mode(), 0f, n, 0f, new int[]{n}, w, h, null, false);
+        return new TokenSet(FloatTensor.of(out, n, hidden), pooledSide == side ? TokenKind.GRID : TokenKind.POOLED, origin,
+                (split + 1) * perTile, side, side, pooledSide == side ? 0 : pooledSide, null, null, report, null,
+                new Tiles(rows, cols, perTile));
+    }
+
+    @Override
+    public long tilesEncoded() {
+        return tilesEncoded.get();
+    }
+
     /** [tiles, image_seq_len, hidden] as [tiles * image_seq_len, hidden]. */
     private FloatTensor encode(float[] pixels, boolean[] mask, int tiles) {
+        tilesEncoded.addAndGet(tiles);
         int s = spec.tileSize();
         try (OnnxTensor px = OrtTensors.floats(sessions.environment(), pixels, 1, tiles, 3, s, s);
              OnnxTensor m = OrtTensors.bools(sessions.environment(), mask, 1, tiles, s, s);
@@ -190,7 +294,10 @@ final class Idefics3ImageTokenizer implements VisionSide {
     }
 
     @Override
-    public void close() throws OrtException {
+    public void close() throws Exception {
         encoder.close();
+        if (relevance != null) {
+            relevance.close();
+        }
     }
 }

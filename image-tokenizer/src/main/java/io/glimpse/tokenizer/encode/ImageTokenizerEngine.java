@@ -78,6 +78,11 @@ public final class ImageTokenizerEngine implements AutoCloseable {
         return side.encoderRuns();
     }
 
+    /** Tiles encoded so far by a tiled bundle's encoder (0 for untiled bundles). */
+    public long tilesEncoded() {
+        return side.tilesEncoded();
+    }
+
     public BundleConfig config() {
         return bundle.config();
     }

@@ -18,6 +18,11 @@ interface VisionSide extends AutoCloseable {
     /** Vision-encoder runs made through a cross-request batcher (0 without one). */
     long encoderRuns();
 
+    /** Tiles a tiled family has run through its encoder, global images included (0 for untiled families). */
+    default long tilesEncoded() {
+        return 0;
+    }
+
     /** Worst-case bytes of one running call's encoder input. */
     long worstCaseInputBytes(int maxImages);
 

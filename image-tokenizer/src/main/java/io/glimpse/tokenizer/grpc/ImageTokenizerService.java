@@ -132,7 +132,7 @@ public final class ImageTokenizerService extends ImageTokenizerGrpc.ImageTokeniz
             default -> throw io.glimpse.common.error.GlimpseException.invalid("unknown ADAPTIVE estimator " + t.getEstimatorValue());
         };
         return new TokenizationSpec(mode, t.getTokens(), t.getMinTokens(), t.getMaxTokens(), t.getQualityTarget(),
-                estimator).withReduction(reduction(t.getEncoderReduction()));
+                estimator).withReduction(reduction(t.getEncoderReduction())).withMaxTiles(t.getMaxTiles());
     }
 
     static EncoderReduction reduction(io.glimpse.proto.v1.EncoderReduction r) {

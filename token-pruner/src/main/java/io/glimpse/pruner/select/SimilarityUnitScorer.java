@@ -1,7 +1,7 @@
 package io.glimpse.pruner.select;
 
 import io.glimpse.common.tokens.TokenSet;
-import io.glimpse.kernel.Rows;
+import io.glimpse.kernel.QueryRelevance;
 import io.glimpse.pruner.query.QueryDecoupler;
 
 import java.util.List;
@@ -15,21 +15,10 @@ final class SimilarityUnitScorer implements UnitScorer {
         String text = QueryDecoupler.of(cfg).map(d -> String.join(" ", d.entities(query.question()).values()))
                 .filter(x -> !x.isBlank()).orElse(query.question());
         int h = cfg.hiddenSize();
-        float[] words = query.model().embedText(text, "QUOTA scorer=similarity");
-        float[] q = new float[h];
-        for (int i = 0; i < words.length; i++) {
-            q[i % h] += words[i];
-        }
-        float[] qu = Rows.normalized(q, 1, h);
+        float[] q = QueryRelevance.queryVector(query.model().embedText(text, "QUOTA scorer=similarity"), h);
         for (int u = 0; u < units.size(); u++) {
             QuotaAssignment.Unit unit = units.get(u);
-            TokenSet t = images.get(unit.image());
-            float[] x = Rows.normalized(t.embeddings().selectRows(unit.rows()).data(), unit.rows().length, h);
-            float best = -1f;
-            for (int i = 0; i < unit.rows().length; i++) {
-                best = Math.max(best, Rows.dot(x, i * h, qu, 0, h));
-            }
-            s[u] = (best + 1f) / 2f;
+            s[u] = QueryRelevance.of(images.get(unit.image()).embeddings().data(), h, unit.rows(), q);
             flops[0] += (long) unit.rows().length * h;
         }
         return s;
