@@ -27,14 +27,18 @@ public final class BipartiteSoftMatching {
     }
 
     public static Result merge(float[] x, int n, int d, float[] metric, int dm, int keep) {
-        return merge(x, n, d, metric, dm, keep, null);
+        return merge(x, n, d, metric, dm, keep, null, false);
     }
 
     /**
-     * @param sizes how many patches each input token already stands for (a later round of an encoder
-     *              that merges between its blocks), or null for one each
+     * @param initialSizes how many patches each input token already stands for (a later round of an encoder
+     *                     that merges between its blocks), or null for one each
+     * @param classToken   input token 0 is a ViT's CLS: it takes part in the alternation (the first A token) but
+     *                     never merges, and each round keeps A's unmerged tokens in their order so that CLS stays
+     *                     first (ToMe's {@code class_token=True}); {@code keep} then counts CLS too
      */
-    public static Result merge(float[] x, int n, int d, float[] metric, int dm, int keep, float[] initialSizes) {
+    public static Result merge(float[] x, int n, int d, float[] metric, int dm, int keep, float[] initialSizes,
+                               boolean classToken) {
         List<Token> tokens = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
             tokens.add(new Token(i, Arrays.copyOfRange(x, i * d, (i + 1) * d),
@@ -50,7 +54,7 @@ public final class BipartiteSoftMatching {
             int m = tokens.size();
             int na = (m + 1) / 2;
             int nb = m / 2;
-            int r = Math.min(m - keep, nb);
+            int r = Math.min(m - keep, classToken ? Math.min(nb, na - 1) : nb);
             if (r <= 0) {
                 break;
             }
@@ -77,6 +81,9 @@ public final class BipartiteSoftMatching {
                 best[a] = bv;
                 bestB[a] = bi;
             }
+            if (classToken) {
+                best[0] = Float.NEGATIVE_INFINITY;   // CLS is A's first token and never merges
+            }
             flops += (long) na * nb * dm;
             int[] order = TopK.order(best);
             for (int e = 0; e < r; e++) {
@@ -95,8 +102,12 @@ public final class BipartiteSoftMatching {
             // score, then all of B in its order (torch.cat([unm, dst])); with an odd count the
             // even/odd split of the next round depends on it
             List<Token> next = new ArrayList<>(m - r);
-            for (int e = r; e < na; e++) {
-                next.add(tokens.get(2 * order[e]));
+            int[] unmerged = Arrays.copyOfRange(order, r, na);
+            if (classToken) {
+                Arrays.sort(unmerged);   // ToMe sorts the unmerged by index so the class token stays at the start
+            }
+            for (int a : unmerged) {
+                next.add(tokens.get(2 * a));
             }
             for (int b = 0; b < nb; b++) {
                 next.add(tokens.get(2 * b + 1));

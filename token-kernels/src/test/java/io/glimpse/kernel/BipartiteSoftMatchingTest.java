@@ -13,6 +13,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 class BipartiteSoftMatchingTest {
     /** One ToMe round written with plain loops and lists, from the paper's description. */
     static List<double[]> naiveRound(List<double[]> tokens, int d, int r) {
+        return naiveRound(tokens, d, r, false);
+    }
+
+    /** classToken: as ToMe's ViT patch with a class token — scores[0, :] = -inf, and the unmerged A sorted by index. */
+    static List<double[]> naiveRound(List<double[]> tokens, int d, int r, boolean classToken) {
         // token layout: [row, size, x..., metric...]
         int m = tokens.size();
         int na = (m + 1) / 2;
@@ -28,6 +33,9 @@ class BipartiteSoftMatchingTest {
                     bestB[a] = b;
                 }
             }
+        }
+        if (classToken) {
+            bestSim[0] = Double.NEGATIVE_INFINITY;
         }
         boolean[] gone = new boolean[na];
         for (int e = 0; e < r; e++) {
@@ -54,7 +62,9 @@ class BipartiteSoftMatchingTest {
                 unmerged.add(a);
             }
         }
-        unmerged.sort((p, q) -> bestSim[p] != bestSim[q] ? Double.compare(bestSim[q], bestSim[p]) : Integer.compare(p, q));
+        if (!classToken) {
+            unmerged.sort((p, q) -> bestSim[p] != bestSim[q] ? Double.compare(bestSim[q], bestSim[p]) : Integer.compare(p, q));
+        }
         List<double[]> next = new ArrayList<>();
         for (int a : unmerged) {
             next.add(tokens.get(2 * a));
@@ -125,6 +135,52 @@ class BipartiteSoftMatchingTest {
             }
             for (int t = 0; t < keep; t++) {
                 assertEquals(got.sizes()[t], groupSizes[t], 1e-9);
+            }
+        }
+    }
+
+    /** With a class token and sizes from earlier merges: token 0 never merges and the rounds match the naive ones. */
+    @Test
+    void aClassTokenNeverMergesAndSizesWeighTheMerges() {
+        SplittableRandom r = new SplittableRandom(9);
+        for (int trial = 0; trial < 12; trial++) {
+            int n = trial == 0 ? 145 : 6 + r.nextInt(40);
+            int d = 1 + r.nextInt(5);
+            int dm = 2 + r.nextInt(4);
+            int keep = 2 + r.nextInt(n - 2);
+            float[] x = RandomInputs.gaussian(r, n * d);
+            float[] metric = RandomInputs.gaussian(r, n * dm);
+            float[] sizes = new float[n];
+            for (int i = 0; i < n; i++) {
+                sizes[i] = i == 0 ? 1 : 1 + r.nextInt(4);
+            }
+            BipartiteSoftMatching.Result got = BipartiteSoftMatching.merge(x, n, d, metric, dm, keep, sizes, true);
+            List<double[]> tokens = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                double[] t = new double[2 + d + dm];
+                t[0] = i;
+                t[1] = sizes[i];
+                for (int k = 0; k < d; k++) {
+                    t[2 + k] = x[i * d + k];
+                }
+                for (int k = 0; k < dm; k++) {
+                    t[2 + d + k] = metric[i * dm + k];
+                }
+                tokens.add(t);
+            }
+            while (tokens.size() > keep) {
+                int m = tokens.size();
+                tokens = naiveRound(tokens, d, Math.min(m - keep, Math.min(m / 2, (m + 1) / 2 - 1)), true);
+            }
+            tokens.sort((p, q) -> Double.compare(p[0], q[0]));
+            assertEquals(0, got.rows()[0], "CLS is kept, first");
+            assertEquals(1.0, got.sizes()[0], 1e-9, "and stands for itself alone");
+            assertArrayEquals(tokens.stream().mapToInt(t -> (int) t[0]).toArray(), got.rows(), "trial " + trial);
+            for (int t = 0; t < got.rows().length; t++) {
+                assertEquals(tokens.get(t)[1], got.sizes()[t], 1e-9);
+                for (int k = 0; k < d; k++) {
+                    assertEquals(tokens.get(t)[2 + k], got.x()[t * d + k], 1e-4);
+                }
             }
         }
     }

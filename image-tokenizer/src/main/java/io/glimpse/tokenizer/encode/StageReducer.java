@@ -73,7 +73,7 @@ final class StageReducer {
         int dh = t.keys().dim(2);
         float[] metric = Rows.meanOverHeads(t.keys(), 1);
         return switch (method) {
-            case TOME -> merge(t, metric, dh, keep);
+            case TOME -> merge(t, keep);
             case ZERO_TPRUNE -> {
                 ZeroTPrune.Result r = ZeroTPrune.select(graph(t, metric, dh), keep, ZERO_T_PARAMS);
                 yield new Step(keep(t, r.kept()), r.flops());
@@ -105,21 +105,26 @@ final class StageReducer {
         return new Tokens(t.hidden().selectRows(rows), null, null, origin, sizes, t.merged());
     }
 
-    /** ToMe on the patch tokens (CLS protected), size-weighted from the sizes earlier merges left. */
-    private static Step merge(Tokens t, float[] metric, int dh, int keep) {
+    /**
+     * ToMe as its ViT patch does it with a class token: CLS takes part in the A/B alternation but never merges;
+     * merges are size-weighted from the sizes earlier merges left, on the stage's keys (mean over heads).
+     */
+    private static Step merge(Tokens t, int keep) {
         int k = t.count();
         int w = t.hidden().dim(1);
-        float[] patches = Arrays.copyOfRange(t.hidden().data(), w, (k + 1) * w);
-        BipartiteSoftMatching.Result r = BipartiteSoftMatching.merge(patches, k, w, metric, dh, keep, t.sizes());
-        int m = r.rows().length;
-        float[] hidden = new float[(m + 1) * w];
-        System.arraycopy(t.hidden().data(), 0, hidden, 0, w);
-        System.arraycopy(r.x(), 0, hidden, w, m * w);
+        float[] sizes = new float[k + 1];
+        sizes[0] = 1f;
+        System.arraycopy(t.sizes(), 0, sizes, 1, k);
+        BipartiteSoftMatching.Result r = BipartiteSoftMatching.merge(t.hidden().data(), k + 1, w,
+                Rows.meanOverHeads(t.keys(), 0), t.keys().dim(2), keep + 1, sizes, true);
+        int m = r.rows().length - 1;
         int[] origin = new int[m];
+        float[] patchSizes = new float[m];
         for (int i = 0; i < m; i++) {
-            origin[i] = t.origin()[r.rows()[i]];
+            origin[i] = t.origin()[r.rows()[i + 1] - 1];
+            patchSizes[i] = r.sizes()[i + 1];
         }
-        return new Step(new Tokens(new FloatTensor(new int[]{m + 1, w}, hidden), null, null, origin, r.sizes(), true),
+        return new Step(new Tokens(new FloatTensor(new int[]{m + 1, w}, r.x()), null, null, origin, patchSizes, true),
                 r.flops());
     }
 }
