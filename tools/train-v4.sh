@@ -46,10 +46,12 @@ done
 (cd tools && "$PY" train.py --data "$WORK/data" --heldout "$WORK/dev" --out "$WORK/stage2" \
     --init "$WORK/stage1/vision.pt" --freeze-vision --feature-cache "$WORK/cache" \
     --steps "$STAGE2_STEPS" --stop-at 2200 --lr 1e-3 --warmup 200 --batch 32 --eval-every 500)
-# stage 2b: the same, plus the grounding loss on the query model's attention layer (train.py grounding_loss)
+# stage 2b: the same, plus the grounding loss on the query model's attention layer (train.py grounding_loss);
+# from step 1,100 (the run here added it then; from the start otherwise) until 2,000, image steps only on inputs
+# that keep the answer (full grid, 12 x 12 pooling)
 (cd tools && "$PY" train.py --data "$WORK/data" --heldout "$WORK/dev" --out "$WORK/stage2g" \
     --init "$WORK/stage2/checkpoint.pt" --freeze-vision --feature-cache "$WORK/cache" --ground-weight 1.0 \
-    --steps "$STAGE2G_STEPS" --lr 1e-3 --warmup 100 --batch 32 --eval-every 500)
+    --answerable-until 2000 --steps "$STAGE2G_STEPS" --lr 1e-3 --warmup 100 --batch 32 --eval-every 500)
 
 # stage 3: clips join, half the steps (each frame pooled to 12 x 12 at full resolution, as LLaVA-OneVision
 # pools video frames; QuoTA-style per-frame budgets and uniform splits below it); images keep their cache

@@ -50,6 +50,9 @@ IMAGE_MODES = [(0.45, FULL), (0.2, POOLED), (0.25, PREFIX), (0.1, SUBSET)]
 # on 576 patches a full-grid step costs the LM about ten pooled ones: TokenFLEX's recipe, most steps on
 # reduced inputs (pooled, QuoTA resizes, prefixes, subsets) with a share of full grids
 IMAGE_MODES_576 = [(0.15, FULL), (0.35, POOLED), (0.2, PREFIX), (0.15, SUBSET), (0.15, RESIZE)]
+# while the LM is still learning to find what a question names, every image step keeps the answer in view: the
+# full grid or 12 x 12 pooling (2 x 2 cells, where a one-patch object still shows), both grounded
+IMAGE_MODES_ANSWERABLE = [(0.5, FULL), (0.5, lambda rng: ("pool", 12))]
 # a frame of a clip batch whose frames each get their own mode
 FRAME_MODES = [(0.25, lambda rng: frame_full()), (0.3, POOLED), (0.15, RESIZE), (0.15, SUBSET), (0.15, PREFIX)]
 
@@ -309,6 +312,8 @@ def main():
     ap.add_argument("--train-projector", action="store_true",
                     help="with --freeze-vision: the vision projector trains with the LM (no feature cache)")
     ap.add_argument("--warmup", type=int, default=200)
+    ap.add_argument("--answerable-until", type=int, default=0,
+                    help="until this step, image steps use only inputs that keep the answer (full grid, 12 x 12 pooling)")
     ap.add_argument("--ground-weight", type=float, default=0.0,
                     help="weight of the grounding loss on the query model's attention layer (full and pooled image steps)")
     args = ap.parse_args()
@@ -383,7 +388,7 @@ def main():
         else:
             kind = "image"
             idx = sorted(rng.choice(len(data), size=args.batch, replace=False).tolist())
-            mode = draw(rng, image_modes)
+            mode = draw(rng, IMAGE_MODES_ANSWERABLE if step < args.answerable_until and c.grid >= 24 else image_modes)
             loss, aux, ground = batch_loss(model, data, idx, lambda n: [mode] * n, args.qa_per_image, rng, gen, cache,
                                    c.probe_layers - 1 if args.ground_weight > 0 else None)
         opt.zero_grad()
