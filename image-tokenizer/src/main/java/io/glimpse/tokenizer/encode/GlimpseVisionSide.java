@@ -166,30 +166,29 @@ final class GlimpseVisionSide implements VisionSide {
         return result;
     }
 
+    /** Image {@code b}'s tokens under the request's mode, from its encoding (and the batch's registers when the mode reads them). */
     private TokenSet select(TokenizationSpec spec, Estimator estimator, EncoderCache.Entry entry,
                             RegisterResampler.Output regs, int b, boolean attention, int imageCount) {
-        {
-            int[] img = {entry.width(), entry.height()};
-            FloatTensor grid = entry.features();
-            return switch (spec.mode()) {
-                case FULL -> pooledFrames(imageCount)
-                        ? pooled(grid, config.framePoolSide(), spec, img)
-                        : new TokenSet(grid, TokenKind.GRID, range(grid.dim(0)), grid.dim(0), config.gridH(),
-                        config.gridW(), 0, attention ? entry.attention() : null, attention ? entry.keys() : null,
-                        report(spec, img, grid.dim(0), 0f, 0f, new int[]{grid.dim(0)}), null);
-                case POOLED -> pooled(grid, side(spec.tokens()), spec, img);
-                case FLEX_PREFIX -> prefix(VisionOutputs.slice(regs.registers(), b), spec.tokens(),
-                        report(spec, img, spec.tokens(), 0f, 0f, new int[]{spec.tokens()}));
-                case ADAPTIVE -> switch (estimator) {
-                    case SUFFICIENCY_HEAD -> adaptive(VisionOutputs.slice(regs.registers(), b),
-                            VisionOutputs.slice(regs.sufficiency(), b).data(), grid, spec, img, config.selection(), estimator);
-                    case QUERY_HEAD -> adaptive(regs == null ? null : VisionOutputs.slice(regs.registers(), b),
-                            queryHead.predict(grid, spec.question()), grid, spec, img, querySelection, estimator);
-                    default -> adaptiveByProxy(grid, regs == null ? null : VisionOutputs.slice(regs.registers(), b), spec,
-                            img, entry.complexity());
-                };
+        int[] img = {entry.width(), entry.height()};
+        FloatTensor grid = entry.features();
+        return switch (spec.mode()) {
+            case FULL -> pooledFrames(imageCount)
+                    ? pooled(grid, config.framePoolSide(), spec, img)
+                    : new TokenSet(grid, TokenKind.GRID, range(grid.dim(0)), grid.dim(0), config.gridH(),
+                    config.gridW(), 0, attention ? entry.attention() : null, attention ? entry.keys() : null,
+                    report(spec, img, grid.dim(0), 0f, 0f, new int[]{grid.dim(0)}), null);
+            case POOLED -> pooled(grid, side(spec.tokens()), spec, img);
+            case FLEX_PREFIX -> prefix(VisionOutputs.slice(regs.registers(), b), spec.tokens(),
+                    report(spec, img, spec.tokens(), 0f, 0f, new int[]{spec.tokens()}));
+            case ADAPTIVE -> switch (estimator) {
+                case SUFFICIENCY_HEAD -> adaptive(VisionOutputs.slice(regs.registers(), b),
+                        VisionOutputs.slice(regs.sufficiency(), b).data(), grid, spec, img, config.selection(), estimator);
+                case QUERY_HEAD -> adaptive(regs == null ? null : VisionOutputs.slice(regs.registers(), b),
+                        queryHead.predict(grid, spec.question()), grid, spec, img, querySelection, estimator);
+                default -> adaptiveByProxy(grid, regs == null ? null : VisionOutputs.slice(regs.registers(), b), spec,
+                        img, entry.complexity());
             };
-        }
+        };
     }
 
     /**
@@ -235,7 +234,8 @@ final class GlimpseVisionSide implements VisionSide {
 
     /**
      * FULL with encoder reduction: each image through the staged encoder, reduced between stages by the
-     * request's schedule (no encoder batching or cache: each image's token counts diverge after its first stage).
+     * request's schedule. No encoder cache: the later blocks run on the kept tokens, so a cached full encoding
+     * does not serve. No cross-request batching yet (a schedule fixes the counts, so requests sharing one could).
      */
     private List<TokenSet> reducedInEncoder(List<Supplier<byte[]>> images, TokenizationSpec spec, boolean includeAttention) {
         if (pooledFrames(images.size())) {
