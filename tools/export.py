@@ -459,6 +459,9 @@ def main():
     ap.add_argument("--vit-layers", type=int, default=4, help="untrained: ViT layers")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--stage-blocks", type=int, default=1, help="ViT blocks per encoder stage")
+    ap.add_argument("--max-positions", type=int, default=0,
+                    help="keep only the first N rows of the position table (every LM graph carries it; v4 trains 4,096"
+                         " but its longest input, 16 frames of 12 x 12 with markers and a question, needs under 2,400)")
     ap.add_argument("--stages-only", action="store_true",
                     help="add only the staged vision encoder to the bundle at --out (from --checkpoint) and declare it"
                          " in its config.json")
@@ -503,6 +506,12 @@ def main():
             qhead.load_state_dict(torch.load(query_path))
             query = (qhead, json.load(open(os.path.join(os.path.dirname(args.checkpoint), "sufficiency_query.json")))
                      .get("selection"))
+    if args.max_positions and not args.untrained:
+        if args.max_positions > c.max_positions:
+            raise SystemExit(f"--max-positions {args.max_positions} exceeds the model's {c.max_positions}")
+        with torch.no_grad():
+            model.lm.pos = nn.Embedding.from_pretrained(model.lm.pos.weight[:args.max_positions].clone(), freeze=True)
+        c.max_positions = args.max_positions
     if args.stages_only:
         model.eval()
         cfg_path = os.path.join(args.out, "config.json")
