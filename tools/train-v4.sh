@@ -20,7 +20,8 @@ STAGE1_STEPS="${STAGE1_STEPS:-4000}"
 STAGE2_STEPS="${STAGE2_STEPS:-4000}"
 STAGE2G_STEPS="${STAGE2G_STEPS:-3000}"
 STAGE3_STEPS="${STAGE3_STEPS:-3000}"
-export OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1   # one process per core
+THREADS="${THREADS:-1}"   # one process per core; THREADS=2 when nothing else runs on the machine
+export OPENBLAS_NUM_THREADS="$THREADS" OMP_NUM_THREADS="$THREADS"
 mkdir -p "$WORK"
 WORK="$(cd "$WORK" && pwd)"
 
@@ -51,11 +52,12 @@ done
 # that keep the answer (full grid, 12 x 12 pooling)
 (cd tools && "$PY" train.py --data "$WORK/data" --heldout "$WORK/dev" --out "$WORK/stage2g" \
     --init "$WORK/stage2/checkpoint.pt" --freeze-vision --feature-cache "$WORK/cache" --ground-weight 1.0 \
-    --answerable-until 2000 --steps "$STAGE2G_STEPS" --lr 1e-3 --warmup 100 --batch 32 --eval-every 500)
+    --answerable-until 2000 --steps "$STAGE2G_STEPS" --lr 1e-3 --warmup 100 --batch 32 --eval-every 500 \
+    --threads "$THREADS")
 
 # stage 3: clips join, half the steps (each frame pooled to 12 x 12 at full resolution, as LLaVA-OneVision
 # pools video frames; QuoTA-style per-frame budgets and uniform splits below it); images keep their cache
 (cd tools && "$PY" train.py --data "$WORK/data" --heldout "$WORK/dev" --out "$WORK/stage3" \
     --init "$WORK/stage2g/checkpoint.pt" --freeze-vision --feature-cache "$WORK/cache" \
     --video "$WORK/clips" --video-heldout "$WORK/clips-dev" --video-share 0.5 --video-batch 4 \
-    --steps "$STAGE3_STEPS" --lr 5e-4 --warmup 100 --batch 32 --eval-every 500)
+    --steps "$STAGE3_STEPS" --lr 5e-4 --warmup 100 --batch 32 --eval-every 500 --threads "$THREADS")
