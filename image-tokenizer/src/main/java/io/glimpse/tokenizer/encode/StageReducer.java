@@ -68,28 +68,25 @@ final class StageReducer {
     }
 
     static Step reduce(Tokens t, EncoderReduction.Method method, int keep) {
-        int k = t.count();
-        int heads = t.attention().dim(0);
-        int dh = t.keys().dim(2);
-        float[] metric = Rows.meanOverHeads(t.keys(), 1);
         return switch (method) {
             case TOME -> merge(t, keep);
             case ZERO_TPRUNE -> {
-                ZeroTPrune.Result r = ZeroTPrune.select(graph(t, metric, dh), keep, ZERO_T_PARAMS);
+                ZeroTPrune.Result r = ZeroTPrune.select(graph(t), keep, ZERO_T_PARAMS);
                 yield new Step(keep(t, r.kept()), r.flops());
             }
             case ATTENTION_DROP -> {
-                int[] kept = TopK.keepSorted(graph(t, metric, dh).clsAttention(), keep);
+                int[] kept = TopK.keepSorted(graph(t).clsAttention(), keep);
                 Arrays.sort(kept);
-                yield new Step(keep(t, kept), (long) heads * (k + 1));
+                yield new Step(keep(t, kept), (long) t.attention().dim(0) * (t.count() + 1));
             }
             case NONE -> new Step(t, 0);
         };
     }
 
-    private static AttentionGraph graph(Tokens t, float[] metric, int dh) {
+    /** The stage's attention graph (CLS first) with the patch tokens' head-mean keys as the similarity metric. */
+    private static AttentionGraph graph(Tokens t) {
         FloatTensor a = t.attention();
-        return new AttentionGraph(a.data(), a.dim(0), a.dim(1), 1, metric, dh, 0L);
+        return new AttentionGraph(a.data(), a.dim(0), a.dim(1), 1, Rows.meanOverHeads(t.keys(), 1), t.keys().dim(2), 0L);
     }
 
     /** CLS and the kept patch tokens (ascending). */
