@@ -258,6 +258,8 @@ final class GlimpseVisionSide implements VisionSide {
             }
             StagedVisionEncoder.Output o = staged.encode(px, spec.reduction().method(), schedule);
             int k = o.origin().length;
+            LOG.debug("encoder reduction {}: stages {} ms, reductions {} ms ({} multiply-adds), {} tokens leave",
+                    spec.reduction(), o.encoderNanos() / 1_000_000, o.reductionNanos() / 1_000_000, o.flops(), k);
             out.add(new TokenSet(o.tokens(), o.merged() ? TokenKind.MERGED : TokenKind.GRID, o.origin(), config.gridTokens(),
                     config.gridH(), config.gridW(), 0, includeAttention ? o.attention() : null,
                     includeAttention ? o.keys() : null, report(spec, img, k, 0f, 0f, new int[]{k})
