@@ -68,6 +68,12 @@ class BadInputTest {
         assertEquals(36, r.getUsage().getVisualTokensUsed());
         assertTrue(r.getUsage().getEncoderFlopsUsed() > 0 && r.getUsage().getEncoderFlopsUsed() < 0.7 * r.getUsage().getEncoderFlopsFull(),
                 r.getUsage().toString());
+        // the tokens that leave the encoder go through the pruner like any others, the last stage's attention with them
+        AskResponse composed = stack.blocking().ask(StackFixture.ask(good).setPolicy(inEncoder.apply(tome.clone()
+                .addAllKeepPerStage(List.of(100, 64, 36))).toBuilder().setPruning(Pruning.newBuilder()
+                .setMethod(Pruning.Method.ZERO_TPRUNE).setKeepTokens(16))).build());
+        assertEquals(36, composed.getUsage().getVisualTokensTokenized());
+        assertEquals(16, composed.getUsage().getVisualTokensUsed());
         expect(Status.Code.INVALID_ARGUMENT, "keep_per_stage[1] = 80", StackFixture.ask(good).setPolicy(inEncoder.apply(tome.clone()
                 .addAllKeepPerStage(List.of(64, 80)))).build());
         expect(Status.Code.INVALID_ARGUMENT, "leaves 36 after stage 2", StackFixture.ask(good).setPolicy(inEncoder.apply(tome.clone()
