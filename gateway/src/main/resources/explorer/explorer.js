@@ -87,6 +87,8 @@ function setUpPanel(panel, name, defaults) {
   [...$('.encoder', panel).options].forEach(o => {
     if (o.value !== 'NONE' && stages.length < 2) { o.disabled = true; o.textContent += ' — needs a staged encoder'; }
   });
+  // a tiled model (SmolVLM layout) can leave the tiles the question needs least unencoded
+  $('.tiles-row', panel).hidden = g.layout !== 'idefics3';
   const encoderKeep = $('.encoder-keep', panel);
   encoderKeep.max = g.grid_h * g.grid_w;
   const budget = $('.budget', panel);
@@ -121,6 +123,8 @@ function policy(panel) {
   const tokenization = { mode };
   if (choices.length) tokenization.tokens = choices[+$('.tokens', panel).value];
   if (mode === 'ADAPTIVE') tokenization.quality_target = +$('.target', panel).value;
+  const maxTiles = +$('.max-tiles', panel).value;
+  if (maxTiles > 0) tokenization.max_tiles = maxTiles;
   const encoder = $('.encoder', panel).value;
   if (encoder !== 'NONE') {
     tokenization.encoder_reduction = { method: encoder,

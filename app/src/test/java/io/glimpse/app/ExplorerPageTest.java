@@ -147,6 +147,7 @@ class ExplorerPageTest {
         wait.until(d -> example.question().equals(d.findElement(By.id("question")).getAttribute("value")));
         WebElement a = browser.findElements(By.cssSelector(".policy")).get(0);
         assertTrue(!a.findElement(By.cssSelector(".encoder-row")).isDisplayed(), "no encoder budget until a method is chosen");
+        assertTrue(!a.findElement(By.cssSelector(".tiles-row")).isDisplayed(), "the default model does not split images");
         new Select(a.findElement(By.cssSelector(".encoder"))).selectByValue("TOME");
         setRange(a.findElement(By.cssSelector(".encoder-keep")), 36);
         assertEquals("36", a.findElement(By.cssSelector(".encoder-keep-out")).getText());
@@ -211,6 +212,15 @@ class ExplorerPageTest {
                             + " if (d[i] < 40 && d[i + 1] > 200 && d[i + 2] > 230) n++; } return n;",
                     panels.get(1).findElement(By.cssSelector("canvas")));
             assertTrue(outlined > 100, "kept tile cells are outlined: " + outlined);
+
+            // tiles never encoded: the global image and the one tile the question needs most
+            assertTrue(!panels.get(0).findElement(By.cssSelector(".encoder-row")).isDisplayed());
+            new Select(panels.get(0).findElement(By.cssSelector(".max-tiles"))).selectByValue("1");
+            browser.findElement(By.id("ask")).click();
+            wait.until(d -> panels.get(0).findElement(By.cssSelector(".tokens-used")).getText().contains("tokenized"));
+            assertEquals("answered", panels.get(0).getAttribute("data-state"), panels.get(0).getText());
+            String one = panels.get(0).findElement(By.cssSelector(".tokens-used")).getText();
+            assertTrue(one.contains("→ 32 tokenized → 32 seen by the LM"), one);
         }
     }
 
