@@ -8,6 +8,7 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -51,6 +52,21 @@ class CliTest {
         assertTrue(out.contains("question") && out.contains("expected") && out.contains("tokens"), out);
         assertTrue(out.contains("of 10 answered as expected"), out);
         assertEquals(10 + 3, out.lines().filter(l -> !l.isBlank()).count(), out);
+    }
+
+    /** --encoder-reduction's two forms, the grid's geometric schedule, and a bad schedule refused as a usage error. */
+    @Test
+    void encoderReductionFlags() {
+        var r = PolicyOptions.encoderReduction("tome:100, 64,36");
+        assertEquals(io.glimpse.proto.v1.EncoderReduction.Method.TOME, r.getMethod());
+        assertEquals(java.util.List.of(100, 64, 36), r.getKeepPerStageList());
+        assertEquals(30, PolicyOptions.encoderReduction("ZERO_TPRUNE:r=30").getR());
+        assertArrayEquals(new int[]{91, 57, 36}, PolicyOptions.geometricSchedule(144, 4, 36));
+        assertArrayEquals(new int[]{421, 307, 225, 164, 120, 88, 64}, PolicyOptions.geometricSchedule(576, 8, 64));
+        var bad = assertThrows(picocli.CommandLine.ParameterException.class, () -> PolicyOptions.encoderReduction("SHRINK:64"));
+        assertTrue(bad.getMessage().contains("TOME, ZERO_TPRUNE, ATTENTION_DROP"), bad.getMessage());
+        assertEquals(2, GlimpseCli.run("ask", "-i", "examples/01-closest.png", "-q", "what ?", "--encoder-reduction", "TOME:a,b"),
+                "a usage error, before any work");
     }
 
     /** The headline table: every row at every concurrency, FULL's own ratios 1, every request exactly the asked tokens. */
