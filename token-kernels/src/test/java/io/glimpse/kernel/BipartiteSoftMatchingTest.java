@@ -75,6 +75,24 @@ class BipartiteSoftMatchingTest {
         return next;
     }
 
+    /** The naive round's token layout [row, size, x..., metric...]; sizes null = one each. */
+    static List<double[]> naiveTokens(float[] x, float[] metric, float[] sizes, int n, int d, int dm) {
+        List<double[]> tokens = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            double[] t = new double[2 + d + dm];
+            t[0] = i;
+            t[1] = sizes == null ? 1 : sizes[i];
+            for (int k = 0; k < d; k++) {
+                t[2 + k] = x[i * d + k];
+            }
+            for (int k = 0; k < dm; k++) {
+                t[2 + d + k] = metric[i * dm + k];
+            }
+            tokens.add(t);
+        }
+        return tokens;
+    }
+
     static double cos(double[] p, double[] q, int d) {
         int off = 2 + d;
         double dot = 0;
@@ -100,19 +118,7 @@ class BipartiteSoftMatchingTest {
             float[] metric = RandomInputs.gaussian(r, n * dm);
             BipartiteSoftMatching.Result got = BipartiteSoftMatching.merge(x, n, d, metric, dm, keep);
 
-            List<double[]> tokens = new ArrayList<>();
-            for (int i = 0; i < n; i++) {
-                double[] t = new double[2 + d + dm];
-                t[0] = i;
-                t[1] = 1;
-                for (int k = 0; k < d; k++) {
-                    t[2 + k] = x[i * d + k];
-                }
-                for (int k = 0; k < dm; k++) {
-                    t[2 + d + k] = metric[i * dm + k];
-                }
-                tokens.add(t);
-            }
+            List<double[]> tokens = naiveTokens(x, metric, null, n, d, dm);
             while (tokens.size() > keep) {
                 int m = tokens.size();
                 tokens = naiveRound(tokens, d, Math.min(m - keep, m / 2));
@@ -155,19 +161,7 @@ class BipartiteSoftMatchingTest {
                 sizes[i] = i == 0 ? 1 : 1 + r.nextInt(4);
             }
             BipartiteSoftMatching.Result got = BipartiteSoftMatching.merge(x, n, d, metric, dm, keep, sizes, true);
-            List<double[]> tokens = new ArrayList<>();
-            for (int i = 0; i < n; i++) {
-                double[] t = new double[2 + d + dm];
-                t[0] = i;
-                t[1] = sizes[i];
-                for (int k = 0; k < d; k++) {
-                    t[2 + k] = x[i * d + k];
-                }
-                for (int k = 0; k < dm; k++) {
-                    t[2 + d + k] = metric[i * dm + k];
-                }
-                tokens.add(t);
-            }
+            List<double[]> tokens = naiveTokens(x, metric, sizes, n, d, dm);
             while (tokens.size() > keep) {
                 int m = tokens.size();
                 tokens = naiveRound(tokens, d, Math.min(m - keep, Math.min(m / 2, (m + 1) / 2 - 1)), true);
