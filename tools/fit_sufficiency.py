@@ -18,6 +18,7 @@ With --query (v4) the head sees the question too (QuerySufficiencyHead): labels 
 candidate reproduce this question's full-grid answer), and the thresholds are set on held-out questions.
 
   fit_sufficiency.py --checkpoint run/checkpoint.pt --data data --out run/sufficiency.pt [--query]
+  fit_sufficiency.py ... --out run/sufficiency.pt --labels-from run/sufficiency_query-labels.pt   # no new labels
 """
 import argparse
 import os
@@ -101,13 +102,17 @@ def main():
     ap.add_argument("--steps", type=int, default=1000, help="head steps (held-out error rises after about 1,000)")
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--query", action="store_true", help="the question-aware head: labels per question")
+    ap.add_argument("--labels-from", help="the image-only head: average a --query run's per-question labels "
+                                          "(its -labels.pt) per image instead of measuring them again")
+    ap.add_argument("--threads", type=int, default=1)
     args = ap.parse_args()
-    torch.set_num_threads(1)
+    torch.set_num_threads(args.threads)
     model = load_checkpoint(args.checkpoint)
     data = ShapesData(args.data)
     rng = np.random.default_rng(args.seed)
     # images the VLM trained on are fine: the head learns the VLM's behaviour, not the answers
-    idx_all = sorted(rng.choice(len(data), size=args.images, replace=False).tolist())
+    reuse = bool(args.labels_from) and not args.query
+    idx_all = [] if reuse else sorted(rng.choice(len(data), size=args.images, replace=False).tolist())
     t0 = time.time()
     feats_all, labels_all = [], []
     # the labels cost minutes; they are reused only for the same checkpoint step and sampling
@@ -121,6 +126,17 @@ def main():
     if isinstance(cached, dict) and cached["key"] == key:
         feats_all, labels_all = [cached["features"]], [cached["labels"]]
         question_ids = cached.get("questions", [])
+        idx_all = []
+    elif reuse:
+        # the same measurement: a share of an image's questions is the mean of its per-question labels
+        q = torch.load(args.labels_from)
+        if q["key"][0] != model.trained_step or not q["key"][5]:
+            raise SystemExit(f"{args.labels_from} is not a --query run of step {model.trained_step}")
+        per_image = q["key"][3]
+        feats_all = [q["features"].float()]
+        labels_all = [q["labels"].reshape(-1, per_image, len(candidates)).mean(1)]
+        args.images, args.questions = q["key"][2], per_image
+        key = [model.trained_step, args.data, args.images, args.questions, args.seed, args.query]
         idx_all = []
     with torch.no_grad():
         for start in range(0, len(idx_all), 64):

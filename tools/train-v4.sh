@@ -4,13 +4,14 @@
 #   stage 1 the vision encoder alone on per-patch targets (tools/pretrain_vision.py);
 #   stage 2 the encoder frozen, its features cached once; the LM and resampler trained on them, most
 #           steps on reduced inputs (pooled, QuoTA resizes, prefixes, subsets), 15% on the full grid.
-#   stage 3 clips join (detail clips of 4-16 frames, each frame pooled to 12 x 12 at full resolution).
+#   stage 3 clips join (detail clips of 4-16 frames, each frame pooled to 12 x 12 at full resolution);
+#   then    both sufficiency heads (fit_sufficiency.py) and the bundle (export.py) in $OUT.
 # Every stage resumes where it stopped: run the script again. Between sessions (whose work directory may
 # be gone) the stages resume from tools/v4-resume, which a session commits when it stops (slim copies:
-# stage 1's encoder, stage 2's and 3's checkpoints). The question-aware sufficiency head, export and
-# evaluation follow in later commits; when v4 ships this becomes tools/train-default-model.sh.
+# stage 1's encoder, stage 2's and 3's checkpoints). When v4 ships this becomes
+# tools/train-default-model.sh.
 #
-#   tools/train-v4.sh                   # WORK=tools/work-v4
+#   tools/train-v4.sh                   # WORK=tools/work-v4, OUT=$WORK/bundle
 # Needs Debian's python3-torch, python3-numpy (run with /usr/bin/python3).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -61,3 +62,19 @@ done
     --init "$WORK/stage2g/checkpoint.pt" --freeze-vision --feature-cache "$WORK/cache" \
     --video "$WORK/clips" --video-heldout "$WORK/clips-dev" --video-share 0.5 --video-batch 4 \
     --steps "$STAGE3_STEPS" --lr 5e-4 --warmup 100 --batch 32 --eval-every 500 --threads "$THREADS")
+
+# after training: the question-aware sufficiency head (labels per question, measured by running the model at
+# every candidate count on images of the detail distribution), the image-only head from the same labels
+# averaged per image, and the bundle (position rows up to 2,560: sixteen 12 x 12 frames and a question)
+RUN="$WORK/stage3"
+OUT="${OUT:-$WORK/bundle}"
+gen suff-data 1024 7
+[ -f "$RUN/sufficiency_query.pt" ] || (cd tools && "$PY" fit_sufficiency.py --checkpoint "$RUN/checkpoint.pt" \
+    --data "$WORK/suff-data" --out "$RUN/sufficiency_query.pt" --query --images 768 --threads "$THREADS" \
+    | tee "$WORK/sufficiency_query.log")
+[ -f "$RUN/sufficiency.pt" ] || (cd tools && "$PY" fit_sufficiency.py --checkpoint "$RUN/checkpoint.pt" \
+    --data "$WORK/suff-data" --out "$RUN/sufficiency.pt" --labels-from "$RUN/sufficiency_query-labels.pt" \
+    | tee "$WORK/sufficiency.log")
+[ -f "$OUT/config.json" ] || (cd tools && "$PY" export.py --checkpoint "$RUN/checkpoint.pt" --out "$OUT" \
+    --max-positions 2560)
+./glimpse bundle check --bundle "$OUT"
