@@ -5,7 +5,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.glimpse.proto.v1.AskResponse;
 import io.glimpse.shapes.Clip;
 import io.glimpse.shapes.Sample;
+import io.glimpse.shapes.Scene;
 import io.glimpse.shapes.ScenePng;
+import io.glimpse.shapes.SceneRenderer;
 import io.glimpse.shapes.ShapesVideoGenerator;
 import io.glimpse.shapes.ShapesVqaGenerator;
 import picocli.CommandLine.Command;
@@ -16,6 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 
 /** {@code glimpse eval}: exact-match accuracy of one token policy through the real chain. */
@@ -35,6 +38,11 @@ final class EvalCommand implements Callable<Integer> {
             description = "Generated scenes (docs/design/model.md): classic (96 x 96; models v1-v3) or detail (192 x 192,"
                     + " 576 patches); accuracy is also reported per size bucket of the question's object (obj_small < 24 px ...).")
     String distribution;
+
+    @Option(names = "--noise-twins", description = "Single images: each scene also with its background noise toggled"
+            + " (same objects and question; --count scenes, twice the samples); reports how far noise alone moves the"
+            + " visual tokens ADAPTIVE spends.")
+    boolean noiseTwins;
 
     @Option(names = "--frames", paramLabel = "N|MIN-MAX",
             description = "Shapes-Video clips of N (or MIN to MAX) frames instead of single images; each clip is one Ask with"
@@ -91,14 +99,18 @@ final class EvalCommand implements Callable<Integer> {
 
 
     static List<EvalItem> generate(long seed, int count, String frames) {
-        return generate(seed, count, frames, io.glimpse.shapes.SceneSpec.CLASSIC);
+        return generate(seed, count, frames, io.glimpse.shapes.SceneSpec.CLASSIC, false);
     }
 
-    static List<EvalItem> generate(long seed, int count, String frames, io.glimpse.shapes.SceneSpec spec) {
+    /**
+     * @param twins also each scene again with its background noise toggled (same objects, clutter and question),
+     *              next to it: what noise alone does to ADAPTIVE's count
+     */
+    static List<EvalItem> generate(long seed, int count, String frames, io.glimpse.shapes.SceneSpec spec, boolean twins) {
         List<EvalItem> items = new ArrayList<>();
         if (frames != null) {
             FrameRange range = FrameRange.parse(frames);
-            ShapesVideoGenerator gen = new ShapesVideoGenerator(seed, range.min(), range.max());
+            ShapesVideoGenerator gen = new ShapesVideoGenerator(seed, range.min(), range.max(), spec);
             for (int i = 0; i < count; i++) {
                 Clip c = gen.next();
                 items.add(new EvalItem(c.frames().stream().map(ScenePng::encode).toList(), c.question(), c.answer(),
@@ -109,8 +121,17 @@ final class EvalCommand implements Callable<Integer> {
         ShapesVqaGenerator gen = new ShapesVqaGenerator(seed, spec);
         for (int i = 0; i < count; i++) {
             Sample s = gen.next();
-            items.add(new EvalItem(List.of(ScenePng.encode(s.scene())), s.question(), s.answer(), s.family().key(),
-                    io.glimpse.shapes.SizeBucket.of(s).map(b -> b.word()).orElse("")));
+            Scene scene = s.scene();
+            String bucket = io.glimpse.shapes.SizeBucket.of(s).map(b -> b.word()).orElse("");
+            int twin = twins ? i : -1;
+            items.add(new EvalItem(List.of(ScenePng.encode(scene)), s.question(), s.answer(), s.family().key(), bucket,
+                    new EvalItem.SceneFacts(scene.objects().size(), scene.noisy(), twin)));
+            if (twins) {
+                Scene toggled = SceneRenderer.render(scene.size(), scene.background(), !scene.noisy(), scene.clutter(),
+                        scene.objects(), new SplittableRandom(seed * 31 + i));
+                items.add(new EvalItem(List.of(ScenePng.encode(toggled)), s.question(), s.answer(), s.family().key(),
+                        bucket, new EvalItem.SceneFacts(scene.objects().size(), toggled.noisy(), twin)));
+            }
         }
         return items;
     }
@@ -127,7 +148,7 @@ final class EvalCommand implements Callable<Integer> {
                 items.add(new EvalItem(bytes, e.question(), e.answer(), e.family()));
             }
         } else if (!(grid && frames != null && frames.contains(","))) {
-            items = generate(seed, count, frames, io.glimpse.shapes.SceneSpec.of(distribution));
+            items = generate(seed, count, frames, io.glimpse.shapes.SceneSpec.of(distribution), noiseTwins);
         }
         if (grid) {
             try (GlimpseConnection c = GlimpseConnection.open(remote, model, EmbeddedStack.Transport.IN_PROCESS, false)) {
@@ -138,7 +159,8 @@ final class EvalCommand implements Callable<Integer> {
                 boolean frameAxis = data == null && frames != null && frames.contains(",");
                 List<String> axis = frameAxis ? List.of(frames.split(",")) : java.util.Collections.singletonList(frames);
                 for (String f : axis) {
-                    List<EvalItem> set = frameAxis ? generate(seed, count, f.trim()) : items;
+                    List<EvalItem> set = frameAxis ? generate(seed, count, f.trim(),
+                            io.glimpse.shapes.SceneSpec.of(distribution), false) : items;
                     Path dir = frameAxis ? outDir.resolve("frames-" + f.trim()) : outDir;
                     boolean clips = set.stream().anyMatch(i -> i.images().size() > 1);
                     // a clip's frames may enter pooled (video.frame_pool_side): budgets are shares of what a frame brings

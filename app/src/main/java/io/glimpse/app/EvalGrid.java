@@ -1,5 +1,6 @@
 package io.glimpse.app;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -244,7 +245,30 @@ final class EvalGrid {
             }
             sb.append('\n');
         }
+        // ADAPTIVE should spend more on busy scenes than on simple ones, and noise alone should barely move it
+        List<JsonNode> adaptive = new ArrayList<>();
+        cells.forEach(c -> {
+            if (c.path("series").asText().startsWith("ADAPTIVE") && c.has("mean_visual_tokens_by_objects")) {
+                adaptive.add(c);
+            }
+        });
+        if (!adaptive.isEmpty()) {
+            sb.append("\n| ADAPTIVE | mean tokens, 1-5 objects | 6-12 objects | 13-20 objects | noise twins: largest token ratio"
+                    + " | within 2x % |\n|---|---|---|---|---|---|\n");
+            for (JsonNode c : adaptive) {
+                JsonNode t = c.path("mean_visual_tokens_by_objects");
+                JsonNode twins = c.path("noise_twins");
+                sb.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s |%n", c.path("policy").asText(),
+                        oneDecimal(t.path("1-5")), oneDecimal(t.path("6-12")), oneDecimal(t.path("13-20")),
+                        twins.isMissingNode() ? "" : String.format(Locale.ROOT, "%.2f", twins.path("max_token_ratio").asDouble()),
+                        twins.isMissingNode() ? "" : String.format(Locale.ROOT, "%.1f", 100 * twins.path("within_2x").asDouble())));
+            }
+        }
         return sb.toString();
+    }
+
+    private static String oneDecimal(JsonNode n) {
+        return n.isMissingNode() ? "" : String.format(Locale.ROOT, "%.1f", n.asDouble());
     }
 
     static void plots(ArrayNode cells, Path out) throws IOException {

@@ -25,6 +25,8 @@ final class EvalReport {
     private double encoderFlops;
     private int agreed;
     private int compared;
+    private final Map<String, long[]> tokensByObjects = new TreeMap<>();   // bucket -> {tokens, samples}
+    private final Map<Integer, long[]> twinTokens = new TreeMap<>();       // twin -> {clean, noisy} tokens
 
     void agreement(boolean same) {
         agreed += same ? 1 : 0;
@@ -44,6 +46,15 @@ final class EvalReport {
             b[1]++;
         }
         tokensUsed += r.getUsage().getVisualTokensUsed();
+        if (it.scene() != null) {
+            long[] t = tokensByObjects.computeIfAbsent(it.scene().objectsBucket(), k -> new long[2]);
+            t[0] += r.getUsage().getVisualTokensUsed();
+            t[1]++;
+            if (it.scene().twin() >= 0) {
+                twinTokens.computeIfAbsent(it.scene().twin(), k -> new long[]{-1, -1})[it.scene().noisy() ? 1 : 0] =
+                        r.getUsage().getVisualTokensUsed();
+            }
+        }
         flopsUsed += r.getUsage().getPrefillFlopsUsed();
         flopsFull += r.getUsage().getPrefillFlopsFull();
         encoderFlops += r.getUsage().getEncoderFlopsUsed();
@@ -52,6 +63,32 @@ final class EvalReport {
         pruneMs.add(r.getTimings().getPruneMicros() / 1000.0);
         generateMs.add(r.getTimings().getGenerateMicros() / 1000.0);
         prefillMs.add(r.getTimings().getPrefillMicros() / 1000.0);
+    }
+
+    /** Mean visual tokens per busyness bucket of the scenes (see {@link EvalItem.SceneFacts#objectsBucket}). */
+    Map<String, Double> tokensByObjects() {
+        Map<String, Double> out = new java.util.LinkedHashMap<>();
+        for (String b : List.of("1-5", "6-12", "13-20")) {
+            long[] t = tokensByObjects.get(b);
+            if (t != null) {
+                out.put(b, (double) t[0] / t[1]);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * How far noise alone moves the token count: over the complete twins, the ratio of the larger count to the
+     * smaller, as {pairs, largest ratio, share of pairs within 2x}; null without twins.
+     */
+    double[] noiseTwinRatios() {
+        List<Double> ratios = twinTokens.values().stream().filter(t -> t[0] > 0 && t[1] > 0)
+                .map(t -> (double) Math.max(t[0], t[1]) / Math.min(t[0], t[1])).toList();
+        if (ratios.isEmpty()) {
+            return null;
+        }
+        return new double[]{ratios.size(), ratios.stream().mapToDouble(Double::doubleValue).max().orElse(1),
+                ratios.stream().filter(x -> x <= 2).count() / (double) ratios.size()};
     }
 
     double accuracy() {
@@ -69,6 +106,16 @@ final class EvalReport {
             System.out.printf("  agreement with the full-token answer %.2f%% (%d/%d)%n", 100.0 * agreed / compared, agreed, compared);
         }
         families.forEach((k, v) -> System.out.printf("  %-8s %6.2f%%  (%d/%d)%n", k, 100.0 * v[0] / v[1], v[0], v[1]));
+        if (!tokensByObjects.isEmpty()) {
+            StringBuilder sb = new StringBuilder("  mean visual tokens by objects in the scene:");
+            tokensByObjects().forEach((k, v) -> sb.append(String.format(" %s: %.1f;", k, v)));
+            System.out.println(sb);
+        }
+        double[] twins = noiseTwinRatios();
+        if (twins != null) {
+            System.out.printf("  noise twins: %d pairs, token ratio at most %.2fx, %.1f%% within 2x%n", (int) twins[0],
+                    twins[1], 100 * twins[2]);
+        }
     }
 
     ObjectNode toJson(ObjectMapper json, String policy, String source) {
@@ -94,6 +141,15 @@ final class EvalReport {
                 "total", latencyMs).entrySet()) {
             Percentiles p = new Percentiles(e.getValue().stream().mapToDouble(Double::doubleValue).toArray());
             stages.putObject(e.getKey()).put("p50", p.at(50)).put("p95", p.at(95));
+        }
+        if (!tokensByObjects.isEmpty()) {
+            ObjectNode byObjects = o.putObject("mean_visual_tokens_by_objects");
+            tokensByObjects().forEach(byObjects::put);
+        }
+        double[] twins = noiseTwinRatios();
+        if (twins != null) {
+            o.putObject("noise_twins").put("pairs", (int) twins[0]).put("max_token_ratio", twins[1])
+                    .put("within_2x", twins[2]);
         }
         ObjectNode fam = o.putObject("families");
         families.forEach((k, v) -> fam.putObject(k).put("accuracy", (double) v[0] / v[1]).put("samples", v[1]));
