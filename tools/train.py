@@ -53,8 +53,17 @@ IMAGE_MODES_576 = [(0.15, FULL), (0.35, POOLED), (0.2, PREFIX), (0.15, SUBSET), 
 # while the LM is still learning to find what a question names, every image step keeps the answer in view: the
 # full grid or 12 x 12 pooling (2 x 2 cells, where a one-patch object still shows), both grounded
 IMAGE_MODES_ANSWERABLE = [(0.5, FULL), (0.5, lambda rng: ("pool", 12))]
-# a frame of a clip batch whose frames each get their own mode
-FRAME_MODES = [(0.25, lambda rng: frame_full()), (0.3, POOLED), (0.15, RESIZE), (0.15, SUBSET), (0.15, PREFIX)]
+# a frame of a clip batch whose frames each get their own mode; a frame's subset or QuoTA resize keeps at most what
+# the frame brings (frame_tokens), so sixteen frames stay within the positions
+FRAME_SUBSET = (lambda rng: ("subset", int(rng.integers(8, frame_tokens()))))
+FRAME_RESIZE = (lambda rng: ("resize", int(rng.integers(1, frame_tokens()))))
+FRAME_MODES = [(0.25, lambda rng: frame_full()), (0.3, POOLED), (0.15, FRAME_RESIZE), (0.15, FRAME_SUBSET),
+               (0.15, PREFIX)]
+
+
+def frame_tokens():
+    """What one frame of a clip brings at full resolution: the grid on 144 patches, 12 x 12 pooled on 576."""
+    return 144 if GRID >= 24 else GRID * GRID
 
 
 def frame_full():
@@ -79,7 +88,7 @@ def clip_batch_modes(rng, small_share):
     if r < 0.5:
         return lambda n: [POOLED(rng)] * n
     if r < 0.6:
-        return lambda n: [RESIZE(rng)] * n
+        return lambda n: [FRAME_RESIZE(rng)] * n
     return lambda n: [draw(rng, FRAME_MODES) for _ in range(n)]
 
 
