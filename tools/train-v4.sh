@@ -70,7 +70,7 @@ RUN="$WORK/stage3"
 OUT="${OUT:-$WORK/bundle}"
 gen suff-data 1024 7
 [ -f "$RUN/sufficiency_query.pt" ] || (cd tools && "$PY" fit_sufficiency.py --checkpoint "$RUN/checkpoint.pt" \
-    --data "$WORK/suff-data" --out "$RUN/sufficiency_query.pt" --query --images 768 --threads "$THREADS" \
+    --data "$WORK/suff-data" --out "$RUN/sufficiency_query.pt" --query --images 512 --threads "$THREADS" \
     | tee "$WORK/sufficiency_query.log")
 [ -f "$RUN/sufficiency.pt" ] || (cd tools && "$PY" fit_sufficiency.py --checkpoint "$RUN/checkpoint.pt" \
     --data "$WORK/suff-data" --out "$RUN/sufficiency.pt" --labels-from "$RUN/sufficiency_query-labels.pt" \
@@ -78,3 +78,16 @@ gen suff-data 1024 7
 [ -f "$OUT/config.json" ] || (cd tools && "$PY" export.py --checkpoint "$RUN/checkpoint.pt" --out "$OUT" \
     --max-positions 2560)
 ./glimpse bundle check --bundle "$OUT"
+
+# held-out, through the Java chain: the papers' table on fresh detail scenes (every mode and method at 192, 128,
+# 64 and 16 of 576, 12 x 12 pooling at 144, accuracy per size bucket), what noise alone does to ADAPTIVE's
+# count, and clips of 4-16 frames (QuoTA's global budget against the uniform split at 1/16 and 1/4 of a clip)
+HELDOUT_SEED=20261207        # never used in training
+HELDOUT_CLIP_SEED=20261208   # never used in training
+[ -f "$WORK/grid/results.json" ] || ./glimpse eval --grid --bundle "$OUT" --distribution detail \
+    --count "${EVAL_COUNT:-400}" --seed $HELDOUT_SEED --budgets 16,64,128,144,192 --out-dir "$WORK/grid"
+[ -f "$WORK/twins.json" ] || ./glimpse eval --bundle "$OUT" --distribution detail --count 200 --seed $HELDOUT_SEED \
+    --noise-twins --mode ADAPTIVE --quality 0.95 --out "$WORK/twins.json"
+[ -f "$WORK/grid-clips/results.json" ] || ./glimpse eval --grid --bundle "$OUT" --distribution detail --frames 4-16 \
+    --count "${EVAL_CLIPS:-200}" --seed $HELDOUT_CLIP_SEED --methods QUOTA --budgets 9,36 --quality-targets 0.95 \
+    --out-dir "$WORK/grid-clips"
