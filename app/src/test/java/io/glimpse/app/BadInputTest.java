@@ -174,10 +174,10 @@ class BadInputTest {
     @Test
     void tooManyImages() {
         AskRequest.Builder b = StackFixture.ask(good);
-        for (int i = 0; i < 8; i++) {
+        for (int i = 0; i < 16; i++) {
             b.addImages(b.getImages(0));
         }
-        expect(Status.Code.INVALID_ARGUMENT, "too many images: 9", b.build());
+        expect(Status.Code.INVALID_ARGUMENT, "too many images: 17", b.build());
     }
 
     @Test

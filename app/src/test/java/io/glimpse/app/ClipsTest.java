@@ -96,7 +96,7 @@ class ClipsTest {
         AskRequest nine = it.ask().addImages(it.ask().getImages(0)).build();
         StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> stack.blocking().ask(nine));
         assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
-        assertTrue(e.getStatus().getDescription().matches(".*(at most 8|limit is 8).*"), e.getStatus().getDescription());
+        assertTrue(e.getStatus().getDescription().contains("at most 8"), e.getStatus().getDescription());
         assertEquals(VideoFamily.CLASSIC.length, clips.stream().map(EvalItem::family).distinct().count());
     }
 }

@@ -22,7 +22,7 @@ import java.util.List;
 /** Wiring of the image-tokenizer service; tests and {@code glimpse serve} both use {@link #start}. */
 public final class TokenizerServer {
     private static final Logger LOG = LoggerFactory.getLogger(TokenizerServer.class);
-    public static final int DEFAULT_MAX_IMAGES = 8;
+    public static final int DEFAULT_MAX_IMAGES = 16;   // a clip of sixteen frames, as detail models take them
     /** Decoding and the encoder are CPU-bound: about one request per core runs at once. */
     public static final int DEFAULT_MAX_CONCURRENT = 2;
     /**

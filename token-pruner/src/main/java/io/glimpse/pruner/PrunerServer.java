@@ -21,7 +21,7 @@ import java.util.List;
 
 /** Wiring of the token-pruner service; tests and {@code glimpse serve} both use {@link #start}. */
 public final class PrunerServer {
-    public static final int DEFAULT_MAX_IMAGES = 8;
+    public static final int DEFAULT_MAX_IMAGES = 16;   // a clip of sixteen frames, as detail models take them
     /** The kernels are single-threaded and CPU-bound: one call per core. */
     public static final int DEFAULT_MAX_CONCURRENT = 2;
     public static final int DEFAULT_MAX_QUEUED = 16;

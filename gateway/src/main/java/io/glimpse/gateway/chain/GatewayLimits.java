@@ -42,7 +42,7 @@ public record GatewayLimits(int maxImages, int maxImageBytes, int maxQuestionCha
     }
 
     public static GatewayLimits defaults() {
-        return new GatewayLimits(8, 16 * 1024 * 1024, 2000, Duration.ofSeconds(60), DEFAULT_MAX_IN_FLIGHT,
+        return new GatewayLimits(16, 16 * 1024 * 1024, 2000, Duration.ofSeconds(60), DEFAULT_MAX_IN_FLIGHT,
                 DEFAULT_MAX_IN_FLIGHT_BYTES);
     }
 

@@ -5,7 +5,8 @@ import io.glimpse.common.tokens.TokenizationMode;
 
 /**
  * The language model's positions against what a request will need, judged once, before anything is
- * tokenized. Each image takes its marker's tokens plus its visual tokens: the full grid at FULL, n x n at
+ * tokenized. Each image takes its marker's tokens plus its visual tokens: the full grid at FULL (a clip's frames
+ * pooled to the bundle's frame side when it has one), n x n at
  * POOLED, k at FLEX_PREFIX. With compact positions, tokens a pruning budget drops free their positions
  * too (at most {@code keep_tokens} per image, or in total with a global budget); in the original-position
  * layout an image keeps its whole span (all registers at FLEX_PREFIX) whatever is pruned. The prompt's
@@ -16,9 +17,11 @@ import io.glimpse.common.tokens.TokenizationMode;
  * @param compact           every kept token takes the next position (config {@code "positions": "compact"})
  * @param imagePrefixTokens tokens of the marker before each image ("frame two": 2)
  * @param maxImages         images the prompt can name (0 = no limit)
+ * @param framePoolSide     a request of several images takes each at FULL pooled to this side (0: the full grid)
  */
 public record PositionBudget(int maxPositions, int gridTokens, int registers, int[] pooledSides, boolean compact,
-                             int imagePrefixTokens, int maxImages) {
+                             int imagePrefixTokens, int maxImages, int framePoolSide) {
+
     /** The template's own tokens at least (begin, answer marker) plus one word of question. */
     static final int MIN_TEXT_TOKENS = 3;
 
@@ -35,12 +38,7 @@ public record PositionBudget(int maxPositions, int gridTokens, int registers, in
             throw GlimpseException.invalid(images + " images, but the model's prompt marks at most " + maxImages
                     + " (config.json image_prefixes); send at most " + maxImages);
         }
-        int span = switch (mode) {
-            case FULL -> gridTokens;
-            case POOLED -> tokens;
-            case FLEX_PREFIX -> compact ? tokens : registers;
-            case ADAPTIVE -> 0;   // the count is chosen per image; the runner checks the prompt it gets
-        };
+        int span = span(mode, tokens, images);
         // max_new_tokens beyond the positions on its own is the runner's to refuse, against its cap
         if (span <= 0 || images == 0 || maxNewTokens >= maxPositions) {
             return;
@@ -54,7 +52,7 @@ public record PositionBudget(int maxPositions, int gridTokens, int registers, in
         StringBuilder fits = new StringBuilder();
         int imagesThatFit = 0;
         while (imagesThatFit < images && (long) (imagesThatFit + 1) * imagePrefixTokens
-                + visual(imagesThatFit + 1, span, keep) <= room) {
+                + visual(imagesThatFit + 1, span(mode, tokens, imagesThatFit + 1), keep) <= room) {
             imagesThatFit++;
         }
         if (imagesThatFit >= 1) {
@@ -84,6 +82,16 @@ public record PositionBudget(int maxPositions, int gridTokens, int registers, in
         throw GlimpseException.invalid(images + (images == 1 ? " image" : " images") + " at " + mode + " need at least "
                 + needed + " positions (" + visual + " visual, " + markers + MIN_TEXT_TOKENS + "+ text, "
                 + maxNewTokens + " new) but the model has " + maxPositions + "; what fits: " + fits);
+    }
+
+    /** Visual tokens one image of a request of {@code images} takes before pruning (0: chosen per image). */
+    private int span(TokenizationMode mode, int tokens, int images) {
+        return switch (mode) {
+            case FULL -> images > 1 && framePoolSide > 0 ? framePoolSide * framePoolSide : gridTokens;
+            case POOLED -> tokens;
+            case FLEX_PREFIX -> compact ? tokens : registers;
+            case ADAPTIVE -> 0;   // the count is chosen per image; the runner checks the prompt it gets
+        };
     }
 
     private long visual(int images, int span, Keep keep) {

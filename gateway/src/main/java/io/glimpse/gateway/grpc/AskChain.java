@@ -116,7 +116,7 @@ final class AskChain {
                 : new PositionBudget.Keep(p.getKeepTokens(), p.getKeepRatio(), 0);
         new PositionBudget(m.getMaxPositions(), m.getGridH() * m.getGridW(), m.getRegisters(),
                 m.getPooledSidesList().stream().mapToInt(Integer::intValue).toArray(), m.getCompactPositions(),
-                m.getImagePrefixTokens(), m.getMaxImages())
+                m.getImagePrefixTokens(), m.getMaxImages(), m.getFramePoolSide())
                 .check(request.getImagesCount(), mode, t.getTokens(), keep, maxNew);
     }
 

@@ -11,9 +11,25 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class PositionBudgetTest {
     private static final int[] SIDES = {1, 2, 3, 4, 6, 8, 12};
     /** An original-position bundle: 256 positions, a 12 x 12 grid, 32 registers, no image markers. */
-    private final PositionBudget original = new PositionBudget(256, 144, 32, SIDES, false, 0, 0);
+    private final PositionBudget original = new PositionBudget(256, 144, 32, SIDES, false, 0, 0, 0);
     /** The default model: 1280 compact positions, "frame n" before each of at most 8 images. */
-    private final PositionBudget compact = new PositionBudget(1280, 144, 32, SIDES, true, 2, 8);
+    private final PositionBudget compact = new PositionBudget(1280, 144, 32, SIDES, true, 2, 8, 0);
+
+    /** A detail model: 2560 compact positions, a 24 x 24 grid, a clip's frames pooled to 12 x 12, up to 16 of them. */
+    private final PositionBudget detail = new PositionBudget(2560, 576, 64, SIDES, true, 2, 16, 12);
+
+    @Test
+    void aClipsFramesCountPooledWhenTheModelPoolsThem() {
+        detail.check(16, TokenizationMode.FULL, 0, PositionBudget.Keep.ALL, 32);   // 16 x (2 + 144) + 35 = 2371
+        detail.check(1, TokenizationMode.FULL, 0, PositionBudget.Keep.ALL, 32);    // one image: its whole grid
+        GlimpseException e = assertThrows(GlimpseException.class,
+                () -> detail.check(16, TokenizationMode.FULL, 0, PositionBudget.Keep.ALL, 300));
+        assertTrue(e.getMessage().contains("need at least 2639 positions (2304 visual, 32 image markers"), e.getMessage());
+        GlimpseException unpooled = assertThrows(GlimpseException.class, () -> new PositionBudget(2560, 576, 64, SIDES,
+                true, 2, 16, 0).check(9, TokenizationMode.FULL, 0, PositionBudget.Keep.ALL, 32));
+        assertTrue(unpooled.getMessage().contains("5184 visual"), unpooled.getMessage());
+        assertTrue(unpooled.getMessage().contains("at most 4 images at this policy"), unpooled.getMessage());
+    }
 
     @Test
     void whatFitsPasses() {

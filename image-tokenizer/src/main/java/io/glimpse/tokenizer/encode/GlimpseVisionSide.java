@@ -182,11 +182,12 @@ final class GlimpseVisionSide implements VisionSide {
                     report(spec, img, spec.tokens(), 0f, 0f, new int[]{spec.tokens()}));
             case ADAPTIVE -> switch (estimator) {
                 case SUFFICIENCY_HEAD -> adaptive(VisionOutputs.slice(regs.registers(), b),
-                        VisionOutputs.slice(regs.sufficiency(), b).data(), grid, spec, img, config.selection(), estimator);
+                        VisionOutputs.slice(regs.sufficiency(), b).data(), grid, spec, img, config.selection(), estimator,
+                        imageCount);
                 case QUERY_HEAD -> adaptive(regs == null ? null : VisionOutputs.slice(regs.registers(), b),
-                        queryHead.predict(grid, spec.question()), grid, spec, img, querySelection, estimator);
+                        queryHead.predict(grid, spec.question()), grid, spec, img, querySelection, estimator, imageCount);
                 default -> adaptiveByProxy(grid, regs == null ? null : VisionOutputs.slice(regs.registers(), b), spec,
-                        img, entry.complexity());
+                        img, entry.complexity(), imageCount);
             };
         };
     }
@@ -286,6 +287,11 @@ final class GlimpseVisionSide implements VisionSide {
         return images > 1 && side > 0 && side < Math.min(config.gridH(), config.gridW());
     }
 
+    /** What one image of a request of {@code images} brings at full resolution: its grid, or its pooled frame. */
+    private int fullTokens(int images) {
+        return pooledFrames(images) ? config.framePoolSide() * config.framePoolSide() : config.gridTokens();
+    }
+
     private boolean needsRegisters(TokenizationSpec spec, Estimator estimator) {
         if (spec.mode() == TokenizationMode.FLEX_PREFIX) {
             return true;
@@ -341,9 +347,9 @@ final class GlimpseVisionSide implements VisionSide {
 
     /** Non-learned single pass: the image's edge density -> the calibrated count for the target. */
     private TokenSet adaptiveByProxy(FloatTensor grid, FloatTensor registers, TokenizationSpec spec, int[] img,
-                                     double complexity) {
+                                     double complexity, int imageCount) {
         boolean pooled = calibration.tokens().equals("pooled");
-        int cap = pooled ? config.gridTokens() : config.registers();
+        int cap = pooled ? fullTokens(imageCount) : config.registers();
         int min = spec.minTokens() > 0 ? spec.minTokens() : 1;
         int max = spec.maxTokens() > 0 ? Math.min(spec.maxTokens(), cap) : cap;
         ComplexityCalibration.Choice c = calibration.choose(complexity, spec.qualityTarget(), min, max);
@@ -444,7 +450,9 @@ final class GlimpseVisionSide implements VisionSide {
      * faithful candidate allowed, reported as short of the target.
      */
     private TokenSet adaptive(FloatTensor registers, float[] p, FloatTensor grid, TokenizationSpec spec, int[] img,
-                              io.glimpse.model.bundle.SufficiencySelection selection, Estimator estimator) {
+                              io.glimpse.model.bundle.SufficiencySelection selection, Estimator estimator, int imageCount) {
+        // a clip's frame at full resolution is its pooled frame: the ceiling and the fallback
+        int full = fullTokens(imageCount);
         List<SufficiencyCandidate> candidates = config.sufficiency();
         if (p.length != candidates.size()) {
             throw GlimpseException.precondition("the " + estimator.name().toLowerCase(java.util.Locale.ROOT) + " gave "
@@ -452,7 +460,7 @@ final class GlimpseVisionSide implements VisionSide {
         }
         float threshold = selection.threshold(spec.qualityTarget());
         int min = spec.minTokens() > 0 ? spec.minTokens() : 1;
-        int max = spec.maxTokens() > 0 ? spec.maxTokens() : config.gridTokens();
+        int max = spec.maxTokens() > 0 ? Math.min(spec.maxTokens(), full) : full;
         Integer[] order = new Integer[candidates.size()];
         for (int i = 0; i < order.length; i++) {
             order[i] = i;
@@ -478,18 +486,24 @@ final class GlimpseVisionSide implements VisionSide {
         }
         // how much the cheapest candidate is predicted to lose: a single-pass measure of the image's difficulty
         float complexity = 1f - p[order[0]];
-        boolean gridAllowed = config.gridTokens() >= min && config.gridTokens() <= max;
-        if (gridAllowed) {
-            considered.add(config.gridTokens());
+        boolean gridAllowed = full >= min && full <= max;
+        if (gridAllowed && !considered.contains(full)) {
+            considered.add(full);
         }
         int[] counts = considered.stream().mapToInt(Integer::intValue).toArray();
         if (chosen < 0 && gridAllowed) {
+            TokenizationReport report = report(spec, img, full, complexity, 1f, counts, estimator, true);
+            if (pooledFrames(imageCount)) {
+                int n = config.framePoolSide();
+                return new TokenSet(AdaptiveAvgPool.pool(grid, config.gridH(), config.gridW(), n), TokenKind.POOLED,
+                        range(full), full, config.gridH(), config.gridW(), n, null, null, report, null);
+            }
             return new TokenSet(grid, TokenKind.GRID, range(grid.dim(0)), grid.dim(0), config.gridH(), config.gridW(), 0,
-                    null, null, report(spec, img, grid.dim(0), complexity, 1f, counts, estimator, true), null);
+                    null, null, report, null);
         }
         if (chosen < 0 && best < 0) {
             throw GlimpseException.invalid("ADAPTIVE: no supported count lies in [" + min + ", " + max + "]; the bundle offers "
-                    + candidates + " or the full grid of " + config.gridTokens());
+                    + candidates + " or the full " + (pooledFrames(imageCount) ? "frame" : "grid") + " of " + full);
         }
         boolean reached = chosen >= 0;
         int pick = reached ? chosen : best;

@@ -70,6 +70,8 @@ public final class ImageTokenizerService extends ImageTokenizerGrpc.ImageTokeniz
                     .setCompactPositions(c.compactPositions())
                     .setImagePrefixTokens(c.imagePrefixes().stream().mapToInt(s -> s.trim().split("\\s+").length).max().orElse(0))
                     .setMaxImages(c.imagePrefixes().size())
+                    .setFramePoolSide(c.framePoolSide() > 0 && c.framePoolSide() < Math.min(c.gridH(), c.gridW())
+                            ? c.framePoolSide() : 0)
                     .addAllFeatures(engine.features())
                     .setLayout(engine.bundle().family().name())
                     .setTileSize(engine.tiling()[0])

@@ -19,6 +19,7 @@ import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** A bundle with {@code video.frame_pool_side} pools a clip's frames at full resolution; one image keeps its grid. */
 class FramePoolingTest {
@@ -54,6 +55,27 @@ class FramePoolingTest {
                     "one image keeps its grid");
             assertEquals(144, plain.tokenize(clip, TokenizationSpec.full(), false).get(1).embeddings().dim(0),
                     "without video.frame_pool_side every frame keeps its grid");
+
+            // ADAPTIVE's ceiling on a clip is the pooled frame: asked for every answer (target 1), or allowed up to the
+            // whole grid, a frame gets at most 36 tokens, and falls back to the pooled frame rather than the grid
+            for (TokenizationSpec.Estimator e : List.of(TokenizationSpec.Estimator.SUFFICIENCY_HEAD,
+                    TokenizationSpec.Estimator.COMPLEXITY_PROXY)) {
+                for (TokenizationSpec spec : List.of(new TokenizationSpec(TokenizationMode.ADAPTIVE, 0, 0, 0, 1f, e),
+                        new TokenizationSpec(TokenizationMode.ADAPTIVE, 0, 0, 144, 1f, e))) {
+                    List<TokenSet> adaptive = pooling.tokenize(clip, spec, false);
+                    for (TokenSet f : adaptive) {
+                        assertTrue(f.embeddings().dim(0) <= 36, e + " gave " + f.embeddings().dim(0) + " tokens to a frame");
+                    }
+                }
+                TokenSet fallback = pooling.tokenize(clip, new TokenizationSpec(TokenizationMode.ADAPTIVE, 0, 0, 0, 1f, e),
+                        false).get(0);
+                if (e == TokenizationSpec.Estimator.SUFFICIENCY_HEAD) {
+                    assertEquals(36, fallback.embeddings().dim(0), "nothing reaches target 1: the full-resolution frame");
+                    assertArrayEquals(pooled6.embeddings().data(), fallback.embeddings().data(), 1e-6f);
+                }
+                assertEquals(144, pooling.tokenize(clip.subList(0, 1), new TokenizationSpec(TokenizationMode.ADAPTIVE, 0, 0,
+                        0, 1f, e), false).get(0).embeddings().dim(0), "one image: the grid is the ceiling and the fallback");
+            }
         }
     }
 }

@@ -47,7 +47,7 @@ public record RunnerLimits(int maxNewTokensCap, int defaultMaxNewTokens, int max
     }
 
     public static RunnerLimits defaults() {
-        return new RunnerLimits(DEFAULT_MAX_NEW_TOKENS_CAP, DEFAULT_MAX_NEW_TOKENS, 2000, 8, DEFAULT_MAX_CONCURRENT,
+        return new RunnerLimits(DEFAULT_MAX_NEW_TOKENS_CAP, DEFAULT_MAX_NEW_TOKENS, 2000, 16, DEFAULT_MAX_CONCURRENT,
                 DEFAULT_MAX_QUEUED, DEFAULT_DECODE_BATCH);
     }
 
