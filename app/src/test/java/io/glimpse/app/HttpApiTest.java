@@ -235,7 +235,7 @@ class HttpApiTest {
         assertEquals(List.of(1, 2, 3, 4, 6, 8, 12), ints(g.get("model").get("pooled_sides")));
         assertEquals(12, g.get("model").get("grid_h").asInt());
         assertEquals(PruningMethods.all().size(), g.get("methods").size());
-        assertEquals(8, g.get("limits").get("max_images").asInt());
+        assertEquals(16, g.get("limits").get("max_images").asInt());
         assertEquals(openai.models().retrieve("glimpse-shapes").id(), "glimpse-shapes");
         assertThrows(NotFoundException.class, () -> openai.models().retrieve("gpt-4o"));
 
