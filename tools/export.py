@@ -373,7 +373,9 @@ def config_json(c, calibration=None, pooled_sides=None, selection=None, query_se
         "probe": {"layers": c.probe_layers, "layer_index": c.probe_layers - 1},
         # v4: a clip's frames at full resolution enter pooled to 12 x 12, as LLaVA-OneVision pools video frames
         **({"video": {"frame_pool_side": 12}} if c.grid >= 24 else {}),
-        "pooled_sides": pooled_sides or [s for s in [1, 2, 3, 4, 6, 8, c.grid] if s <= c.grid],
+        # the sides training pooled to (train.py pool_sides: 12 x 12 too on a 24 x 24 grid) and the grid itself
+        "pooled_sides": pooled_sides or sorted({s for s in [1, 2, 3, 4, 6, 8] + ([12] if c.grid >= 24 else [])
+                                                + [c.grid] if s <= c.grid}),
         # QuoTA's query decoupling: the entities a question can name and the model's own yes/no
         # relevance questions about them (the pruner reads the first answer token's probability)
         "query_decoupling": QUERY_DECOUPLING,
