@@ -283,8 +283,7 @@ final class GlimpseVisionSide implements VisionSide {
 
     /** A clip's frames at full resolution enter pooled when the bundle says so (video.frame_pool_side). */
     private boolean pooledFrames(int images) {
-        int side = config.framePoolSide();
-        return images > 1 && side > 0 && side < Math.min(config.gridH(), config.gridW());
+        return images > 1 && config.framePoolSide() > 0;
     }
 
     /** What one image of a request of {@code images} brings at full resolution: its grid, or its pooled frame. */
@@ -356,10 +355,7 @@ final class GlimpseVisionSide implements VisionSide {
         TokenizationReport report = report(spec, img, c.count(), (float) complexity, c.fidelity(), c.considered(),
                 Estimator.COMPLEXITY_PROXY, c.fidelity() >= spec.qualityTarget());
         if (pooled) {
-            int n = side(c.count());
-            FloatTensor p = AdaptiveAvgPool.pool(grid, config.gridH(), config.gridW(), n);
-            return new TokenSet(p, TokenKind.POOLED, range(n * n), n * n, config.gridH(), config.gridW(), n,
-                    null, null, report, null);
+            return pooled(grid, side(c.count()), report);
         }
         return prefix(registers, c.count(), report);
     }
@@ -430,9 +426,13 @@ final class GlimpseVisionSide implements VisionSide {
     }
 
     private TokenSet pooled(FloatTensor grid, int n, TokenizationSpec spec, int[] img) {
+        return pooled(grid, n, report(spec, img, n * n, 0f, 0f, new int[]{n * n}));
+    }
+
+    private TokenSet pooled(FloatTensor grid, int n, TokenizationReport report) {
         FloatTensor pooled = AdaptiveAvgPool.pool(grid, config.gridH(), config.gridW(), n);
         return new TokenSet(pooled, TokenKind.POOLED, range(n * n), n * n, config.gridH(), config.gridW(), n,
-                null, null, report(spec, img, n * n, 0f, 0f, new int[]{n * n}), null);
+                null, null, report, null);
     }
 
     private TokenSet prefix(FloatTensor registers, int k, TokenizationReport report) {
@@ -494,9 +494,7 @@ final class GlimpseVisionSide implements VisionSide {
         if (chosen < 0 && gridAllowed) {
             TokenizationReport report = report(spec, img, full, complexity, 1f, counts, estimator, true);
             if (pooledFrames(imageCount)) {
-                int n = config.framePoolSide();
-                return new TokenSet(AdaptiveAvgPool.pool(grid, config.gridH(), config.gridW(), n), TokenKind.POOLED,
-                        range(full), full, config.gridH(), config.gridW(), n, null, null, report, null);
+                return pooled(grid, config.framePoolSide(), report);
             }
             return new TokenSet(grid, TokenKind.GRID, range(grid.dim(0)), grid.dim(0), config.gridH(), config.gridW(), 0,
                     null, null, report, null);
@@ -512,9 +510,7 @@ final class GlimpseVisionSide implements VisionSide {
         if (c.kind() == SufficiencyCandidate.Kind.PREFIX) {
             return prefix(registers, c.param(), report);
         }
-        FloatTensor pooled = AdaptiveAvgPool.pool(grid, config.gridH(), config.gridW(), c.param());
-        return new TokenSet(pooled, TokenKind.POOLED, range(c.tokens()), c.tokens(), config.gridH(), config.gridW(),
-                c.param(), null, null, report, null);
+        return pooled(grid, c.param(), report);
     }
 
     private static TokenizationReport report(TokenizationSpec spec, int[] img, int chosen, float complexity,

@@ -35,11 +35,13 @@ public record BundleConfig(String modelType, int hiddenSize, int numLayers, int 
 
     /**
      * The side a clip's frames are pooled to when a request carries several images at full resolution
-     * ({@code video.frame_pool_side}; 0 = none, every frame keeps its grid). LLaVA-OneVision pools video
-     * frames the same way, so that many frames fit the language model's positions.
+     * ({@code video.frame_pool_side}; 0 = none, every frame keeps its grid, as does a side that is not below
+     * the grid, which would pool nothing). LLaVA-OneVision pools video frames the same way, so that many frames
+     * fit the language model's positions.
      */
     public int framePoolSide() {
-        return raw.path("video").path("frame_pool_side").asInt(0);
+        int side = raw.path("video").path("frame_pool_side").asInt(0);
+        return side > 0 && side < Math.min(gridH, gridW) ? side : 0;
     }
 
     /**
