@@ -34,9 +34,9 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--data", description = "JSONL of {image (or images), question, answer[, family]} instead of generated samples.")
     Path data;
 
-    @Option(names = "--distribution", defaultValue = "classic",
+    @Option(names = "--distribution",
             description = "Generated scenes (docs/design/model.md): classic (96 x 96; models v1-v3) or detail (192 x 192,"
-                    + " 576 patches); accuracy is also reported per size bucket of the question's object (obj_small < 24 px ...).")
+                    + " 576 patches; v4); default: the one the bundle's image size says it was trained on. Accuracy is also reported per size bucket of the question's object (obj_small < 24 px ...).")
     String distribution;
 
     @Option(names = "--noise-twins", description = "Single images: each scene also with its background noise toggled"
@@ -136,6 +136,13 @@ final class EvalCommand implements Callable<Integer> {
         return items;
     }
 
+    private io.glimpse.shapes.SceneSpec scenes() {
+        if (distribution != null) {
+            return io.glimpse.shapes.SceneSpec.of(distribution);
+        }
+        return io.glimpse.shapes.SceneSpec.forImageSize(model.openBundle().config().imageSize());
+    }
+
     @Override
     public Integer call() throws Exception {
         List<EvalItem> items = new ArrayList<>();
@@ -148,7 +155,7 @@ final class EvalCommand implements Callable<Integer> {
                 items.add(new EvalItem(bytes, e.question(), e.answer(), e.family()));
             }
         } else if (!(grid && frames != null && frames.contains(","))) {
-            items = generate(seed, count, frames, io.glimpse.shapes.SceneSpec.of(distribution), noiseTwins);
+            items = generate(seed, count, frames, scenes(), noiseTwins);
         }
         if (grid) {
             try (GlimpseConnection c = GlimpseConnection.open(remote, model, EmbeddedStack.Transport.IN_PROCESS, false)) {
@@ -160,7 +167,7 @@ final class EvalCommand implements Callable<Integer> {
                 List<String> axis = frameAxis ? List.of(frames.split(",")) : java.util.Collections.singletonList(frames);
                 for (String f : axis) {
                     List<EvalItem> set = frameAxis ? generate(seed, count, f.trim(),
-                            io.glimpse.shapes.SceneSpec.of(distribution), false) : items;
+                            scenes(), false) : items;
                     Path dir = frameAxis ? outDir.resolve("frames-" + f.trim()) : outDir;
                     boolean clips = set.stream().anyMatch(i -> i.images().size() > 1);
                     // a clip's frames may enter pooled (video.frame_pool_side): budgets are shares of what a frame brings

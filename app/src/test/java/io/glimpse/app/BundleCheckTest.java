@@ -28,7 +28,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class BundleCheckTest {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Path SHAPES = StackFixture.HOME.resolve("models/glimpse-shapes");
+    private static final Path SHAPES = StackFixture.TEST_BUNDLE;
     private static final Path SMOLVLM = StackFixture.HOME.resolve("models/smolvlm-tiny");
 
     private static Path copy(Path from, Path to) throws IOException {

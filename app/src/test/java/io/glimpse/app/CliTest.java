@@ -7,6 +7,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -28,8 +29,10 @@ class CliTest {
 
     @Test
     void bundleCheckPassesOnTheShippedBundleAndNamesProblemsElsewhere(@TempDir Path tmp) throws Exception {
-        String ok = run(0, "bundle", "check", StackFixture.HOME.resolve("models/glimpse-shapes").toString());
-        assertTrue(ok.contains("is valid"), ok);
+        for (Path shipped : List.of(StackFixture.DEFAULT_BUNDLE, StackFixture.TEST_BUNDLE)) {
+            String ok = run(0, "bundle", "check", shipped.toString());
+            assertTrue(ok.contains("is valid"), ok);
+        }
         Files.createDirectories(tmp.resolve("empty"));
         String bad = run(1, "bundle", "check", tmp.resolve("empty").toString());
         assertTrue(bad.contains("has no config.json"), bad);
@@ -45,13 +48,16 @@ class CliTest {
         assertTrue(Files.exists(tmp.resolve("p/00002.png")));
     }
 
+    /** The README's first command, as a fresh checkout runs it: the default model (v4) on examples/ and its clips. */
     @Test
     void demoPrintsTheTable() {
-        String out = run(0, "demo", "--bundle", StackFixture.HOME.resolve("models/glimpse-shapes").toString(),
-                "--examples", StackFixture.HOME.resolve("examples/examples.jsonl").toString());
+        String out = run(0, "demo");
         assertTrue(out.contains("question") && out.contains("expected") && out.contains("tokens"), out);
-        assertTrue(out.contains("of 10 answered as expected"), out);
-        assertEquals(10 + 3, out.lines().filter(l -> !l.isBlank()).count(), out);
+        assertTrue(out.contains("of 15 answered as expected"), out);
+        assertEquals(10 + 5 + 3, out.lines().filter(l -> !l.isBlank()).count(), out);
+        // full resolution: 576 patch tokens per image; a clip's frames enter pooled to 12 x 12 (144 each)
+        assertTrue(out.lines().anyMatch(l -> l.startsWith("1 ") && l.contains(" 576->576 ")), out);
+        assertTrue(out.lines().anyMatch(l -> l.contains("clip of 5 frames") && l.contains(" 720->720 ")), out);
     }
 
     /** --encoder-reduction's two forms, the grid's geometric schedule, and a bad schedule refused as a usage error. */
@@ -72,7 +78,7 @@ class CliTest {
     /** The headline table: every row at every concurrency, FULL's own ratios 1, every request exactly the asked tokens. */
     @Test
     void benchHeadlinePrintsEveryRowWithItsRatiosToFull() {
-        String out = run(0, "bench", "headline", "--bundle", StackFixture.HOME.resolve("models/glimpse-shapes").toString(),
+        String out = run(0, "bench", "headline", "--bundle", StackFixture.TEST_BUNDLE.toString(),
                 "--concurrency", "1,2", "--requests", "3", "--warmup", "0", "--keep", "16", "--methods", "DIVPRUNE");
         java.util.List<String> rows = out.lines().filter(l -> l.startsWith("| ") && !l.startsWith("| visual")).toList();
         // FULL, POOLED 36, POOLED 16, DIVPRUNE 16 and the staged encoder's three reductions to 16, at two concurrencies
@@ -204,7 +210,7 @@ class CliTest {
             assertEquals(1, GlimpseCli.run("ask", "-i", "/no/such/image.png", "-q", "what ?"));
             assertEquals(1, GlimpseCli.run("serve", "gateway", "--bind", "0.0.0.0", "--port", "0"));
             assertEquals(1, GlimpseCli.run("ask", "--target", "127.0.0.1:1", "-i",
-                    StackFixture.HOME.resolve("examples/07-color.png").toString(), "-q", "what color is the square ?"));
+                    StackFixture.HOME.resolve("examples/v3/07-color.png").toString(), "-q", "what color is the square ?"));
         } finally {
             System.setErr(old);
         }

@@ -55,7 +55,7 @@ class EvalGridTest {
         Path report = out.resolve("twins.json");
         int code = new CommandLine(new GlimpseCli()).execute("eval", "--count", "10", "--noise-twins", "--mode", "ADAPTIVE",
                 "--quality", "0.95", "--out", report.toString(),
-                "--bundle", StackFixture.HOME.resolve("models/glimpse-shapes").toString());
+                "--bundle", StackFixture.TEST_BUNDLE.toString());
         assertEquals(0, code);
         JsonNode r = new ObjectMapper().readTree(report.toFile());
         assertEquals(20, r.path("samples").asInt());
@@ -71,7 +71,7 @@ class EvalGridTest {
     void tinyGridWritesEveryReportAndFullTokensClearTheFloor(@TempDir Path out) throws Exception {
         int code = new CommandLine(new GlimpseCli()).execute("eval", "--grid", "--count", "24", "--methods", "RANDOM,DIVPRUNE",
                 "--budgets", "16", "--quality-targets", "0.9", "--out-dir", out.toString(),
-                "--bundle", StackFixture.HOME.resolve("models/glimpse-shapes").toString());
+                "--bundle", StackFixture.TEST_BUNDLE.toString());
         assertEquals(0, code);
         JsonNode root = new ObjectMapper().readTree(out.resolve("results.json").toFile());
         JsonNode cells = root.path("cells");

@@ -77,7 +77,7 @@ class ExplorerPageTest {
         assertTrue(browser.findElement(By.id("model-info")).getText().startsWith("glimpse-shapes"),
                 browser.findElement(By.id("model-info")).getText());
 
-        ExampleSet.Example example = StackFixture.examples().examples().get(1);
+        ExampleSet.Example example = StackFixture.defaultExamples().examples().get(1);
         new Select(browser.findElement(By.id("example"))).selectByValue(example.image().getFileName().toString());
         wait.until(d -> example.question().equals(d.findElement(By.id("question")).getAttribute("value")));
         List<WebElement> panels = browser.findElements(By.cssSelector(".policy"));
@@ -142,7 +142,7 @@ class ExplorerPageTest {
         browser.get(stack.http().url("127.0.0.1") + "/");
         WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(30));
         wait.until(d -> "true".equals(d.findElement(By.tagName("body")).getAttribute("data-ready")));
-        ExampleSet.Example example = StackFixture.examples().examples().get(6);
+        ExampleSet.Example example = StackFixture.defaultExamples().examples().get(6);
         new Select(browser.findElement(By.id("example"))).selectByValue(example.image().getFileName().toString());
         wait.until(d -> example.question().equals(d.findElement(By.id("question")).getAttribute("value")));
         WebElement a = browser.findElements(By.cssSelector(".policy")).get(0);

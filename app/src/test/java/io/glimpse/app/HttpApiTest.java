@@ -112,7 +112,7 @@ class HttpApiTest {
     }
 
     private static ChatCompletionCreateParams.Builder params(String question, String imageUrl) {
-        return ChatCompletionCreateParams.builder().model("glimpse-shapes").addUserMessageOfArrayOfContentParts(List.of(
+        return ChatCompletionCreateParams.builder().model("glimpse-shapes-v3").addUserMessageOfArrayOfContentParts(List.of(
                 ChatCompletionContentPart.ofText(ChatCompletionContentPartText.builder().text(question).build()),
                 ChatCompletionContentPart.ofImageUrl(ChatCompletionContentPartImage.builder().imageUrl(
                         ChatCompletionContentPartImage.ImageUrl.builder().url(imageUrl).build()).build())));
@@ -230,17 +230,17 @@ class HttpApiTest {
     void modelsListTheBundleItsBudgetsMethodsAndLimits() {
         List<Model> models = openai.models().list().data();
         assertEquals(1, models.size());
-        assertEquals("glimpse-shapes", models.get(0).id());
+        assertEquals("glimpse-shapes-v3", models.get(0).id());
         JsonNode g = JSON.valueToTree(models.get(0)._additionalProperties().get("glimpse"));
         assertEquals(List.of(1, 2, 3, 4, 6, 8, 12), ints(g.get("model").get("pooled_sides")));
         assertEquals(12, g.get("model").get("grid_h").asInt());
         assertEquals(PruningMethods.all().size(), g.get("methods").size());
         assertEquals(16, g.get("limits").get("max_images").asInt());
-        assertEquals(openai.models().retrieve("glimpse-shapes").id(), "glimpse-shapes");
+        assertEquals(openai.models().retrieve("glimpse-shapes-v3").id(), "glimpse-shapes-v3");
         assertThrows(NotFoundException.class, () -> openai.models().retrieve("gpt-4o"));
 
         ServiceInfo info = stack.blocking().describe(DescribeRequest.getDefaultInstance());
-        assertEquals("glimpse-shapes", info.getModel().getName());
+        assertEquals("glimpse-shapes-v3", info.getModel().getName());
         assertEquals(12, info.getModel().getVersion().length(), "a content hash when config.json names no version");
         assertTrue(info.getMethodsList().stream().allMatch(m -> m.getAvailable()), "the bundled model has every part");
         assertTrue(info.getMethodsList().stream().filter(m -> m.getMethod() == Pruning.Method.FASTV)

@@ -117,7 +117,7 @@ class SecurityTest {
         ServiceHost h = tlsHost(new TlsFiles(server.resolve("cert.pem"), server.resolve("key.pem"), null, Duration.ofSeconds(60)));
         ServiceHost stale = tlsHost(new TlsFiles(old.resolve("cert.pem"), old.resolve("key.pem"), null, Duration.ofSeconds(60)));
         try {
-            String image = StackFixture.HOME.resolve("examples/07-color.png").toString();
+            String image = StackFixture.HOME.resolve("examples/v3/07-color.png").toString();
             String untrusted = cliErr("ask", "--target", "localhost:" + h.port(), "--tls", "-i", image, "-q", "what ?");
             assertTrue(untrusted.contains("not trusted") && untrusted.contains("--tls-ca"), untrusted);
             String wrongCa = cliErr("ask", "--target", "localhost:" + h.port(), "--tls-ca", otherFile.toString(), "-i", image, "-q", "what ?");

@@ -61,7 +61,7 @@ final class ServiceProcess implements AutoCloseable {
         cmd.addAll(java);
         cmd.addAll(List.of("serve", service, "--port", Integer.toString(port)));
         if (!service.equals("gateway")) {
-            cmd.addAll(List.of("--bundle", StackFixture.HOME.resolve("models/glimpse-shapes").toString(), "--device", "cpu"));
+            cmd.addAll(List.of("--bundle", StackFixture.TEST_BUNDLE.toString(), "--device", "cpu"));
         }
         cmd.addAll(List.of(flags));
         Path log = Files.createTempFile("glimpse-" + service + "-", ".log");

@@ -6,15 +6,22 @@ import io.glimpse.proto.v1.AskRequest;
 
 import java.nio.file.Path;
 
-/** The bundled model and examples, for end-to-end tests. */
+/** The bundled models and examples, for end-to-end tests. */
 final class StackFixture {
     static final Path HOME = Path.of(System.getProperty("glimpse.home", "..")).toAbsolutePath().normalize();
+    /**
+     * The bundle most tests run on: v3, 96 x 96 images of 144 patch tokens (fast, and the geometry their budgets are
+     * written for), with its examples in examples/v3.
+     */
+    static final Path TEST_BUNDLE = HOME.resolve("models/glimpse-shapes-v3");
+    /** The default bundle (v4, 576 patch tokens), with the examples in examples/: the demo and DefaultModelTest. */
+    static final Path DEFAULT_BUNDLE = HOME.resolve("models/glimpse-shapes");
 
     private StackFixture() {
     }
 
     static ModelBundle bundle() {
-        return ModelBundle.open(HOME.resolve("models/glimpse-shapes"));
+        return ModelBundle.open(TEST_BUNDLE);
     }
 
     static EmbeddedStack start(EmbeddedStack.Transport t) {
@@ -23,7 +30,7 @@ final class StackFixture {
 
     /** A copy of the bundled model in {@code dir} without the named files (a bundle lacking an optional part). */
     static ModelBundle bundleWithout(Path dir, String... fileNames) throws java.io.IOException {
-        Path bundle = HOME.resolve("models/glimpse-shapes");
+        Path bundle = TEST_BUNDLE;
         java.util.Set<String> skip = java.util.Set.of(fileNames);
         try (java.util.stream.Stream<Path> files = java.nio.file.Files.walk(bundle)) {
             for (Path f : files.toList()) {
@@ -38,7 +45,13 @@ final class StackFixture {
         return ModelBundle.open(dir);
     }
 
+    /** TEST_BUNDLE's examples (96 x 96 scenes of the classic distribution). */
     static ExampleSet examples() {
+        return ExampleSet.read(HOME.resolve("examples/v3/examples.jsonl"));
+    }
+
+    /** The default model's examples: what the explorer page lists and the demo asks. */
+    static ExampleSet defaultExamples() {
         return ExampleSet.read(HOME.resolve("examples/examples.jsonl"));
     }
 

@@ -20,7 +20,7 @@ class CoreDecoderTest {
 
     @BeforeAll
     static void open() {
-        bundle = ModelBundle.open(Path.of(System.getProperty("glimpse.bundle", "../models/glimpse-shapes")));
+        bundle = ModelBundle.open(Path.of(System.getProperty("glimpse.bundle", "../models/glimpse-shapes-v3")));
         lm = new LanguageModel(bundle, OrtSessionFactory.cpu());
     }
 

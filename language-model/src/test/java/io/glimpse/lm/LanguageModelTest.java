@@ -30,7 +30,7 @@ class LanguageModelTest {
 
     @BeforeAll
     static void open() {
-        bundle = ModelBundle.open(Path.of(System.getProperty("glimpse.bundle", "../models/glimpse-shapes")));
+        bundle = ModelBundle.open(Path.of(System.getProperty("glimpse.bundle", "../models/glimpse-shapes-v3")));
         tokenizer = new TextTokenizer(bundle.require(ModelBundle.TOKENIZER, "the test"));
         lm = new LanguageModel(bundle, OrtSessionFactory.cpu());
     }

@@ -17,7 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class BundleValidatorTest {
-    static final Path BUNDLE = Path.of(System.getProperty("glimpse.bundle", "../models/glimpse-shapes"));
+    static final Path BUNDLE = Path.of(System.getProperty("glimpse.bundle", "../models/glimpse-shapes-v3"));
 
     @Test
     void shippedBundleIsValid() {

@@ -46,6 +46,14 @@ public record SceneSpec(String name, int canvas, int maxObjects, int minSide, in
         };
     }
 
+    /**
+     * The distribution a model whose encoder takes {@code imageSize}-pixel images was trained on: DETAIL's
+     * canvas, else CLASSIC (v1-v3, and any other size, which the preprocessor resizes).
+     */
+    public static SceneSpec forImageSize(int imageSize) {
+        return imageSize == DETAIL.canvas ? DETAIL : CLASSIC;
+    }
+
     /** The side an object of the scene gets. {@code large} forces a size class (size questions); null = any. */
     int side(Boolean large, int objects, SplittableRandom random) {
         if (jitter > 0) {   // CLASSIC: two sizes with jitter
