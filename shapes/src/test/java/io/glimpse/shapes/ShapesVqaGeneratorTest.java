@@ -61,6 +61,14 @@ class ShapesVqaGeneratorTest {
         }
     }
 
+    /** glimpse eval's default distribution follows the bundle: v4's 192-px encoder was trained on DETAIL, the rest on CLASSIC. */
+    @Test
+    void aBundlesImageSizeNamesItsDistribution() {
+        assertEquals(SceneSpec.DETAIL, SceneSpec.forImageSize(192));
+        assertEquals(SceneSpec.CLASSIC, SceneSpec.forImageSize(96));
+        assertEquals(SceneSpec.CLASSIC, SceneSpec.forImageSize(512), "other sizes: the classic scenes, resized by the preprocessor");
+    }
+
     /** Every answer recomputed from the objects by an independent reading of docs/design/model.md. */
     @Test
     void answersAreCorrect() {
