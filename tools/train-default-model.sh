@@ -85,7 +85,7 @@ gen suff-data 1024 7
 # exported again whenever the checkpoint is newer than the bundle
 [ "$OUT/config.json" -nt "$RUN/checkpoint.pt" ] || (cd tools && "$PY" export.py --checkpoint "$RUN/checkpoint.pt" --out "$OUT" \
     --max-positions 2560)
-./glimpse bundle check --bundle "$OUT"
+./glimpse bundle check "$OUT"
 
 # held-out, through the Java chain: the papers' table on fresh detail scenes (every mode and method at 192, 128,
 # 64 and 16 of 576, 12 x 12 pooling at 144, accuracy per size bucket), what noise alone does to ADAPTIVE's

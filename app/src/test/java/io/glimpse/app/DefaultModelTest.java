@@ -23,6 +23,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * show: a query-aware selection at 64 of 576 tokens keeps what 8 x 8 pooling loses on small objects.
  */
 class DefaultModelTest {
+    /**
+     * What FULL answers on these 80 scenes at the least. Measured on v4: FULL 88.8%, QuoTA 64 86.2% (97% of FULL), small
+     * objects QuoTA 92.3% against POOLED 8x8 79.5%; the floors leave two or three answers of slack for other CPUs' rounding.
+     */
+    private static final double FULL_FLOOR = 0.85;
+
     @Test
     void describesLlavaScaleGeometry() throws Exception {
         try (EmbeddedStack stack = EmbeddedStack.start(ModelBundle.open(StackFixture.DEFAULT_BUNDLE), OrtSessionFactory.cpu(),
@@ -53,7 +59,7 @@ class DefaultModelTest {
         assertTrue(quota.path("mean_visual_tokens").asDouble() <= 64.0, quota.toString());
         double fullAcc = full.path("accuracy").asDouble();
         assertTrue(fullAcc >= FULL_FLOOR, "FULL on 80 fresh detail scenes: " + fullAcc);
-        assertTrue(quota.path("accuracy").asDouble() >= 0.95 * fullAcc, "QuoTA at 64 of 576 keeps FULL's accuracy: "
+        assertTrue(quota.path("accuracy").asDouble() >= 0.93 * fullAcc, "QuoTA at 64 of 576 keeps FULL's accuracy: "
                 + quota.path("accuracy") + " vs " + fullAcc);
         double smallQuota = quota.path("families").path("obj_small").path("accuracy").asDouble();
         double smallPooled = pooled.path("families").path("obj_small").path("accuracy").asDouble();
@@ -62,7 +68,4 @@ class DefaultModelTest {
         assertTrue(adaptive.path("mean_visual_tokens").asDouble() < 576.0, "the question-aware head spends less than the grid: "
                 + adaptive.path("mean_visual_tokens"));
     }
-
-    /** What FULL answers on these 80 scenes at the least (measured: see the assertion's message when it moves). */
-    private static final double FULL_FLOOR = 0.7;
 }
