@@ -10,7 +10,7 @@
 #           evaluations through the Java chain (the grid, the noise twins, the clip grid) in $WORK.
 # Every stage resumes where it stopped: run the script again. Between sessions (whose work directory may be
 # gone) the stages resume from tools/v4-resume, the slim copies a session commits when it stops (stage 1's
-# encoder, stage 2's and 3's checkpoints); with them in place the script only runs what is missing. About 14
+# encoder, stage 2's and 3's checkpoints); with them in place the script only runs what is missing. About 15
 # hours on the 2-core machine (MODEL_CARD.md has each stage's time). The model card's figures come from the
 # grid files in $WORK (docs/results is the same run).
 #
