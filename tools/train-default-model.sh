@@ -86,6 +86,9 @@ gen suff-data 1024 7
 [ "$OUT/config.json" -nt "$RUN/checkpoint.pt" ] || (cd tools && "$PY" export.py --checkpoint "$RUN/checkpoint.pt" --out "$OUT" \
     --max-positions 2560)
 ./glimpse bundle check "$OUT"
+# ADAPTIVE's image-statistics estimator (the complexity proxy) on training scenes of the bundle's distribution
+grep -q complexity_calibration "$OUT/config.json" \
+    || ./glimpse bundle calibrate --bundle "$OUT" --tokens pooled --threads 1 --write > "$WORK/calibration.json"
 
 # held-out, through the Java chain: the papers' table on fresh detail scenes (every mode and method at 192, 128,
 # 64 and 16 of 576, 12 x 12 pooling at 144, accuracy per size bucket), what noise alone does to ADAPTIVE's

@@ -64,7 +64,8 @@ final class CalibrateCommand implements Callable<Integer> {
                 ? Arrays.stream(bundle.config().pooledSides()).map(s -> s * s).toArray()
                 : bundle.config().prefixLengths().length > 0 ? bundle.config().prefixLengths()
                 : IntStream.iterate(1, k -> k <= bundle.config().registers(), k -> k * 2).toArray();
-        ShapesVqaGenerator gen = new ShapesVqaGenerator(seed);
+        // the scenes the bundle was trained on: its image size names the distribution
+        ShapesVqaGenerator gen = new ShapesVqaGenerator(seed, io.glimpse.shapes.SceneSpec.forImageSize(bundle.config().imageSize()));
         ImageDecoder decoder = new ImageDecoder(ImageLimits.defaults());
         double[] complexity = new double[count];
         boolean[][] agree = new boolean[count][counts.length];

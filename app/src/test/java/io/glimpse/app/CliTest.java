@@ -38,6 +38,24 @@ class CliTest {
         assertTrue(bad.contains("has no config.json"), bad);
     }
 
+    /** The calibration table: one fidelity per bin and pooled count; pooling to the grid's own side changes nothing. */
+    @Test
+    void bundleCalibrateFitsATablePerComplexityBin() throws Exception {
+        String out = run(0, "bundle", "calibrate", "--bundle", StackFixture.TEST_BUNDLE.toString(), "--tokens", "pooled",
+                "--count", "12", "--bins", "2", "--threads", "1");
+        com.fasterxml.jackson.databind.JsonNode table = new com.fasterxml.jackson.databind.ObjectMapper().readTree(out);
+        com.fasterxml.jackson.databind.JsonNode counts = table.path("counts");
+        assertEquals(144, counts.get(counts.size() - 1).asInt(), table.toString());
+        assertEquals(2, table.path("fidelity").size(), table.toString());
+        for (com.fasterxml.jackson.databind.JsonNode row : table.path("fidelity")) {
+            assertEquals(counts.size(), row.size());
+            assertEquals(1.0, row.get(row.size() - 1).asDouble(), 1e-9, "12 x 12 pooling of a 12 x 12 grid is the grid");
+            for (com.fasterxml.jackson.databind.JsonNode f : row) {
+                assertTrue(f.asDouble() >= 0 && f.asDouble() <= 1, row.toString());
+            }
+        }
+    }
+
     @Test
     void shapesGenerateWritesBothForms(@TempDir Path tmp) throws Exception {
         run(0, "shapes", "generate", "--count", "5", "--seed", "3", "--out", tmp.resolve("c").toString());
