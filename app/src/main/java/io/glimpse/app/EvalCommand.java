@@ -146,6 +146,7 @@ final class EvalCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         List<EvalItem> items = new ArrayList<>();
+        io.glimpse.shapes.SceneSpec spec = data == null ? scenes() : null;
         if (data != null) {
             for (ExampleSet.Example e : ExampleSet.read(data).examples()) {
                 List<byte[]> bytes = new ArrayList<>();
@@ -155,7 +156,7 @@ final class EvalCommand implements Callable<Integer> {
                 items.add(new EvalItem(bytes, e.question(), e.answer(), e.family()));
             }
         } else if (!(grid && frames != null && frames.contains(","))) {
-            items = generate(seed, count, frames, scenes(), noiseTwins);
+            items = generate(seed, count, frames, spec, noiseTwins);
         }
         if (grid) {
             try (GlimpseConnection c = GlimpseConnection.open(remote, model, EmbeddedStack.Transport.IN_PROCESS, false)) {
@@ -166,8 +167,7 @@ final class EvalCommand implements Callable<Integer> {
                 boolean frameAxis = data == null && frames != null && frames.contains(",");
                 List<String> axis = frameAxis ? List.of(frames.split(",")) : java.util.Collections.singletonList(frames);
                 for (String f : axis) {
-                    List<EvalItem> set = frameAxis ? generate(seed, count, f.trim(),
-                            scenes(), false) : items;
+                    List<EvalItem> set = frameAxis ? generate(seed, count, f.trim(), spec, false) : items;
                     Path dir = frameAxis ? outDir.resolve("frames-" + f.trim()) : outDir;
                     boolean clips = set.stream().anyMatch(i -> i.images().size() > 1);
                     // a clip's frames may enter pooled (video.frame_pool_side): budgets are shares of what a frame brings
